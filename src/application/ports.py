@@ -1,0 +1,139 @@
+"""The ports: what the application needs from storage, models and templates, stated as Protocols."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from writeit.domain.events import Event
+from writeit.domain.template import PipelineTemplate
+
+
+class EventStore(Protocol):
+    """An append-only log of events per pipeline.
+
+    Sequence numbers start at 1 and increase by 1 within a pipeline. Appends are atomic: all of a call's
+    events are stored, or none. Stored events are never changed.
+    """
+
+    async def append(self, pipeline_id: str, events: Sequence[Event], expected_version: int) -> int:
+        """Append `events` (whose seq must continue from `expected_version`); return the new version.
+
+        Raises VersionConflictError when the stream's version is not `expected_version` (nothing stored),
+        StoreError when the storage fails (nothing stored).
+        """
+        ...
+
+    async def read(self, pipeline_id: str, after: int = 0) -> list[Event]:
+        """The pipeline's events with seq > `after`, in order; [] for an unknown pipeline."""
+        ...
+
+    async def version(self, pipeline_id: str) -> int:
+        """The seq of the pipeline's last event; 0 for an unknown pipeline."""
+        ...
+
+    async def pipeline_ids(self) -> list[str]:
+        """Every pipeline with at least one event, oldest first."""
+        ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModelRequest:
+    model_id: str
+    prompt: str
+    system: str = ""
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Completion:
+    """A model's full answer. Token counts are None when the model reports no usage."""
+
+    model_id: str
+    text: str
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModelInfo:
+    model_id: str
+    aliases: tuple[str, ...] = ()
+    needs_key: str | None = None
+    has_key: bool = True
+
+
+ChunkCallback = Callable[[str], None]
+
+
+class LanguageModel(Protocol):
+    """Text generation by model id (an `llm` id or alias)."""
+
+    async def complete(self, request: ModelRequest, on_chunk: ChunkCallback) -> Completion:
+        """Stream the answer, calling `on_chunk` with each piece of text as it arrives, and return it whole.
+
+        Cancelling the awaiting task stops the generation promptly. Raises ModelNotFoundError for an unknown
+        id, ModelKeyMissingError when a key is needed, ModelError (with `transient`) for other failures;
+        the message always names the model id.
+        """
+        ...
+
+    def resolve(self, model_id: str) -> str:
+        """The canonical id of `model_id` (an id or alias); raises ModelNotFoundError."""
+        ...
+
+    def models(self) -> list[ModelInfo]:
+        """Every model available, with whether its key is set."""
+        ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TemplateSummary:
+    name: str
+    description: str
+    origin: str
+    path: str
+    steps: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepContext:
+    """What a prompt sees of an earlier (or the current) step."""
+
+    selected_response: str = ""
+    feedback: str = ""
+    candidates: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RenderedPrompt:
+    prompt: str
+    system: str
+    models: tuple[str, ...]
+
+
+class TemplateCatalog(Protocol):
+    """Finds, parses and validates pipeline templates (YAML), and renders their prompts."""
+
+    def list(self) -> list[TemplateSummary]:
+        """Every template found: workspace first, then global, then built-in; a name shadows later ones."""
+        ...
+
+    def get(self, name_or_path: str) -> PipelineTemplate:
+        """Load by name (searching in order) or by file path. Raises TemplateNotFoundError, TemplateInvalidError."""
+        ...
+
+    def parse(self, text: str, source: str) -> PipelineTemplate:
+        """Parse and validate YAML text; raises TemplateInvalidError listing every problem with file:line."""
+        ...
+
+    def render(
+        self,
+        template: PipelineTemplate,
+        step: str,
+        inputs: Mapping[str, Any],
+        steps: Mapping[str, StepContext],
+    ) -> RenderedPrompt:
+        """Render the step's prompt, system text and model list (sandboxed, strict about undefined names)."""
+        ...

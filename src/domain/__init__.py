@@ -1,0 +1,1 @@
+"""The pure core: templates, the Pipeline aggregate, its events and branching rules (stdlib only)."""

@@ -1,0 +1,181 @@
+"""The Pipeline's events: small immutable facts, past tense, plain data, versioned for upcasting."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event:
+    """Base of every event. `seq` is the event's 1-based position in its pipeline's stream."""
+
+    version: ClassVar[int] = 1
+    pipeline_id: str
+    seq: int
+    at: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PipelineStarted(Event):
+    template_name: str
+    template_source: str
+    template_text: str
+    step_keys: tuple[str, ...]
+    inputs: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepStarted(Event):
+    """A generation round of a step began; one candidate per (id, model) pair, all pending."""
+
+    branch: str
+    step: str
+    generation: int
+    candidate_ids: tuple[str, ...]
+    models: tuple[str, ...]
+    prompt: str = ""
+    system: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CandidateCompleted(Event):
+    candidate_id: str
+    model: str
+    text: str
+    prompt: str = ""
+    system: str = ""
+    input_tokens: int = 0
+    output_tokens: int = 0
+    usage_estimated: bool = False
+    cost: float = 0.0
+    duration_ms: int = 0
+    cached: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CandidateFailed(Event):
+    candidate_id: str
+    model: str
+    error: str
+    partial_text: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CandidateCancelled(Event):
+    candidate_id: str
+    partial_text: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CandidateInterrupted(Event):
+    """The process stopped while this candidate was generating; found on reopening."""
+
+    candidate_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CandidateRetried(Event):
+    candidate_id: str
+    model: str
+    attempt: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModelFellBack(Event):
+    candidate_id: str
+    from_model: str
+    to_model: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CandidateSelected(Event):
+    branch: str
+    step: str
+    candidate_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CandidateEdited(Event):
+    """The writer rewrote a candidate by hand; the edit is a new candidate, the source is kept."""
+
+    branch: str
+    step: str
+    source_id: str
+    candidate_id: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CandidatesMerged(Event):
+    branch: str
+    step: str
+    source_ids: tuple[str, ...]
+    candidate_id: str
+    text: str
+    model: str = ""
+    instruction: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedbackGiven(Event):
+    branch: str
+    step: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepMarkedStale(Event):
+    branch: str
+    step: str
+    because: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StaleStepKept(Event):
+    branch: str
+    step: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BranchForked(Event):
+    branch: str
+    parent: str
+    from_step: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BranchSwitched(Event):
+    branch: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PipelineCompleted(Event):
+    branch: str
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.__name__: cls
+    for cls in (
+        PipelineStarted,
+        StepStarted,
+        CandidateCompleted,
+        CandidateFailed,
+        CandidateCancelled,
+        CandidateInterrupted,
+        CandidateRetried,
+        ModelFellBack,
+        CandidateSelected,
+        CandidateEdited,
+        CandidatesMerged,
+        FeedbackGiven,
+        StepMarkedStale,
+        StaleStepKept,
+        BranchForked,
+        BranchSwitched,
+        PipelineCompleted,
+    )
+}
