@@ -26,8 +26,14 @@ def apply_event(p: Pipeline, event: ev.Event) -> None:
             state.generation = event.generation
             for cid, model in zip(event.candidate_ids, event.models, strict=True):
                 p.candidates[cid] = Candidate(
-                    cid, event.step, event.branch, model, event.generation,
-                    prompt=event.prompt, system=event.system, created_at=event.at,
+                    cid,
+                    event.step,
+                    event.branch,
+                    model,
+                    event.generation,
+                    prompt=event.prompt,
+                    system=event.system,
+                    created_at=event.at,
                 )
                 state.candidate_ids.append(cid)
         case ev.CandidateCompleted():
@@ -56,11 +62,29 @@ def apply_event(p: Pipeline, event: ev.Event) -> None:
             state.selected = event.candidate_id
             state.stale = False
         case ev.CandidateEdited():
-            _add_derived(p, event.branch, event.step, event.candidate_id, event.at, CandidateOrigin.EDITED,
-                         (event.source_id,), event.text, p.candidates[event.source_id].model)
+            _add_derived(
+                p,
+                event.branch,
+                event.step,
+                event.candidate_id,
+                event.at,
+                CandidateOrigin.EDITED,
+                (event.source_id,),
+                event.text,
+                p.candidates[event.source_id].model,
+            )
         case ev.CandidatesMerged():
-            c = _add_derived(p, event.branch, event.step, event.candidate_id, event.at, CandidateOrigin.MERGED,
-                             tuple(event.source_ids), event.text, event.model or "writer")
+            c = _add_derived(
+                p,
+                event.branch,
+                event.step,
+                event.candidate_id,
+                event.at,
+                CandidateOrigin.MERGED,
+                tuple(event.source_ids),
+                event.text,
+                event.model or "writer",
+            )
             c.instruction = event.instruction
         case ev.FeedbackGiven():
             p.branches[event.branch].steps[event.step].feedback.append(event.text)
@@ -80,13 +104,28 @@ def apply_event(p: Pipeline, event: ev.Event) -> None:
 
 
 def _add_derived(
-    p: Pipeline, branch: str, step: str, cid: str, at: str,
-    origin: CandidateOrigin, sources: tuple[str, ...], text: str, model: str,
+    p: Pipeline,
+    branch: str,
+    step: str,
+    cid: str,
+    at: str,
+    origin: CandidateOrigin,
+    sources: tuple[str, ...],
+    text: str,
+    model: str,
 ) -> Candidate:
     state = p.branches[branch].steps[step]
     candidate = Candidate(
-        cid, step, branch, model, state.generation, status=CandidateStatus.COMPLETED,
-        origin=origin, sources=sources, text=text, created_at=at,
+        cid,
+        step,
+        branch,
+        model,
+        state.generation,
+        status=CandidateStatus.COMPLETED,
+        origin=origin,
+        sources=sources,
+        text=text,
+        created_at=at,
     )
     p.candidates[cid] = candidate
     state.candidate_ids.append(cid)

@@ -61,9 +61,7 @@ class Pipeline:
 
     # ----- construction -------------------------------------------------------------------------
     @classmethod
-    def start(
-        cls, pipeline_id: str, template: PipelineTemplate, inputs: Mapping[str, Any], now: datetime
-    ) -> Pipeline:
+    def start(cls, pipeline_id: str, template: PipelineTemplate, inputs: Mapping[str, Any], now: datetime) -> Pipeline:
         pipeline = cls(pipeline_id)
         pipeline._record(
             ev.PipelineStarted,
@@ -188,9 +186,7 @@ class Pipeline:
             cached=output.cached,
         )
 
-    def fail_candidate(
-        self, candidate_id: str, model: str, error: str, now: datetime, partial_text: str = ""
-    ) -> None:
+    def fail_candidate(self, candidate_id: str, model: str, error: str, now: datetime, partial_text: str = "") -> None:
         self._pending_candidate(candidate_id)
         self._record(
             ev.CandidateFailed, now, candidate_id=candidate_id, model=model, error=error, partial_text=partial_text
@@ -210,12 +206,10 @@ class Pipeline:
             ev.ModelFellBack, now, candidate_id=candidate_id, from_model=from_model, to_model=to_model, reason=reason
         )
 
-    def interrupt_pending(self, now: datetime) -> list[str]:
-        """Mark every candidate left pending by a stopped process as interrupted; return their ids."""
-        ids = [c.id for c in self.pending_candidates()]
-        for cid in ids:
-            self._record(ev.CandidateInterrupted, now, candidate_id=cid)
-        return ids
+    def interrupt_candidate(self, candidate_id: str, now: datetime) -> None:
+        """Mark a candidate left pending by a stopped process as interrupted, so its step can run again."""
+        self._pending_candidate(candidate_id)
+        self._record(ev.CandidateInterrupted, now, candidate_id=candidate_id)
 
     def _pending_candidate(self, candidate_id: str) -> Candidate:
         candidate = self.candidates.get(candidate_id)

@@ -1,1 +1,1 @@
-"""adapters/llm."""
+"""Adapters over the `llm` library: its models, plugins, keys and aliases."""

@@ -1,1 +1,1 @@
-"""adapters/lmdb."""
+"""LMDB adapters: the workspace environment and the durable event store built on it."""

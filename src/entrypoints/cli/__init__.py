@@ -1,1 +1,1 @@
-"""entrypoints/cli."""
+"""The command line: headless use of every use case, for writers' scripts and CI."""

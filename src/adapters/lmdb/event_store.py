@@ -1,0 +1,207 @@
+"""The durable EventStore: JSON events in LMDB, appends group-committed by one writer thread."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import queue
+import struct
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import TypeVar
+
+import lmdb
+
+from writeit.adapters.lmdb.environment import transact
+from writeit.application.errors import StoreError, VersionConflictError
+from writeit.domain.codec import from_record, to_record
+from writeit.domain.events import Event
+
+_U64 = struct.Struct(">Q")
+_HEAD = struct.Struct(">QQ")  # current version, creation order
+_MAX_BATCH = 256
+_MAX_ID_BYTES = 256  # LMDB keys are at most 511 bytes; ids stay well below with room for the seq suffix.
+
+T = TypeVar("T")
+Outcome = int | BaseException
+
+
+@dataclass(slots=True)
+class _Append:
+    pipeline_id: str
+    expected: int
+    values: list[bytes]
+    future: asyncio.Future[int]
+    loop: asyncio.AbstractEventLoop
+
+
+class LmdbEventStore:
+    """EventStore on an open environment: dbs "events" (id NUL seq → JSON), "heads", "order".
+
+    Appends queue for a single writer thread that commits everything waiting in one durable transaction,
+    so concurrent pipelines share fsyncs. An append whose caller is cancelled may still be stored.
+    """
+
+    def __init__(self, env: lmdb.Environment) -> None:
+        self._env = env
+        self._events, self._heads, self._order = transact(env, self._open_dbs, write=True)
+        self._queue: queue.SimpleQueue[_Append | None] = queue.SimpleQueue()
+        self._writer: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def _open_dbs(self, txn: lmdb.Transaction[bytes]) -> tuple[lmdb._Database, lmdb._Database, lmdb._Database]:
+        env = self._env
+        return env.open_db(b"events", txn=txn), env.open_db(b"heads", txn=txn), env.open_db(b"order", txn=txn)
+
+    async def append(self, pipeline_id: str, events: Sequence[Event], expected_version: int) -> int:
+        _check_append(pipeline_id, events, expected_version)
+        values = [_encode(event) for event in events]
+        loop = asyncio.get_running_loop()
+        pending = _Append(pipeline_id, expected_version, values, loop.create_future(), loop)
+        self._submit(pending)
+        return await pending.future
+
+    async def read(self, pipeline_id: str, after: int = 0) -> list[Event]:
+        if "\x00" in pipeline_id:  # never stored, and its prefix would reach into another id's keys
+            return []
+        return await self._read(partial(self._scan, pipeline_id.encode(), max(after, 0)))
+
+    async def version(self, pipeline_id: str) -> int:
+        return await self._read(partial(_head_version, pipeline_id.encode(), self._heads))
+
+    async def pipeline_ids(self) -> list[str]:
+        return await self._read(self._list_ids)
+
+    def close(self) -> None:
+        """Finish the queued appends and stop the writer thread (call before closing the environment)."""
+        with self._lock:
+            self._closed = True
+            writer, self._writer = self._writer, None
+        if writer is not None:
+            self._queue.put(None)
+            writer.join()
+
+    def _submit(self, pending: _Append) -> None:
+        with self._lock:
+            if self._closed:
+                raise StoreError("the event store is closed")
+            if self._writer is None:
+                self._writer = threading.Thread(target=self._write_loop, name="lmdb-event-writer", daemon=True)
+                self._writer.start()
+            self._queue.put(pending)
+
+    def _write_loop(self) -> None:
+        while (first := self._queue.get()) is not None:
+            batch = [first]
+            while len(batch) < _MAX_BATCH:
+                try:
+                    pending = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if pending is None:
+                    self._queue.put(None)  # stop once this batch is committed
+                    break
+                batch.append(pending)
+            self._commit(batch)
+
+    def _commit(self, batch: list[_Append]) -> None:
+        try:
+            outcomes: list[Outcome] = transact(self._env, partial(self._apply_all, batch), write=True)
+        except Exception as exc:  # the writer must outlive any failure; the callers get it instead
+            outcomes = [exc] * len(batch)
+        for pending, outcome in zip(batch, outcomes, strict=True):
+            # RuntimeError: the caller's loop is closed, so nobody is waiting any more.
+            with contextlib.suppress(RuntimeError):
+                pending.loop.call_soon_threadsafe(_settle, pending.future, outcome)
+
+    def _apply_all(self, batch: list[_Append], txn: lmdb.Transaction[bytes]) -> list[Outcome]:
+        # In order, each against the heads as the earlier ones left them in this txn; a conflict writes nothing.
+        return [self._apply(txn, pending) for pending in batch]
+
+    def _apply(self, txn: lmdb.Transaction[bytes], pending: _Append) -> Outcome:
+        key = pending.pipeline_id.encode()
+        head = txn.get(key, db=self._heads)
+        actual, order = _unpack_head(head)
+        if actual != pending.expected:
+            return VersionConflictError(pending.pipeline_id, pending.expected, actual)
+        if not pending.values:
+            return actual
+        for seq, value in enumerate(pending.values, start=actual + 1):
+            txn.put(key + b"\x00" + _U64.pack(seq), value, db=self._events)
+        if head is None:
+            order = _next_order(txn, self._order)
+            txn.put(_U64.pack(order), key, db=self._order)
+        version = actual + len(pending.values)
+        txn.put(key, _HEAD.pack(version, order), db=self._heads)
+        return version
+
+    async def _read(self, work: Callable[[lmdb.Transaction[bytes]], T]) -> T:
+        return await asyncio.to_thread(transact, self._env, work)
+
+    def _scan(self, key: bytes, after: int, txn: lmdb.Transaction[bytes]) -> list[Event]:
+        prefix = key + b"\x00"
+        cursor = txn.cursor(db=self._events)
+        if not cursor.set_range(prefix + _U64.pack(after + 1)):
+            return []
+        events: list[Event] = []
+        for stored, value in cursor:
+            if not stored.startswith(prefix):
+                break
+            events.append(_decode(stored, value))
+        return events
+
+    def _list_ids(self, txn: lmdb.Transaction[bytes]) -> list[str]:
+        return [value.decode() for _, value in txn.cursor(db=self._order)]
+
+
+def _check_append(pipeline_id: str, events: Sequence[Event], expected_version: int) -> None:
+    if not pipeline_id or "\x00" in pipeline_id or len(pipeline_id.encode()) > _MAX_ID_BYTES:
+        raise ValueError(f"invalid pipeline id {pipeline_id[:40]!r}")
+    if expected_version < 0:
+        raise ValueError(f"expected version must be >= 0, not {expected_version}")
+    for offset, event in enumerate(events, start=1):
+        if event.pipeline_id != pipeline_id:
+            raise ValueError(f"event for pipeline '{event.pipeline_id}' appended to '{pipeline_id}'")
+        if event.seq != expected_version + offset:
+            raise ValueError(f"event seq {event.seq} does not continue version {expected_version + offset - 1}")
+
+
+def _encode(event: Event) -> bytes:
+    return json.dumps(to_record(event), separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _decode(key: bytes, value: bytes) -> Event:
+    try:
+        return from_record(json.loads(value))
+    except ValueError as exc:  # json errors are ValueErrors too
+        raise StoreError(f"stored event {key!r} is unreadable: {exc}") from exc
+
+
+def _head_version(key: bytes, heads: lmdb._Database, txn: lmdb.Transaction[bytes]) -> int:
+    return _unpack_head(txn.get(key, db=heads))[0]
+
+
+def _unpack_head(head: bytes | None) -> tuple[int, int]:
+    """(version, creation order); (0, 0) for a pipeline not stored yet."""
+    if head is None:
+        return 0, 0
+    version, order = _HEAD.unpack(head)
+    return int(version), int(order)
+
+
+def _next_order(txn: lmdb.Transaction[bytes], order_db: lmdb._Database) -> int:
+    cursor = txn.cursor(db=order_db)
+    return int(_U64.unpack(cursor.key())[0]) + 1 if cursor.last() else 1
+
+
+def _settle(future: asyncio.Future[int], outcome: Outcome) -> None:
+    if future.done():  # cancelled by its caller
+        return
+    if isinstance(outcome, BaseException):
+        future.set_exception(outcome)
+    else:
+        future.set_result(outcome)

@@ -1,0 +1,56 @@
+"""An in-memory EventStore for unit tests, storing JSON like the real one so codec bugs still show."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Sequence
+
+from writeit.application.errors import VersionConflictError
+from writeit.domain.codec import from_record, to_record
+from writeit.domain.events import Event
+
+# Same limit as the LMDB store, so the fake refuses exactly what the real store refuses.
+_MAX_ID_BYTES = 256
+
+
+class InMemoryEventStore:
+    """EventStore held in a dict of JSON lines per pipeline; insertion order is creation order."""
+
+    def __init__(self) -> None:
+        self._streams: dict[str, list[str]] = {}
+
+    async def append(self, pipeline_id: str, events: Sequence[Event], expected_version: int) -> int:
+        _check_append(pipeline_id, events, expected_version)
+        lines = [json.dumps(to_record(event), separators=(",", ":"), ensure_ascii=False) for event in events]
+        # Yield once so concurrent callers interleave as they would against a real store.
+        await asyncio.sleep(0)
+        actual = len(self._streams.get(pipeline_id, ()))
+        if actual != expected_version:
+            raise VersionConflictError(pipeline_id, expected_version, actual)
+        if lines:
+            self._streams.setdefault(pipeline_id, []).extend(lines)
+        return actual + len(lines)
+
+    async def read(self, pipeline_id: str, after: int = 0) -> list[Event]:
+        lines = self._streams.get(pipeline_id, [])
+        return [from_record(json.loads(line)) for line in lines[max(after, 0) :]]
+
+    async def version(self, pipeline_id: str) -> int:
+        return len(self._streams.get(pipeline_id, ()))
+
+    async def pipeline_ids(self) -> list[str]:
+        return list(self._streams)
+
+
+def _check_append(pipeline_id: str, events: Sequence[Event], expected_version: int) -> None:
+    # Adapters may not import each other, so this mirrors the LMDB store's check.
+    if not pipeline_id or "\x00" in pipeline_id or len(pipeline_id.encode()) > _MAX_ID_BYTES:
+        raise ValueError(f"invalid pipeline id {pipeline_id[:40]!r}")
+    if expected_version < 0:
+        raise ValueError(f"expected version must be >= 0, not {expected_version}")
+    for offset, event in enumerate(events, start=1):
+        if event.pipeline_id != pipeline_id:
+            raise ValueError(f"event for pipeline '{event.pipeline_id}' appended to '{pipeline_id}'")
+        if event.seq != expected_version + offset:
+            raise ValueError(f"event seq {event.seq} does not continue version {expected_version + offset - 1}")

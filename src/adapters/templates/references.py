@@ -1,0 +1,146 @@
+"""Static checks of a prompt's Jinja before any run: syntax, sandbox escapes, filters, and every name it uses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from jinja2 import Environment, TemplateSyntaxError, meta, nodes
+
+ROOTS = frozenset({"inputs", "defaults", "style", "steps"})
+STYLE_FIELDS = ("name", "description", "voice", "tone", "structure", "vocabulary", "examples", "anti_patterns")
+STEP_FIELDS = ("selected_response", "feedback", "candidates")
+_LOOKUP = (nodes.Getattr, nodes.Getitem)
+_UNSUPPORTED = (nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport)
+# A step renders as its selected text (a str), so its string methods are fair game too.
+_STR_METHODS = frozenset(name for name in dir(str) if not name.startswith("_"))
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What a step's prompt may refer to."""
+
+    inputs: frozenset[str]
+    defaults: frozenset[str]
+    steps: tuple[str, ...]
+    current: str
+
+    @property
+    def earlier(self) -> tuple[str, ...]:
+        return self.steps[: self.steps.index(self.current)]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    message: str
+    lineno: int
+
+
+def check_source(env: Environment, source: str, scope: Scope) -> list[Finding]:
+    """Every problem in one Jinja string; `lineno` counts lines inside `source`, from 1."""
+    try:
+        ast = env.parse(source)
+    except TemplateSyntaxError as exc:
+        return [Finding(f"template syntax error: {exc.message}", exc.lineno)]
+    findings = [*_unsafe(ast), *_unsupported(env, ast), *_unknown_names(env, ast, scope)]
+    for name, keys, lineno in _chains(ast):
+        message = _check_chain(name, keys, scope)
+        if message:
+            findings.append(Finding(message, lineno))
+    return sorted(findings, key=lambda f: f.lineno)
+
+
+def uses_feedback_of(env: Environment, source: str, step: str) -> bool:
+    """Whether `source` mentions `steps.<step>.feedback` (then the renderer need not append the feedback)."""
+    return any(name == "steps" and keys[:2] == [step, "feedback"] for name, keys, _ in _chains(env.parse(source)))
+
+
+def _unsafe(ast: nodes.Template) -> Iterator[Finding]:
+    for node in ast.find_all((nodes.Getattr, nodes.Getitem)):
+        attr = _key_of(node)
+        if attr is not None and attr.startswith("_"):
+            yield Finding(f"access to '{attr}' is not allowed: prompts run in a sandbox", node.lineno)
+
+
+def _unsupported(env: Environment, ast: nodes.Template) -> Iterator[Finding]:
+    for node in ast.find_all(_UNSUPPORTED):
+        yield Finding(f"{{% {type(node).__name__.lower()} %}} is not supported in prompts", node.lineno)
+    for flt in ast.find_all(nodes.Filter):
+        if flt.name not in env.filters:
+            yield Finding(f"unknown filter '{flt.name}'", flt.lineno)
+    for test in ast.find_all(nodes.Test):
+        if test.name not in env.tests:
+            yield Finding(f"unknown test '{test.name}'", test.lineno)
+
+
+def _unknown_names(env: Environment, ast: nodes.Template, scope: Scope) -> Iterator[Finding]:
+    try:
+        unknown = meta.find_undeclared_variables(ast) - ROOTS - set(env.globals)
+    except TemplateSyntaxError:
+        return  # Jinja's scope tracking stops at an unknown filter or test, which is already reported.
+    reported: set[str] = set()
+    for name_node in ast.find_all(nodes.Name):
+        name = name_node.name
+        if name in unknown and name not in reported:
+            reported.add(name)
+            yield Finding(f"unknown name '{name}'{_hint(name, scope)}", name_node.lineno)
+
+
+def _hint(name: str, scope: Scope) -> str:
+    if name in scope.inputs:
+        return f"; write inputs.{name}"
+    if name in scope.steps:
+        return f"; write steps.{name}"
+    return "; prompts can use inputs.*, defaults.*, style.* and steps.*"
+
+
+def _chains(ast: nodes.Template) -> Iterator[tuple[str, list[str | None], int]]:
+    """Each outermost attribute/item chain rooted at one of ROOTS, as (root, keys); None marks a computed key."""
+    lookups = [node for node in ast.find_all((nodes.Getattr, nodes.Getitem)) if isinstance(node, _LOOKUP)]
+    inner = {id(node.node) for node in lookups}
+    outermost: list[nodes.Node] = [node for node in [*lookups, *ast.find_all(nodes.Name)] if id(node) not in inner]
+    for node in outermost:
+        keys: list[str | None] = []
+        while isinstance(node, _LOOKUP):
+            keys.append(_key_of(node))
+            node = node.node
+        if isinstance(node, nodes.Name) and node.name in ROOTS and node.ctx == "load":
+            yield node.name, keys[::-1], node.lineno
+
+
+def _key_of(node: nodes.Node) -> str | None:
+    """The attribute or constant item name `node` looks up; None for anything computed."""
+    if isinstance(node, nodes.Getattr):
+        return str(node.attr)
+    arg = node.arg if isinstance(node, nodes.Getitem) else None
+    return arg.value if isinstance(arg, nodes.Const) and isinstance(arg.value, str) else None
+
+
+def _check_chain(root: str, keys: list[str | None], scope: Scope) -> str:
+    if not keys:
+        return ""
+    key = keys[0]
+    if key is None:
+        return f"{root}[...]: a computed name cannot be checked before a run; write {root}.<name>"
+    if root == "steps":
+        return _check_step(key, keys[1:], scope)
+    known = {"inputs": scope.inputs, "defaults": scope.defaults, "style": STYLE_FIELDS}[root]
+    if key in known:
+        return ""
+    what = {"inputs": "input", "defaults": "default", "style": "style field"}[root]
+    return f"{root}.{key}: unknown {what} '{key}' (known: {', '.join(sorted(known)) or 'none'})"
+
+
+def _check_step(key: str, rest: list[str | None], scope: Scope) -> str:
+    field = rest[0] if rest else None
+    if key == scope.current:
+        if field == "feedback":
+            return ""
+        return f"steps.{key}: a step cannot use its own output; only steps.{key}.feedback"
+    if key not in scope.steps:
+        return f"steps.{key}: unknown step '{key}' (earlier steps: {', '.join(scope.earlier) or 'none'})"
+    if key not in scope.earlier:
+        return f"steps.{key}: step '{key}' runs after '{scope.current}'; a prompt can only use earlier steps"
+    if field is not None and field not in STEP_FIELDS and field not in _STR_METHODS:
+        return f"steps.{key}.{field}: unknown field '{field}' (use {', '.join(STEP_FIELDS)})"
+    return ""

@@ -1,0 +1,84 @@
+"""Headless runs: every step generated in turn and a candidate picked by a strategy (for scripts and CI)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+from writeit.application.errors import ApplicationError
+from writeit.application.hub import Message, TokenMessage
+from writeit.application.pick import PickStrategy, pick
+from writeit.application.service import PipelineService
+from writeit.application.views import CandidateView, PipelineView, StepView
+
+
+class NoCandidateError(ApplicationError):
+    """Every candidate of a step failed, so nothing can be picked."""
+
+
+class AutopilotObserver(Protocol):
+    def step_started(self, step: StepView, candidate_ids: Sequence[str]) -> None: ...
+
+    def chunk(self, candidate_id: str, text: str) -> None: ...
+
+    def step_finished(self, step: StepView, chosen: CandidateView) -> None: ...
+
+
+async def run_headless(
+    service: PipelineService,
+    template: str,
+    inputs: Mapping[str, Any],
+    *,
+    models: Sequence[str] = (),
+    strategy: PickStrategy = PickStrategy.FIRST,
+    observer: AutopilotObserver,
+    pipeline_id: str | None = None,
+) -> PipelineView:
+    """Start (or continue) a pipeline and drive it to its last step; raises NoCandidateError if a step fails."""
+    service.check_models(models)
+    view = await service.get(pipeline_id) if pipeline_id else await service.start(template, inputs)
+    while not view.completed:
+        key = view.current_step
+        await _generate_step(service, view.id, key, models, observer)
+        step = (await service.get(view.id)).step(key)
+        chosen = pick(step.candidates[-_last_round(step) :], strategy)
+        if chosen is None:
+            errors = "; ".join(c.error for c in step.candidates if c.error) or "no candidate completed"
+            raise NoCandidateError(f"step '{key}' produced nothing to pick: {errors}")
+        view = await service.select(view.id, key, chosen.id)
+        observer.step_finished(view.step(key), chosen)
+    return view
+
+
+async def _generate_step(
+    service: PipelineService, pipeline_id: str, key: str, models: Sequence[str], observer: AutopilotObserver
+) -> None:
+    with service.subscribe(pipeline_id) as subscription:
+        generation = await service.generate(pipeline_id, key, models=list(models) or None)
+        observer.step_started((await service.get(pipeline_id)).step(key), generation.candidate_ids)
+
+        async def forward() -> None:
+            async for message in subscription:
+                _deliver(message, observer)
+
+        forwarder = asyncio.create_task(forward())
+        try:
+            await generation.wait()
+        finally:
+            forwarder.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await forwarder
+            # Chunks still queued when the round ended reach the observer too.
+            while not subscription.queue.empty():
+                _deliver(subscription.queue.get_nowait(), observer)
+
+
+def _deliver(message: Message, observer: AutopilotObserver) -> None:
+    if isinstance(message, TokenMessage):
+        observer.chunk(message.candidate_id, message.text)
+
+
+def _last_round(step: StepView) -> int:
+    return sum(1 for c in step.candidates if c.generation == step.generation and c.origin == "generated") or 1

@@ -1,0 +1,71 @@
+"""Exports of a pipeline: Markdown with front-matter (the article), JSON with the whole history."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from writeit.application.views import PipelineView
+from writeit.domain.codec import to_record
+from writeit.domain.events import Event
+
+
+def markdown(view: PipelineView, now: datetime, *, appendix: bool = False) -> str:
+    """The selected text of the last step, under YAML front-matter describing how it was made."""
+    final = view.steps[-1].selected_candidate if view.steps else None
+    body = final.text if final else ""
+    front = _front_matter(view, now)
+    lines = ["---", *(f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in front.items()), "---", ""]
+    text = "\n".join(lines) + "\n" + body.strip() + "\n"
+    if appendix:
+        text += _appendix(view)
+    return text
+
+
+def _front_matter(view: PipelineView, now: datetime) -> dict[str, Any]:
+    selected = [s.selected_candidate for s in view.steps if s.selected_candidate is not None]
+    # JSON scalars and flow collections are valid YAML, so json.dumps keeps the front-matter parseable.
+    return {
+        "title": str(view.inputs.get("topic") or view.inputs.get("title") or view.template),
+        "template": view.template,
+        "pipeline": view.id,
+        "branch": view.branch,
+        "complete": view.completed,
+        "models": sorted({c.model for c in selected}),
+        "steps": {s.key: s.selected for s in view.steps},
+        "input_tokens": view.totals.input_tokens,
+        "output_tokens": view.totals.output_tokens,
+        "cost_usd": view.totals.cost,
+        "created": view.created_at,
+        "updated": view.updated_at,
+        "exported": now.isoformat(),
+    }
+
+
+def _appendix(view: PipelineView) -> str:
+    parts = ["\n---\n\n## Appendix: the road not taken\n"]
+    for step in view.steps:
+        others = [c for c in step.candidates if c.id != step.selected and c.text]
+        if not others and not step.feedback:
+            continue
+        parts.append(f"\n### {step.name}\n")
+        parts.extend(f"\n> Feedback: {f}\n" for f in step.feedback)
+        for c in others:
+            parts.append(f"\n#### Candidate {c.id[:8]} ({c.model}, {c.status})\n\n{c.text.strip()}\n")
+    return "".join(parts)
+
+
+def history(view: PipelineView, events: Sequence[Event]) -> dict[str, Any]:
+    """Everything: the current state and every event (every candidate, selection and feedback)."""
+    return {
+        "format": "writeit.history/1",
+        "pipeline": dataclasses.asdict(view),
+        "events": [to_record(e) for e in events],
+    }
+
+
+def history_json(view: PipelineView, events: Sequence[Event]) -> str:
+    return json.dumps(history(view, events), ensure_ascii=False, indent=2)

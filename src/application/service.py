@@ -1,0 +1,233 @@
+"""The use cases of a writing session: one async service that the TUI, the API and the CLI all call."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from writeit.application import export
+from writeit.application.errors import VersionConflictError
+from writeit.application.generation import Generation, StepGenerator
+from writeit.application.hub import StreamHub, Subscription
+from writeit.application.ports import TemplateCatalog
+from writeit.application.repository import PipelineRepository
+from writeit.application.views import PipelineSummary, PipelineView, pipeline_view, summary
+from writeit.domain.events import Event
+from writeit.domain.pipeline import Pipeline
+from writeit.domain.template import PipelineTemplate
+
+T = TypeVar("T")
+Clock = Callable[[], datetime]
+IdFactory = Callable[[], str]
+
+
+class PipelineService:
+    """Each command: take the pipeline's lock, load, run the aggregate's command, append its events."""
+
+    def __init__(
+        self,
+        repo: PipelineRepository,
+        catalog: TemplateCatalog,
+        generator: StepGenerator,
+        hub: StreamHub,
+        *,
+        clock: Clock,
+        new_id: IdFactory,
+    ) -> None:
+        self._repo = repo
+        self._catalog = catalog
+        self._generator = generator
+        self._hub = hub
+        self._clock = clock
+        self._new_id = new_id
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._templates: dict[str, PipelineTemplate] = {}
+
+    # ----- commands -------------------------------------------------------------------------------
+    async def start(self, template_name: str, inputs: Mapping[str, Any]) -> PipelineView:
+        template = self._catalog.get(template_name)
+        values = template.validate_inputs(inputs)
+        pipeline = Pipeline.start(self._new_id(), template, values, self._clock())
+        await self._repo.save(pipeline)
+        self._templates[pipeline.id] = template
+        return pipeline_view(pipeline, template)
+
+    async def generate(
+        self,
+        pipeline_id: str,
+        step: str | None = None,
+        *,
+        expected_version: int | None = None,
+        feedback: str | None = None,
+        models: Sequence[str] | None = None,
+        candidate_id: str | None = None,
+    ) -> Generation:
+        """Start a generation round (all candidates, or again the one `candidate_id`); returns at once."""
+        async with self._lock(pipeline_id):
+            pipeline = await self._load(pipeline_id, expected_version)
+            try:
+                plan = self._generator.plan(
+                    pipeline, self.template_of(pipeline), step, feedback, models, candidate_id, self._clock()
+                )
+                await self._repo.save(pipeline)
+            except BaseException:
+                self._discard(pipeline)
+                raise
+        return self._generator.launch(plan, self._record)
+
+    def check_models(self, models: Sequence[str]) -> list[str]:
+        """The canonical ids of `models`; raises ModelNotFoundError naming the first unknown one."""
+        return [self._generator.resolve(m) for m in models]
+
+    async def select(
+        self, pipeline_id: str, step: str, candidate_id: str, expected_version: int | None = None
+    ) -> PipelineView:
+        return await self._command(pipeline_id, expected_version, lambda p, now: p.select(step, candidate_id, now))
+
+    async def edit(
+        self, pipeline_id: str, step: str, candidate_id: str, text: str, expected_version: int | None = None
+    ) -> PipelineView:
+        new_id = self._new_id()
+        return await self._command(
+            pipeline_id, expected_version, lambda p, now: p.edit(step, candidate_id, new_id, text, now)
+        )
+
+    async def merge_by_hand(
+        self, pipeline_id: str, step: str, candidate_ids: Sequence[str], text: str, expected_version: int | None = None
+    ) -> PipelineView:
+        new_id = self._new_id()
+        return await self._command(
+            pipeline_id, expected_version, lambda p, now: p.merge(step, candidate_ids, new_id, text, now)
+        )
+
+    async def merge_by_model(
+        self,
+        pipeline_id: str,
+        step: str,
+        candidate_ids: Sequence[str],
+        instruction: str,
+        model: str | None = None,
+        expected_version: int | None = None,
+    ) -> PipelineView:
+        """Ask a model to merge the candidates following `instruction`; the answer is recorded as the merge."""
+        pipeline = await self._load(pipeline_id, expected_version)
+        texts = [pipeline.candidates[c].text for c in candidate_ids if c in pipeline.candidates]
+        model_id, text = await self._generator.merge_text(texts, instruction, model, pipeline_id)
+        new_id = self._new_id()
+        return await self._command(
+            pipeline_id,
+            expected_version,
+            lambda p, now: p.merge(step, candidate_ids, new_id, text, now, model=model_id, instruction=instruction),
+        )
+
+    async def give_feedback(
+        self, pipeline_id: str, step: str, text: str, expected_version: int | None = None
+    ) -> PipelineView:
+        return await self._command(pipeline_id, expected_version, lambda p, now: p.give_feedback(step, text, now))
+
+    async def keep_stale(self, pipeline_id: str, step: str, expected_version: int | None = None) -> PipelineView:
+        return await self._command(pipeline_id, expected_version, lambda p, now: p.keep_stale(step, now))
+
+    async def fork(
+        self, pipeline_id: str, from_step: str, name: str | None = None, expected_version: int | None = None
+    ) -> PipelineView:
+        return await self._command(
+            pipeline_id, expected_version, lambda p, now: p.fork(from_step, name or p.next_branch_name(), now)
+        )
+
+    async def switch(self, pipeline_id: str, branch: str, expected_version: int | None = None) -> PipelineView:
+        return await self._command(pipeline_id, expected_version, lambda p, now: p.switch(branch, now))
+
+    async def cancel(self, pipeline_id: str, candidate_id: str) -> bool:
+        """Stop a running candidate; it is recorded as cancelled with its partial text. False if not running."""
+        await self._load(pipeline_id, None)
+        return await self._generator.cancel(candidate_id)
+
+    async def recover(self, pipeline_id: str) -> list[str]:
+        """Mark candidates left pending by a stopped process as interrupted, so the step can run again."""
+        result: list[str] = []
+
+        def interrupt(p: Pipeline, now: datetime) -> None:
+            running = self._generator.running()
+            result.extend(c.id for c in p.pending_candidates() if c.id not in running)
+            for cid in result:
+                p.interrupt_candidate(cid, now)
+
+        await self._command(pipeline_id, None, interrupt)
+        return result
+
+    # ----- queries -------------------------------------------------------------------------------
+    async def get(self, pipeline_id: str, branch: str | None = None) -> PipelineView:
+        pipeline = await self._repo.load(await self._repo.resolve_id(pipeline_id))
+        return pipeline_view(pipeline, self.template_of(pipeline), branch)
+
+    async def summaries(self) -> list[PipelineSummary]:
+        return [summary(await self._repo.load(pid)) for pid in await self._repo.ids()]
+
+    async def events(self, pipeline_id: str, after: int = 0) -> list[Event]:
+        return await self._repo.events(await self._repo.resolve_id(pipeline_id), after)
+
+    async def export_markdown(self, pipeline_id: str, branch: str | None = None, *, appendix: bool = False) -> str:
+        return export.markdown(await self.get(pipeline_id, branch), self._clock(), appendix=appendix)
+
+    async def export_history(self, pipeline_id: str) -> dict[str, Any]:
+        view = await self.get(pipeline_id)
+        return export.history(view, await self.events(view.id))
+
+    def subscribe(self, pipeline_id: str) -> Subscription:
+        """Live messages of a pipeline: every event once stored, and token chunks as models produce them."""
+        return self._hub.subscribe(pipeline_id)
+
+    async def resolve_id(self, prefix: str) -> str:
+        return await self._repo.resolve_id(prefix)
+
+    def template_of(self, pipeline: Pipeline) -> PipelineTemplate:
+        """The template as it was when the pipeline started (its text is in the first event)."""
+        template = self._templates.get(pipeline.id)
+        if template is None:
+            template = self._catalog.parse(pipeline.template_text, pipeline.template_source)
+            self._templates[pipeline.id] = template
+        return template
+
+    async def wait_idle(self) -> None:
+        await self._generator.wait_all()
+
+    # ----- plumbing ------------------------------------------------------------------------------
+    def _lock(self, pipeline_id: str) -> asyncio.Lock:
+        return self._locks.setdefault(pipeline_id, asyncio.Lock())
+
+    async def _load(self, pipeline_id: str, expected_version: int | None) -> Pipeline:
+        pipeline = await self._repo.load(await self._repo.resolve_id(pipeline_id))
+        if expected_version is not None and expected_version != pipeline.version:
+            raise VersionConflictError(pipeline.id, expected_version, pipeline.version)
+        return pipeline
+
+    def _discard(self, pipeline: Pipeline) -> None:
+        if pipeline.collect():
+            self._repo.forget(pipeline.id)
+
+    async def _command(
+        self, pipeline_id: str, expected_version: int | None, command: Callable[[Pipeline, datetime], object]
+    ) -> PipelineView:
+        pipeline_id = await self._repo.resolve_id(pipeline_id)
+        async with self._lock(pipeline_id):
+            pipeline = await self._load(pipeline_id, expected_version)
+            try:
+                command(pipeline, self._clock())
+                await self._repo.save(pipeline)
+            except BaseException:
+                self._discard(pipeline)
+                raise
+            return pipeline_view(pipeline, self.template_of(pipeline))
+
+    async def _record(self, pipeline_id: str, command: Callable[[Pipeline, datetime], object]) -> None:
+        """Record what a running generation reports; a conflict with another process is retried on fresh state."""
+        for attempt in range(5):
+            try:
+                await self._command(pipeline_id, None, command)
+                return
+            except VersionConflictError:
+                if attempt == 4:
+                    raise

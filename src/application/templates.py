@@ -1,0 +1,21 @@
+"""Template use cases: list what is available, show one, validate a file or text before any run."""
+
+from __future__ import annotations
+
+from writeit.application.ports import TemplateCatalog, TemplateSummary
+from writeit.domain.template import PipelineTemplate
+
+
+class TemplateService:
+    def __init__(self, catalog: TemplateCatalog) -> None:
+        self._catalog = catalog
+
+    def list(self) -> list[TemplateSummary]:
+        return self._catalog.list()
+
+    def get(self, name_or_path: str) -> PipelineTemplate:
+        """Load and validate; raises TemplateNotFoundError or TemplateInvalidError (every problem, located)."""
+        return self._catalog.get(name_or_path)
+
+    def validate_text(self, text: str, source: str = "<text>") -> PipelineTemplate:
+        return self._catalog.parse(text, source)

@@ -1,0 +1,161 @@
+"""Read models: what the TUI, the API and the CLI show of a pipeline, built from the aggregate."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from writeit.domain.pipeline import Pipeline
+from writeit.domain.state import Candidate
+from writeit.domain.template import PipelineTemplate
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CandidateView:
+    id: str
+    step: str
+    branch: str
+    model: str
+    status: str
+    origin: str
+    sources: tuple[str, ...]
+    text: str
+    prompt: str
+    system: str
+    error: str
+    input_tokens: int
+    output_tokens: int
+    usage_estimated: bool
+    cost: float
+    duration_ms: int
+    cached: bool
+    attempts: tuple[str, ...]
+    fallbacks: tuple[str, ...]
+    instruction: str
+    generation: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepView:
+    key: str
+    name: str
+    status: str
+    stale: bool
+    selected: str | None
+    feedback: tuple[str, ...]
+    generation: int
+    candidates: tuple[CandidateView, ...]
+
+    @property
+    def selected_candidate(self) -> CandidateView | None:
+        return next((c for c in self.candidates if c.id == self.selected), None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BranchView:
+    name: str
+    parent: str | None
+    fork_step: str | None
+    current_step: str
+    completed: bool
+    created_at: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Totals:
+    input_tokens: int
+    output_tokens: int
+    cost: float
+    candidates: int
+    estimated: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PipelineView:
+    id: str
+    template: str
+    inputs: Mapping[str, Any]
+    version: int
+    branch: str
+    current_step: str
+    completed: bool
+    branches: tuple[BranchView, ...]
+    steps: tuple[StepView, ...]
+    totals: Totals
+    created_at: str
+    updated_at: str
+
+    def step(self, key: str) -> StepView:
+        return next(s for s in self.steps if s.key == key)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PipelineSummary:
+    id: str
+    template: str
+    title: str
+    version: int
+    branch: str
+    branches: int
+    current_step: str
+    completed: bool
+    created_at: str
+    updated_at: str
+
+
+def candidate_view(c: Candidate) -> CandidateView:
+    return CandidateView(
+        id=c.id, step=c.step, branch=c.branch, model=c.model, status=c.status.value, origin=c.origin.value,
+        sources=c.sources, text=c.text, prompt=c.prompt, system=c.system, error=c.error,
+        input_tokens=c.input_tokens, output_tokens=c.output_tokens, usage_estimated=c.usage_estimated,
+        cost=c.cost, duration_ms=c.duration_ms, cached=c.cached, attempts=tuple(c.attempts),
+        fallbacks=tuple(c.fallbacks), instruction=c.instruction, generation=c.generation,
+    )  # fmt: skip
+
+
+def pipeline_view(p: Pipeline, template: PipelineTemplate | None, branch: str | None = None) -> PipelineView:
+    name = branch or p.current_branch
+    steps = tuple(_step_view(p, key, name, template) for key in p.step_keys)
+    used = [c for s in steps for c in s.candidates]
+    return PipelineView(
+        id=p.id, template=p.template_name, inputs=dict(p.inputs), version=p.version, branch=name,
+        current_step=p.current_step(name), completed=p.is_complete(name),
+        branches=tuple(_branch_view(p, b) for b in p.branches),
+        steps=steps,
+        totals=Totals(
+            input_tokens=sum(c.input_tokens for c in used), output_tokens=sum(c.output_tokens for c in used),
+            cost=round(sum(c.cost for c in used), 8), candidates=len(used),
+            estimated=any(c.usage_estimated for c in used),
+        ),
+        created_at=p.created_at, updated_at=p.updated_at,
+    )  # fmt: skip
+
+
+def summary(p: Pipeline) -> PipelineSummary:
+    title = next((str(p.inputs[k]) for k in ("topic", "title", "subject") if p.inputs.get(k)), "")
+    return PipelineSummary(
+        id=p.id, template=p.template_name, title=title, version=p.version, branch=p.current_branch,
+        branches=len(p.branches), current_step=p.current_step(), completed=p.is_complete(),
+        created_at=p.created_at, updated_at=p.updated_at,
+    )  # fmt: skip
+
+
+def _step_view(p: Pipeline, key: str, branch: str, template: PipelineTemplate | None) -> StepView:
+    state = p.step_state(key, branch)
+    name = key
+    if template is not None and key in template.step_keys:
+        name = template.step(key).name or key
+    return StepView(
+        key=key, name=name, status=p.step_status(key, branch).value, stale=state.stale,
+        selected=state.selected, feedback=tuple(state.feedback), generation=state.generation,
+        candidates=tuple(candidate_view(p.candidates[c]) for c in state.candidate_ids),
+    )  # fmt: skip
+
+
+def _branch_view(p: Pipeline, name: str) -> BranchView:
+    b = p.branches[name]
+    return BranchView(
+        name=name, parent=b.parent, fork_step=b.fork_step, current_step=p.current_step(name),
+        completed=p.is_complete(name), created_at=b.created_at,
+    )  # fmt: skip

@@ -1,0 +1,95 @@
+"""`writeit run`: a whole pipeline headless, streaming to stdout, writing the Markdown at the end."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from writeit.application.pick import PickStrategy
+from writeit.application.views import CandidateView, StepView
+from writeit.entrypoints.cli.common import fail, handled, print_json, run_async
+
+if TYPE_CHECKING:
+    from writeit.entrypoints.container import Container
+
+
+class StreamPrinter:
+    """Streams the first candidate of each step live; reports the others when the step ends."""
+
+    def __init__(self, quiet: bool) -> None:
+        self._quiet = quiet
+        self._live: str | None = None
+
+    def step_started(self, step: StepView, candidate_ids: Sequence[str]) -> None:
+        self._live = candidate_ids[0] if candidate_ids else None
+        models = ", ".join(c.model for c in step.candidates if c.id in candidate_ids)
+        self._err(f"\n== {step.name} ({len(candidate_ids)} candidate(s): {models})")
+
+    def chunk(self, candidate_id: str, text: str) -> None:
+        if candidate_id == self._live and not self._quiet:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+
+    def step_finished(self, step: StepView, chosen: CandidateView) -> None:
+        if not self._quiet:
+            sys.stdout.write("\n")
+        for c in step.candidates:
+            if c.generation == step.generation:
+                mark = "*" if c.id == chosen.id else " "
+                detail = c.error or f"{c.output_tokens} tokens, {c.duration_ms} ms"
+                self._err(f" {mark} {c.id[:8]} {c.model} {c.status}: {detail}")
+
+    def _err(self, line: str) -> None:
+        if not self._quiet:
+            typer.echo(line, err=True)
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "article"
+
+
+def parse_inputs(pairs: list[str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise fail(f"--input '{pair}': expected key=value", 2)
+        values[key.strip()] = value
+    return values
+
+
+@handled
+def run(
+    template: str = typer.Argument(..., help="Template name (workspace, global, built-in) or a YAML file path."),
+    inputs: list[str] = typer.Option([], "--input", "-i", help="An input as key=value; repeat for each."),
+    models: list[str] = typer.Option([], "--model", "-m", help="Model id or alias; repeat to fan out."),
+    pick: PickStrategy = typer.Option(PickStrategy.FIRST, "--pick", help="How to choose among candidates."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Markdown file to write."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the path of the result."),
+    as_json: bool = typer.Option(False, "--json", help="Print the final pipeline state as JSON."),
+) -> None:
+    """Run a pipeline from start to finish without the TUI."""
+    values = parse_inputs(inputs)
+
+    async def main(container: Container) -> None:
+        from writeit.application.autopilot import run_headless
+
+        service = container.pipelines()
+        printer = StreamPrinter(quiet or as_json)
+        view = await run_headless(service, template, values, models=models, strategy=pick, observer=printer)
+        target = output or Path(f"{slug(view.template)}-{view.id[:8]}.md")
+        target.write_text(await service.export_markdown(view.id), encoding="utf-8")
+        if as_json:
+            print_json(view)
+        else:
+            typer.echo(f"pipeline {view.id} complete; wrote {target}", err=not quiet)
+            if quiet:
+                return
+            typer.echo(str(target))
+
+    run_async(main)

@@ -1,0 +1,74 @@
+"""`writeit templates`: list, show and validate pipeline templates."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import typer
+
+from writeit.application.templates import TemplateService
+from writeit.domain.errors import TemplateInvalidError
+from writeit.entrypoints.cli.common import fail, handled, print_json
+
+app = typer.Typer(help="List, show and validate pipeline templates.", no_args_is_help=True)
+
+
+def _service() -> TemplateService:
+    from writeit.entrypoints.container import Container
+
+    return Container().templates()
+
+
+@app.command("list")
+@handled
+def list_templates(as_json: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
+    """Templates found: workspace first, then global, then built-in."""
+    summaries = _service().list()
+    if as_json:
+        print_json(summaries)
+        return
+    for s in summaries:
+        typer.echo(f"{s.name:<24} {s.origin:<9} {' → '.join(s.steps)}  {s.description}")
+
+
+@app.command("show")
+@handled
+def show(
+    name: str = typer.Argument(..., help="Template name or YAML path."),
+    as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
+) -> None:
+    """Show a template's inputs and steps."""
+    template = _service().get(name)
+    if as_json:
+        data = dataclasses.asdict(template)
+        data.pop("text")
+        print_json(data)
+        return
+    typer.echo(f"{template.name} ({template.source}) — {template.metadata.description}")
+    typer.echo("inputs:")
+    for spec in template.inputs:
+        flags = " required" if spec.required else f" default={spec.default!r}"
+        typer.echo(f"  {spec.key}: {spec.type.value}{flags}  {spec.label}")
+    typer.echo("steps:")
+    for step in template.steps:
+        models = ", ".join(step.models or step.model_preference) or "default model"
+        typer.echo(f"  {step.key}: {step.name} ×{step.response_count} [{models}]")
+
+
+@app.command("validate")
+@handled
+def validate(files: list[str] = typer.Argument(..., help="Template files (or names) to check.")) -> None:
+    """Check templates without running them; one line per problem as file:line: field: message."""
+    service = _service()
+    failed = 0
+    for file in files:
+        try:
+            template = service.get(file)
+        except TemplateInvalidError as exc:
+            failed += 1
+            for problem in exc.problems:
+                typer.echo(str(problem), err=True)
+            continue
+        typer.echo(f"{file}: ok ({len(template.steps)} steps)")
+    if failed:
+        raise fail(f"{failed} of {len(files)} template(s) invalid")

@@ -1,0 +1,24 @@
+"""Test isolation: every test gets its own WRITEIT_HOME and llm user dir; only the offline plugins load."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Read by llm at import time, so it must be set before anything imports llm.
+os.environ["LLM_LOAD_PLUGINS"] = "llm-echo,llm-markov"
+os.environ["WRITEIT_DEFAULT_MODEL"] = "markov"
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    home = tmp_path_factory.mktemp("writeit-home")
+    llm_dir = tmp_path_factory.mktemp("llm-user")
+    monkeypatch.setenv("WRITEIT_HOME", str(home))
+    monkeypatch.setenv("LLM_USER_PATH", str(llm_dir))
+    for key in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "WRITEIT_API_TOKEN"):
+        monkeypatch.delenv(key, raising=False)
+    return home

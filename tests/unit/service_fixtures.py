@@ -1,0 +1,74 @@
+"""A PipelineService wired on in-memory adapters (and the real template catalog, which reads only package files)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.unit.builders import Clock
+from writeit.adapters.memory.event_store import InMemoryEventStore
+from writeit.adapters.memory.language_model import ScriptedLanguageModel, ScriptLike
+from writeit.adapters.templates.catalog import FileTemplateCatalog
+from writeit.application.generation import StepGenerator
+from writeit.application.hub import StreamHub
+from writeit.application.repository import PipelineRepository
+from writeit.application.runner import ModelRunner, RetryPolicy
+from writeit.application.service import PipelineService
+from writeit.application.usage import Price, PriceTable
+
+THREE_STEPS = """
+metadata: {name: three}
+inputs:
+  topic: {type: text, required: true}
+steps:
+  angles:
+    name: Angles
+    prompt_template: "Angles on {{ inputs.topic }}"
+    response_count: 2
+  outline:
+    name: Outline
+    prompt_template: "Outline from {{ steps.angles }}"
+  draft:
+    name: Draft
+    prompt_template: "Draft from {{ steps.outline }}"
+"""
+
+
+@dataclass
+class World:
+    service: PipelineService
+    store: InMemoryEventStore
+    models: ScriptedLanguageModel
+    hub: StreamHub
+
+
+class Ids:
+    def __init__(self) -> None:
+        self.n = 0
+
+    def __call__(self) -> str:
+        self.n += 1
+        return f"id{self.n:04d}"
+
+
+def world(
+    root: Path,
+    scripts: Mapping[str, ScriptLike] | None = None,
+    default_model: str = "echo",
+    store: InMemoryEventStore | None = None,
+) -> World:
+    """A service over `store` (a new one by default: pass another world's to play a second process)."""
+    (root / "templates").mkdir(exist_ok=True)
+    (root / "templates" / "three.yaml").write_text(THREE_STEPS)
+    store = store or InMemoryEventStore()
+    models = ScriptedLanguageModel(scripts, echo=("echo",))
+    hub = StreamHub()
+    catalog = FileTemplateCatalog([("workspace", root / "templates")])
+    prices = PriceTable({"paid": Price(input=1.0, output=2.0)})
+    runner = ModelRunner(models, RetryPolicy(attempts=3, initial_wait=0.001, max_wait=0.002))
+    ids = Ids()
+    generator = StepGenerator(runner, models, catalog, hub, prices, new_id=ids, default_model=default_model)
+    repo = PipelineRepository(store, hub)
+    service = PipelineService(repo, catalog, generator, hub, clock=Clock(), new_id=ids)
+    return World(service, store, models, hub)

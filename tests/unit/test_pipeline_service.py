@@ -1,0 +1,189 @@
+"""The application services on in-memory adapters: what a writer (or a client) sees happen."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from tests.unit.service_fixtures import world
+from writeit.adapters.memory.language_model import Script
+from writeit.application.autopilot import run_headless
+from writeit.application.errors import ModelError, ModelNotFoundError, VersionConflictError
+from writeit.application.hub import EventMessage, TokenMessage
+from writeit.application.pick import PickStrategy
+from writeit.application.views import CandidateView, StepView
+from writeit.domain import events as ev
+from writeit.domain.errors import InputInvalidError, StepNotReadyError
+
+
+class Quiet:
+    def __init__(self) -> None:
+        self.chunks: list[tuple[str, str]] = []
+
+    def step_started(self, step: StepView, candidate_ids: object) -> None:
+        pass
+
+    def chunk(self, candidate_id: str, text: str) -> None:
+        self.chunks.append((candidate_id, text))
+
+    def step_finished(self, step: StepView, chosen: CandidateView) -> None:
+        pass
+
+
+async def test_starting_with_a_missing_required_input_stores_nothing(tmp_path: Path) -> None:
+    w = world(tmp_path)
+    with pytest.raises(InputInvalidError, match="topic"):
+        await w.service.start("three", {})
+    assert await w.store.pipeline_ids() == []
+
+
+async def test_every_candidate_of_a_step_runs_and_streams_to_subscribers(tmp_path: Path) -> None:
+    w = world(tmp_path, {"slow": Script(chunks=("a", "b", "c"), delay=0.01)})
+    view = await w.service.start("three", {"topic": "LMDB"})
+    with w.service.subscribe(view.id) as sub:
+        generation = await w.service.generate(view.id, models=["slow"])
+        await generation.wait()
+        messages = [sub.queue.get_nowait() for _ in range(sub.queue.qsize())]
+    tokens = [m for m in messages if isinstance(m, TokenMessage)]
+    assert len(tokens) == 6, "two candidates × three chunks"
+    completed = [
+        m.event for m in messages if isinstance(m, EventMessage) and isinstance(m.event, ev.CandidateCompleted)
+    ]
+    assert sorted(e.candidate_id for e in completed) == sorted(generation.candidate_ids)
+    step = (await w.service.get(view.id)).step("angles")
+    assert [c.text for c in step.candidates] == ["abc", "abc"]
+
+
+async def test_one_failing_model_does_not_stop_the_others(tmp_path: Path) -> None:
+    w = world(tmp_path, {"bad": ModelError("bad", "exploded"), "good": ["fine"]})
+    view = await w.service.start("three", {"topic": "x"})
+    await (await w.service.generate(view.id, models=["bad", "good"])).wait()
+    step = (await w.service.get(view.id)).step("angles")
+    assert sorted(c.status for c in step.candidates) == ["completed", "completed", "failed", "failed"]
+    assert "exploded" in next(c.error for c in step.candidates if c.status == "failed")
+
+
+async def test_a_transient_error_is_retried_and_the_retry_is_recorded(tmp_path: Path) -> None:
+    flaky = [Script(error=ModelError("flaky", "429 rate limited", transient=True)), Script(chunks=("ok",))]
+    w = world(tmp_path, {"flaky": flaky})
+    view = await w.service.start("three", {"topic": "x"})
+    await (await w.service.generate(view.id, models=["flaky"])).wait()
+    step = (await w.service.get(view.id)).step("angles")
+    assert [c.status for c in step.candidates] == ["completed", "completed"]
+    assert "429" in step.candidates[0].attempts[0]
+
+
+async def test_a_fallback_chain_falls_through_to_the_next_model_and_records_it(tmp_path: Path) -> None:
+    template = tmp_path / "templates" / "chain.yaml"
+    template.parent.mkdir(exist_ok=True)
+    template.write_text(
+        "metadata: {name: chain}\nsteps:\n  only:\n    name: Only\n    prompt_template: hi\n"
+        "    model_preference: [nokey, echo]\n"
+    )
+    w = world(tmp_path, {"nokey": ModelError("nokey", "needs an API key")})
+    view = await w.service.start("chain", {})
+    await (await w.service.generate(view.id)).wait()
+    candidate = (await w.service.get(view.id)).step("only").candidates[0]
+    assert candidate.status == "completed"
+    assert candidate.model == "echo"
+    assert candidate.fallbacks
+    assert candidate.fallbacks[0].startswith("nokey -> echo")
+
+
+async def test_an_unknown_model_is_refused_before_anything_is_stored(tmp_path: Path) -> None:
+    w = world(tmp_path)
+    view = await w.service.start("three", {"topic": "x"})
+    with pytest.raises(ModelNotFoundError, match="'nope'"):
+        await w.service.generate(view.id, models=["nope"])
+    assert await w.store.version(view.id) == view.version
+
+
+async def test_cancelling_a_candidate_keeps_its_partial_text(tmp_path: Path) -> None:
+    w = world(tmp_path, {"slow": Script(chunks=tuple("abcdefghij"), delay=0.05)})
+    view = await w.service.start("three", {"topic": "x"})
+    generation = await w.service.generate(view.id, models=["slow"])
+    await asyncio.sleep(0.12)
+    assert await w.service.cancel(view.id, generation.candidate_ids[0])
+    await generation.wait()
+    first, second = (await w.service.get(view.id)).step("angles").candidates
+    assert first.status == "cancelled"
+    assert 0 < len(first.text) < 10
+    assert second.text == "abcdefghij"
+
+
+async def test_a_stale_expected_version_is_refused_and_changes_nothing(tmp_path: Path) -> None:
+    w = world(tmp_path)
+    view = await w.service.start("three", {"topic": "x"})
+    await (await w.service.generate(view.id)).wait()
+    state = await w.service.get(view.id)
+    with pytest.raises(VersionConflictError):
+        await w.service.select(view.id, "angles", state.step("angles").candidates[0].id, expected_version=1)
+    assert (await w.service.get(view.id)).version == state.version
+
+
+async def test_feedback_reaches_the_next_prompt_and_old_candidates_stay(tmp_path: Path) -> None:
+    w = world(tmp_path)
+    view = await w.service.start("three", {"topic": "x"})
+    await (await w.service.generate(view.id)).wait()
+    await (await w.service.generate(view.id, "angles", feedback="make it funnier")).wait()
+    step = (await w.service.get(view.id)).step("angles")
+    assert len(step.candidates) == 4
+    assert "make it funnier" in w.models.requests[-1].prompt
+    assert step.feedback == ("make it funnier",)
+
+
+async def test_regenerating_one_candidate_adds_one_with_the_same_model(tmp_path: Path) -> None:
+    w = world(tmp_path)
+    view = await w.service.start("three", {"topic": "x"})
+    await (await w.service.generate(view.id)).wait()
+    first = (await w.service.get(view.id)).step("angles").candidates[0]
+    await (await w.service.generate(view.id, "angles", candidate_id=first.id)).wait()
+    step = (await w.service.get(view.id)).step("angles")
+    assert len(step.candidates) == 3
+    assert step.candidates[-1].model == first.model
+
+
+async def test_the_next_step_cannot_start_before_a_selection(tmp_path: Path) -> None:
+    w = world(tmp_path)
+    view = await w.service.start("three", {"topic": "x"})
+    with pytest.raises(StepNotReadyError):
+        await w.service.generate(view.id, "outline")
+
+
+async def test_a_fork_then_generation_on_it_leaves_main_as_it_was(tmp_path: Path) -> None:
+    w = world(tmp_path)
+    view = await run_headless(w.service, "three", {"topic": "x"}, observer=Quiet())
+    main_before = await w.service.get(view.id, "main")
+    forked = await w.service.fork(view.id, "outline", "alt")
+    assert forked.branch == "alt"
+    await (await w.service.generate(view.id, "outline", feedback="tighter")).wait()
+    main_after = await w.service.get(view.id, "main")
+    assert main_after.steps == main_before.steps
+    assert (await w.service.get(view.id, "alt")).step("outline").feedback == ("tighter",)
+
+
+async def test_a_pipeline_left_mid_step_is_recovered_as_interrupted(tmp_path: Path) -> None:
+    w = world(tmp_path, {"slow": Script(chunks=tuple("abcdef"), delay=0.2)})
+    view = await w.service.start("three", {"topic": "x"})
+    generation = await w.service.generate(view.id, models=["slow"])
+    # A second process sees pending candidates it does not run: as after a crash.
+    other_service = world(tmp_path, store=w.store).service
+    interrupted = await other_service.recover(view.id)
+    assert sorted(interrupted) == sorted(generation.candidate_ids)
+    for cid in generation.candidate_ids:
+        await w.service.cancel(view.id, cid)
+    step = (await other_service.get(view.id)).step("angles")
+    assert {c.status for c in step.candidates} == {"interrupted"}
+
+
+async def test_a_headless_run_selects_every_step_and_exports_markdown(tmp_path: Path) -> None:
+    w = world(tmp_path)
+    quiet = Quiet()
+    view = await run_headless(w.service, "three", {"topic": "LMDB"}, strategy=PickStrategy.LONGEST, observer=quiet)
+    assert view.completed
+    assert quiet.chunks, "chunks reached the observer"
+    markdown = await w.service.export_markdown(view.id)
+    assert markdown.startswith('---\ntitle: "LMDB"\n')
+    assert markdown.rstrip().endswith(view.step("draft").selected_candidate.text.strip())  # type: ignore[union-attr]
