@@ -63,6 +63,7 @@ class StepGenerator:
         new_id: Callable[[], str],
         default_model: str,
         concurrency: int = 8,
+        session: str = "",
     ) -> None:
         self._runner = runner
         self._models = models
@@ -71,6 +72,7 @@ class StepGenerator:
         self._prices = prices
         self._new_id = new_id
         self.default_model = default_model
+        self.session = session
         self._slots = asyncio.Semaphore(concurrency)
         self._streaming: dict[str, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -104,7 +106,7 @@ class StepGenerator:
             chains = [rendered.models or (self.default_model,)] * spec.response_count
         chains = [self._resolved(chain) for chain in chains]
         pairs = [(self._new_id(), chain[0]) for chain in chains]
-        pipeline.start_step(key, pairs, now, prompt=rendered.prompt, system=rendered.system)
+        pipeline.start_step(key, pairs, now, prompt=rendered.prompt, system=rendered.system, session=self.session)
         request = ModelRequest(model_id=chains[0][0], prompt=rendered.prompt, system=rendered.system)
         plans = tuple(CandidatePlan(cid, chain, request) for (cid, _), chain in zip(pairs, chains, strict=True))
         return GenerationPlan(pipeline.id, key, plans)

@@ -35,6 +35,7 @@ class PipelineService:
         *,
         clock: Clock,
         new_id: IdFactory,
+        is_alive: Callable[[str], bool] = lambda session: True,
     ) -> None:
         self._repo = repo
         self._catalog = catalog
@@ -42,6 +43,7 @@ class PipelineService:
         self._hub = hub
         self._clock = clock
         self._new_id = new_id
+        self._is_alive = is_alive
         self._locks: dict[str, asyncio.Lock] = {}
         self._templates: dict[str, PipelineTemplate] = {}
 
@@ -68,6 +70,8 @@ class PipelineService:
         async with self._lock(pipeline_id):
             pipeline = await self._load(pipeline_id, expected_version)
             try:
+                for cid in self._orphans(pipeline, step or pipeline.current_step()):
+                    pipeline.interrupt_candidate(cid, self._clock())
                 plan = self._generator.plan(
                     pipeline, self.template_of(pipeline), step, feedback, models, candidate_id, self._clock()
                 )
@@ -146,17 +150,28 @@ class PipelineService:
         return await self._generator.cancel(candidate_id)
 
     async def recover(self, pipeline_id: str) -> list[str]:
-        """Mark candidates left pending by a stopped process as interrupted, so the step can run again."""
+        """Mark candidates orphaned by a stopped process as interrupted, so their steps can run again."""
         result: list[str] = []
 
         def interrupt(p: Pipeline, now: datetime) -> None:
-            running = self._generator.running()
-            result.extend(c.id for c in p.pending_candidates() if c.id not in running)
+            result.extend(self._orphans(p))
             for cid in result:
                 p.interrupt_candidate(cid, now)
 
         await self._command(pipeline_id, None, interrupt)
         return result
+
+    def _orphans(self, pipeline: Pipeline, step: str | None = None) -> list[str]:
+        """Pending candidates that nobody runs: not in this process, and their process is gone."""
+        running = self._generator.running()
+        ours = self._generator.session
+        return [
+            c.id
+            for c in pipeline.pending_candidates()
+            if (step is None or c.step == step)
+            and c.id not in running
+            and (c.session == ours or not self._is_alive(c.session))
+        ]
 
     # ----- queries -------------------------------------------------------------------------------
     async def get(self, pipeline_id: str, branch: str | None = None) -> PipelineView:

@@ -33,6 +33,7 @@ def apply_event(p: Pipeline, event: ev.Event) -> None:
                     event.generation,
                     prompt=event.prompt,
                     system=event.system,
+                    session=event.session,
                     created_at=event.at,
                 )
                 state.candidate_ids.append(cid)

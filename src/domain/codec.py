@@ -3,26 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from typing import Any
 
 from writeit.domain.events import EVENT_TYPES, Event
-
-Record = dict[str, Any]
-Upcaster = Callable[[Record], Record]
-
-# (type name, from version) -> function producing the record at version + 1.
-UPCASTERS: dict[tuple[str, int], Upcaster] = {}
-
-
-def upcaster(type_name: str, from_version: int) -> Callable[[Upcaster], Upcaster]:
-    """Register a function that lifts a record of `type_name` from `from_version` to the next version."""
-
-    def register(fn: Upcaster) -> Upcaster:
-        UPCASTERS[(type_name, from_version)] = fn
-        return fn
-
-    return register
+from writeit.domain.upcasters import UPCASTERS, Record
 
 
 def to_record(event: Event) -> Record:
@@ -35,6 +19,7 @@ def to_record(event: Event) -> Record:
 
 def from_record(record: Record) -> Event:
     """Rebuild an event, upcasting it first; raises ValueError on an unknown type or shape."""
+
     type_name = record.get("type")
     cls = EVENT_TYPES.get(str(type_name))
     if cls is None:

@@ -28,7 +28,12 @@ class PipelineStarted(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StepStarted(Event):
-    """A generation round of a step began; one candidate per (id, model) pair, all pending."""
+    """A generation round of a step began; one candidate per (id, model) pair, all pending.
+
+    v2 added `session`, the process running the round (v1 records are upcast with an unknown session).
+    """
+
+    version: ClassVar[int] = 2
 
     branch: str
     step: str
@@ -37,6 +42,7 @@ class StepStarted(Event):
     models: tuple[str, ...]
     prompt: str = ""
     system: str = ""
+    session: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

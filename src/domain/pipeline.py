@@ -136,8 +136,12 @@ class Pipeline:
         *,
         prompt: str = "",
         system: str = "",
+        session: str = "",
     ) -> None:
-        """Begin a generation round of `step` on the current branch with (candidate id, model) pairs."""
+        """Begin a generation round of `step` on the current branch with (candidate id, model) pairs.
+
+        `session` names the process that runs the round, so another one can tell its candidates were orphaned.
+        """
         self.require_can_generate(step)
         if not candidates:
             raise InvalidCommandError("a generation needs at least one model")
@@ -154,6 +158,7 @@ class Pipeline:
             models=tuple(model for _, model in candidates),
             prompt=prompt,
             system=system,
+            session=session,
         )
 
     def require_can_generate(self, step: str) -> None:

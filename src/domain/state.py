@@ -48,6 +48,7 @@ class Candidate:
     duration_ms: int = 0
     cached: bool = False
     instruction: str = ""
+    session: str = ""
     attempts: list[str] = field(default_factory=list)
     fallbacks: list[str] = field(default_factory=list)
     created_at: str = ""

@@ -20,6 +20,7 @@ from writeit.application.runner import ModelRunner, RetryPolicy
 from writeit.application.service import PipelineService
 from writeit.application.templates import TemplateService
 from writeit.application.usage import PriceTable
+from writeit.entrypoints.process import is_alive, session_name
 from writeit.entrypoints.settings import Settings
 
 
@@ -66,6 +67,9 @@ class Container(containers.DeclarativeContainer):
         new_id=_new_id,
         default_model=settings.provided.model.call(),
         concurrency=settings.provided.concurrency,
+        session=providers.Callable(session_name),
     )
     templates = providers.Singleton(TemplateService, catalog)
-    pipelines = providers.Singleton(PipelineService, repository, catalog, generator, hub, clock=_now, new_id=_new_id)
+    pipelines = providers.Singleton(
+        PipelineService, repository, catalog, generator, hub, clock=_now, new_id=_new_id, is_alive=is_alive
+    )

@@ -44,12 +44,13 @@ class World:
 
 
 class Ids:
-    def __init__(self) -> None:
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
         self.n = 0
 
     def __call__(self) -> str:
         self.n += 1
-        return f"id{self.n:04d}"
+        return f"{self.prefix}-{self.n:04d}"
 
 
 def world(
@@ -57,6 +58,8 @@ def world(
     scripts: Mapping[str, ScriptLike] | None = None,
     default_model: str = "echo",
     store: InMemoryEventStore | None = None,
+    session: str = "process-1",
+    alive: frozenset[str] = frozenset(),
 ) -> World:
     """A service over `store` (a new one by default: pass another world's to play a second process)."""
     (root / "templates").mkdir(exist_ok=True)
@@ -67,8 +70,10 @@ def world(
     catalog = FileTemplateCatalog([("workspace", root / "templates")])
     prices = PriceTable({"paid": Price(input=1.0, output=2.0)})
     runner = ModelRunner(models, RetryPolicy(attempts=3, initial_wait=0.001, max_wait=0.002))
-    ids = Ids()
-    generator = StepGenerator(runner, models, catalog, hub, prices, new_id=ids, default_model=default_model)
+    ids = Ids(session)
+    generator = StepGenerator(
+        runner, models, catalog, hub, prices, new_id=ids, default_model=default_model, session=session
+    )
     repo = PipelineRepository(store, hub)
-    service = PipelineService(repo, catalog, generator, hub, clock=Clock(), new_id=ids)
+    service = PipelineService(repo, catalog, generator, hub, clock=Clock(), new_id=ids, is_alive=alive.__contains__)
     return World(service, store, models, hub)

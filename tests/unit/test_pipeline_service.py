@@ -164,18 +164,32 @@ async def test_a_fork_then_generation_on_it_leaves_main_as_it_was(tmp_path: Path
     assert (await w.service.get(view.id, "alt")).step("outline").feedback == ("tighter",)
 
 
-async def test_a_pipeline_left_mid_step_is_recovered_as_interrupted(tmp_path: Path) -> None:
-    w = world(tmp_path, {"slow": Script(chunks=tuple("abcdef"), delay=0.2)})
+async def test_candidates_of_a_dead_process_are_recovered_as_interrupted_and_the_step_runs_again(
+    tmp_path: Path,
+) -> None:
+    w = world(tmp_path, {"slow": Script(chunks=tuple("abcdef"), delay=0.2)}, session="dead")
     view = await w.service.start("three", {"topic": "x"})
     generation = await w.service.generate(view.id, models=["slow"])
-    # A second process sees pending candidates it does not run: as after a crash.
-    other_service = world(tmp_path, store=w.store).service
-    interrupted = await other_service.recover(view.id)
-    assert sorted(interrupted) == sorted(generation.candidate_ids)
+    # Another process sharing the store finds candidates whose process ("dead") is gone.
+    other = world(tmp_path, store=w.store, session="process-2", alive=frozenset({"process-2"})).service
+    assert sorted(await other.recover(view.id)) == sorted(generation.candidate_ids)
+    assert {c.status for c in (await other.get(view.id)).step("angles").candidates} == {"interrupted"}
+    await (await other.generate(view.id)).wait()
+    assert (await other.get(view.id)).step("angles").generation == 2
     for cid in generation.candidate_ids:
         await w.service.cancel(view.id, cid)
-    step = (await other_service.get(view.id)).step("angles")
-    assert {c.status for c in step.candidates} == {"interrupted"}
+
+
+async def test_candidates_of_a_live_process_are_left_running(tmp_path: Path) -> None:
+    w = world(tmp_path, {"slow": Script(chunks=tuple("abc"), delay=0.05)}, session="process-1")
+    view = await w.service.start("three", {"topic": "x"})
+    generation = await w.service.generate(view.id, models=["slow"])
+    other = world(tmp_path, store=w.store, session="process-2", alive=frozenset({"process-1", "process-2"})).service
+    assert await other.recover(view.id) == []
+    with pytest.raises(StepNotReadyError, match="already generating"):
+        await other.generate(view.id)
+    await generation.wait()
+    assert {c.status for c in (await other.get(view.id)).step("angles").candidates} == {"completed"}
 
 
 async def test_a_headless_run_selects_every_step_and_exports_markdown(tmp_path: Path) -> None:
