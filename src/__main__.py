@@ -1,5 +1,5 @@
 """`python -m writeit` is the `writeit` command."""
 
-from writeit.entrypoints.cli.main import run
+from writeit.entrypoints.main import run
 
 run()

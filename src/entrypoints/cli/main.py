@@ -1,10 +1,9 @@
-"""`writeit`: the root command. Heavy imports wait inside commands so `--help` stays instant."""
+"""The headless commands. Heavy imports wait inside commands so `--help` stays instant."""
 
 from __future__ import annotations
 
 import typer
 
-from writeit import __version__
 from writeit.entrypoints.cli import models_cmd, pipelines_cmd, run_cmd, templates_cmd
 
 app = typer.Typer(
@@ -19,23 +18,3 @@ app.command("run")(run_cmd.run)
 app.command("models")(models_cmd.models)
 app.add_typer(templates_cmd.app, name="templates")
 app.add_typer(pipelines_cmd.app, name="pipelines")
-
-
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"writeit {__version__}")
-        raise typer.Exit()
-
-
-@app.callback(invoke_without_command=True)
-def root(
-    ctx: typer.Context,
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
-) -> None:
-    """Write with several language models at once, keeping editorial control."""
-    if ctx.invoked_subcommand is None:
-        typer.echo(ctx.get_help())
-
-
-def run() -> None:
-    app()

@@ -1,0 +1,28 @@
+"""`writeit`: the root command, composing the CLI's commands with the TUI and the API server."""
+
+from __future__ import annotations
+
+import typer
+
+from writeit import __version__
+from writeit.entrypoints.cli.main import app
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"writeit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback(invoke_without_command=True)
+def root(
+    ctx: typer.Context,
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+) -> None:
+    """Write with several language models at once, keeping editorial control."""
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
+
+
+def run() -> None:
+    app()
