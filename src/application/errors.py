@@ -56,3 +56,7 @@ class ModelNotFoundError(ModelError):
 class ModelKeyMissingError(ModelError):
     def __init__(self, model_id: str) -> None:
         super().__init__(model_id, "needs an API key: set one with `llm keys set <provider>`")
+
+
+class ImportRefusedError(ApplicationError):
+    """An exported history cannot be imported (malformed, inconsistent, or already here)."""

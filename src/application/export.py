@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from writeit.application.errors import ImportRefusedError
 from writeit.application.views import PipelineView
-from writeit.domain.codec import to_record
+from writeit.domain.codec import from_record, to_record
 from writeit.domain.events import Event
+from writeit.domain.pipeline import Pipeline
+
+HISTORY_FORMAT = "writeit.history/1"
 
 
 def markdown(view: PipelineView, now: datetime, *, appendix: bool = False) -> str:
@@ -61,7 +65,7 @@ def _appendix(view: PipelineView) -> str:
 def history(view: PipelineView, events: Sequence[Event]) -> dict[str, Any]:
     """Everything: the current state and every event (every candidate, selection and feedback)."""
     return {
-        "format": "writeit.history/1",
+        "format": HISTORY_FORMAT,
         "pipeline": dataclasses.asdict(view),
         "events": [to_record(e) for e in events],
     }
@@ -69,3 +73,20 @@ def history(view: PipelineView, events: Sequence[Event]) -> dict[str, Any]:
 
 def history_json(view: PipelineView, events: Sequence[Event]) -> str:
     return json.dumps(history(view, events), ensure_ascii=False, indent=2)
+
+
+def read_history(history: Mapping[str, Any]) -> tuple[Pipeline, list[Event]]:
+    """Decode and check an exported history: one pipeline, contiguous events that replay cleanly."""
+    if history.get("format") != HISTORY_FORMAT:
+        raise ImportRefusedError(f"not a WriteIt history (format should be {HISTORY_FORMAT!r})")
+    records = history.get("events")
+    if not isinstance(records, list) or not records:
+        raise ImportRefusedError("the history has no events")
+    try:
+        events = [from_record(r) for r in records]
+        pipeline = Pipeline.replay(events)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise ImportRefusedError(f"the history's events are inconsistent: {exc}") from None
+    if any(e.pipeline_id != pipeline.id for e in events):
+        raise ImportRefusedError("the history mixes events of several pipelines")
+    return pipeline, events

@@ -137,3 +137,11 @@ class TemplateCatalog(Protocol):
     ) -> RenderedPrompt:
         """Render the step's prompt, system text and model list (sandboxed, strict about undefined names)."""
         ...
+
+    def list_styles(self) -> list[str]:
+        """Names of the style primers found (workspace, global, built-in)."""
+        ...
+
+    def get_style(self, name: str) -> dict[str, str]:
+        """A style primer's fields as text; raises TemplateNotFoundError when there is none by that name."""
+        ...

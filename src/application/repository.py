@@ -46,6 +46,14 @@ class PipelineRepository:
         self._hub.publish_events(events)
         return events
 
+    async def exists(self, pipeline_id: str) -> bool:
+        return await self._store.version(pipeline_id) > 0
+
+    async def append_all(self, pipeline_id: str, events: list[Event]) -> None:
+        """Store a whole stream at once (an import): all of it, or nothing if the id is taken meanwhile."""
+        await self._store.append(pipeline_id, events, expected_version=0)
+        self._hub.publish_events(events)
+
     def forget(self, pipeline_id: str) -> None:
         self._cache.pop(pipeline_id, None)
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from writeit.application import export
-from writeit.application.errors import VersionConflictError
+from writeit.application.errors import ImportRefusedError, VersionConflictError
 from writeit.application.generation import Generation, StepGenerator
 from writeit.application.hub import StreamHub, Subscription
 from writeit.application.ports import TemplateCatalog
@@ -190,6 +190,14 @@ class PipelineService:
     async def export_history(self, pipeline_id: str) -> dict[str, Any]:
         view = await self.get(pipeline_id)
         return export.history(view, await self.events(view.id))
+
+    async def import_history(self, history: Mapping[str, Any]) -> PipelineView:
+        """Store an exported history (its events) as the same pipeline in this workspace."""
+        pipeline, events = export.read_history(history)
+        if await self._repo.exists(pipeline.id):
+            raise ImportRefusedError(f"pipeline {pipeline.id} already exists in this workspace")
+        await self._repo.append_all(pipeline.id, events)
+        return pipeline_view(pipeline, self.template_of(pipeline))
 
     def subscribe(self, pipeline_id: str) -> Subscription:
         """Live messages of a pipeline: every event once stored, and token chunks as models produce them."""

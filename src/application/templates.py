@@ -19,3 +19,9 @@ class TemplateService:
 
     def validate_text(self, text: str, source: str = "<text>") -> PipelineTemplate:
         return self._catalog.parse(text, source)
+
+    def styles(self) -> list[str]:
+        return self._catalog.list_styles()
+
+    def style(self, name: str) -> dict[str, str]:
+        return self._catalog.get_style(name)

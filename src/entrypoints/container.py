@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from datetime import UTC, datetime
 
 import lmdb
 from dependency_injector import containers, providers
 
+from writeit.adapters.files.workspaces import DirectoryWorkspaces
 from writeit.adapters.llm.language_model import LlmLanguageModel
+from writeit.adapters.lmdb.backup import backup_environment, restore_environment
 from writeit.adapters.lmdb.environment import open_environment
 from writeit.adapters.lmdb.event_store import LmdbEventStore
 from writeit.adapters.templates.catalog import FileTemplateCatalog
@@ -19,7 +22,10 @@ from writeit.application.repository import PipelineRepository
 from writeit.application.runner import ModelRunner, RetryPolicy
 from writeit.application.service import PipelineService
 from writeit.application.templates import TemplateService
+from writeit.application.workspaces import WorkspaceService
 from writeit.application.usage import PriceTable
+from writeit.entrypoints import config_files
+from writeit.entrypoints.logs import configure_logging
 from writeit.entrypoints.process import is_alive, session_name
 from writeit.entrypoints.settings import Settings
 
@@ -40,13 +46,20 @@ def _event_store(environment: lmdb.Environment) -> Iterator[LmdbEventStore]:
         store.close()  # drain queued appends before the environment closes
 
 
+def _activator(home: Path) -> Callable[[str], None]:
+    return lambda name: config_files.write(config_files.global_config(home), "workspace", name)
+
+
 class Container(containers.DeclarativeContainer):
     settings = providers.Singleton(Settings)
 
+    logging = providers.Resource(configure_logging, home=settings.provided.home, level=settings.provided.log_level)
     environment = providers.Resource(
         open_environment, path=settings.provided.store_path, map_size=settings.provided.map_size
     )
     event_store = providers.Resource(_event_store, environment)
+    backup = providers.Callable(backup_environment, environment)
+    restore = providers.Callable(restore_environment, store=settings.provided.store_path)
     hub = providers.Singleton(StreamHub)
     repository = providers.Singleton(PipelineRepository, event_store, hub)
 
@@ -70,6 +83,13 @@ class Container(containers.DeclarativeContainer):
         session=providers.Callable(session_name),
     )
     templates = providers.Singleton(TemplateService, catalog)
+    workspace_storage = providers.Singleton(
+        DirectoryWorkspaces,
+        settings.provided.home,
+        active=config_files.active_workspace,
+        set_active=providers.Callable(_activator, settings.provided.home),
+    )
+    workspaces = providers.Singleton(WorkspaceService, workspace_storage)
     pipelines = providers.Singleton(
         PipelineService, repository, catalog, generator, hub, clock=_now, new_id=_new_id, is_alive=is_alive
     )

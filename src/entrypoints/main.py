@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 from writeit import __version__
@@ -18,8 +20,13 @@ def _version(value: bool) -> None:
 def root(
     ctx: typer.Context,
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+    workspace: str | None = typer.Option(
+        None, "--workspace", "-w", envvar="WRITEIT_WORKSPACE", help="Workspace to use for this command."
+    ),
 ) -> None:
     """Write with several language models at once, keeping editorial control."""
+    if workspace:
+        os.environ["WRITEIT_WORKSPACE"] = workspace  # read by Settings wherever the container is built
     if ctx.invoked_subcommand is None:
         typer.echo(ctx.get_help())
 

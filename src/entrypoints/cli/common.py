@@ -46,16 +46,32 @@ def handled(fn: Callable[P, T]) -> Callable[P, T]:
         except (typer.Exit, typer.Abort, SystemExit):
             raise
         except Exception as exc:
-            log.exception("unexpected error")
-            message = (getattr(exc, "errors", None) and _settings_error(exc)) or f"{type(exc).__name__}: {exc}"
-            raise fail(f"unexpected failure: {message}", 70) from None
+            if type(exc).__name__ == "ValidationError" and hasattr(exc, "errors"):
+                raise fail(f"invalid setting: {_settings_error(exc)}") from None
+            where = _log_unexpected(exc)
+            raise fail(f"unexpected failure: {type(exc).__name__}: {exc} (details in {where})", 70) from None
 
     return wrapper
 
 
+def _log_unexpected(exc: Exception) -> str:
+    """Write the traceback to the log file (never the screen); return where it went."""
+    from writeit.entrypoints import config_files
+    from writeit.entrypoints.logs import configure_logging
+
+    try:
+        logs = configure_logging(config_files.home())
+        path = next(logs)
+        log.error("unexpected error", exc_info=exc)
+        logs.close()
+    except Exception:  # the log itself failing must not put a traceback on the screen
+        return "nowhere: the log could not be written"
+    return str(path)
+
+
 def _settings_error(exc: Exception) -> str:
     errors = exc.errors()  # type: ignore[attr-defined]
-    return "; ".join(f"WRITEIT_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in errors)
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in errors)
 
 
 def run_async(main: Callable[[Container], Coroutine[Any, Any, T]]) -> T:
@@ -70,12 +86,15 @@ def run_async(main: Callable[[Container], Coroutine[Any, Any, T]]) -> T:
 
 @contextlib.asynccontextmanager
 async def open_container() -> AsyncIterator[Container]:
+    import structlog
+
     from writeit.entrypoints.container import Container
 
     container = Container()
     result = container.init_resources()
     if isinstance(result, Awaitable):
         await result
+    structlog.get_logger("writeit.cli").info("command", argv=sys.argv[1:2], workspace=container.settings().workspace)
     try:
         yield container
     finally:

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from writeit.entrypoints.cli import models_cmd, pipelines_cmd, run_cmd, templates_cmd
+from writeit.entrypoints.cli import (
+    config_cmd,
+    models_cmd,
+    pipelines_cmd,
+    run_cmd,
+    store_cmd,
+    styles_cmd,
+    templates_cmd,
+    workspace_cmd,
+)
 
 app = typer.Typer(
     name="writeit",
@@ -18,3 +27,10 @@ app.command("run")(run_cmd.run)
 app.command("models")(models_cmd.models)
 app.add_typer(templates_cmd.app, name="templates")
 app.add_typer(pipelines_cmd.app, name="pipelines")
+app.add_typer(workspace_cmd.app, name="workspace")
+app.add_typer(styles_cmd.app, name="styles")
+app.add_typer(config_cmd.app, name="config")
+app.command("init")(workspace_cmd.init)
+app.command("backup")(store_cmd.backup)
+app.command("restore")(store_cmd.restore)
+pipelines_cmd.app.command("import")(store_cmd.import_history)

@@ -86,10 +86,9 @@ def run(
         target.write_text(await service.export_markdown(view.id), encoding="utf-8")
         if as_json:
             print_json(view)
-        else:
-            typer.echo(f"pipeline {view.id} complete; wrote {target}", err=not quiet)
-            if quiet:
-                return
-            typer.echo(str(target))
+            return
+        if not quiet:
+            typer.echo(f"pipeline {view.id} complete; wrote {target}", err=True)
+        typer.echo(str(target))
 
     run_async(main)

@@ -1,0 +1,1 @@
+"""Plain-directory adapters: workspaces on disk."""

@@ -1,0 +1,65 @@
+"""The configuration files: WRITEIT_HOME/config.yaml (global) and each workspace's config.yaml."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from writeit.application.errors import ApplicationError
+
+
+class ConfigFileError(ApplicationError):
+    """A configuration file cannot be read or written."""
+
+
+def home() -> Path:
+    return Path(os.environ.get("WRITEIT_HOME") or Path.home() / ".writeit").expanduser()
+
+
+def global_config(base: Path | None = None) -> Path:
+    return (base or home()) / "config.yaml"
+
+
+def workspace_config(workspace: str, base: Path | None = None) -> Path:
+    return (base or home()) / "workspaces" / workspace / "config.yaml"
+
+
+def active_workspace(base: Path | None = None) -> str:
+    """WRITEIT_WORKSPACE, else the one `writeit workspace use` recorded, else "default"."""
+    chosen = os.environ.get("WRITEIT_WORKSPACE") or read(global_config(base)).get("workspace")
+    return str(chosen or "default")
+
+
+def read(path: Path) -> dict[str, Any]:
+    """The mapping in a config file ({} when it does not exist); a broken file is an error naming its line."""
+    if not path.is_file():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        raise ConfigFileError(f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigFileError(f"{path}: cannot read ({exc})") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigFileError(f"{path}: expected a mapping of settings, got {type(data).__name__}")
+    return data
+
+
+def write(path: Path, key: str, value: Any) -> None:
+    """Set one key in a config file, keeping the others; None removes the key."""
+    data = read(path)
+    if value is None:
+        data.pop(key, None)
+    else:
+        data[key] = value
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(yaml.safe_dump(data, sort_keys=True, allow_unicode=True), encoding="utf-8")
+    tmp.replace(path)  # atomic: a crash never leaves half a config file

@@ -1,0 +1,73 @@
+"""Logging: structlog JSON lines into WRITEIT_HOME/logs, never on the screen, with secrets redacted."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import os
+import re
+from collections.abc import Iterator, MutableMapping
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+# Shapes of provider keys and bearer tokens; the configured API token is added at set-up.
+_SECRET_SHAPES = [
+    r"sk-[A-Za-z0-9_\-]{8,}",
+    r"bearer\s+[A-Za-z0-9._\-~+/=]{8,}",
+    r"(api[_-]?key|token|secret)([\"']?\s*[:=]\s*[\"']?)[^\s\"',}]{6,}",
+]
+
+
+class Redactor:
+    """A structlog processor (and a plain function) that blanks anything shaped like a secret."""
+
+    def __init__(self, literals: list[str]) -> None:
+        shapes = [*_SECRET_SHAPES, *(re.escape(s) for s in literals if len(s) >= 6)]
+        self._pattern = re.compile("|".join(f"(?:{s})" for s in shapes), re.IGNORECASE)
+
+    def text(self, value: str) -> str:
+        return self._pattern.sub("[redacted]", value)
+
+    def __call__(self, _: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+        for key, value in list(event.items()):
+            if isinstance(value, str):
+                event[key] = self.text(value)
+        return event
+
+
+def configure_logging(home: Path, level: str = "INFO") -> Iterator[Path]:
+    """Route stdlib and structlog logging to a rotating JSON-lines file; a container Resource."""
+    directory = home / "logs"
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "writeit.log"
+    redact = Redactor([os.environ.get("WRITEIT_API_TOKEN", "")])
+    shared: list[Any] = [structlog.stdlib.add_log_level, structlog.processors.TimeStamper(fmt="iso", utc=True)]
+    handler = logging.handlers.RotatingFileHandler(path, maxBytes=5_000_000, backupCount=3, encoding="utf-8")
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=shared,
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                redact,
+                structlog.processors.JSONRenderer(),
+            ],
+        )
+    )
+    root = logging.getLogger()
+    previous = (root.handlers[:], root.level)
+    root.handlers = [handler]  # nothing goes to the terminal: the TUI owns the screen
+    root.setLevel(level.upper())
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        cache_logger_on_first_use=False,
+    )
+    try:
+        yield path
+    finally:
+        handler.close()
+        root.handlers, level_before = previous
+        root.setLevel(level_before)
