@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -138,7 +139,7 @@ class TemplateCatalog(Protocol):
         """Render the step's prompt, system text and model list (sandboxed, strict about undefined names)."""
         ...
 
-    def list_styles(self) -> list[str]:
+    def list_styles(self) -> builtins.list[str]:
         """Names of the style primers found (workspace, global, built-in)."""
         ...
 

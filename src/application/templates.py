@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+
 from writeit.application.ports import TemplateCatalog, TemplateSummary
 from writeit.domain.template import PipelineTemplate
 
@@ -20,7 +22,7 @@ class TemplateService:
     def validate_text(self, text: str, source: str = "<text>") -> PipelineTemplate:
         return self._catalog.parse(text, source)
 
-    def styles(self) -> list[str]:
+    def styles(self) -> builtins.list[str]:
         return self._catalog.list_styles()
 
     def style(self, name: str) -> dict[str, str]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from datetime import UTC, datetime
+from pathlib import Path
 
 import lmdb
 from dependency_injector import containers, providers
@@ -22,8 +22,8 @@ from writeit.application.repository import PipelineRepository
 from writeit.application.runner import ModelRunner, RetryPolicy
 from writeit.application.service import PipelineService
 from writeit.application.templates import TemplateService
-from writeit.application.workspaces import WorkspaceService
 from writeit.application.usage import PriceTable
+from writeit.application.workspaces import WorkspaceService
 from writeit.entrypoints import config_files
 from writeit.entrypoints.logs import configure_logging
 from writeit.entrypoints.process import is_alive, session_name

@@ -23,7 +23,8 @@ def test_two_workspaces_never_see_each_others_pipelines(writeit: Runner) -> None
     assert writeit("-w", "blog", "run", "quick-article", "-i", "topic=blog post", "-m", "echo").returncode == 0
     assert writeit("-w", "work", "run", "quick-article", "-i", "topic=report", "-m", "echo").returncode == 0
     blog, work = _ids(writeit, "blog"), _ids(writeit, "work")
-    assert len(blog) == 1 and len(work) == 1
+    assert len(blog) == 1
+    assert len(work) == 1
     assert blog != work
     assert writeit("-w", "work", "pipelines", "show", blog[0]).returncode == 1
 

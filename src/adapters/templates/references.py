@@ -42,7 +42,7 @@ def check_source(env: Environment, source: str, scope: Scope) -> list[Finding]:
         ast = env.parse(source)
     except TemplateSyntaxError as exc:
         return [Finding(f"template syntax error: {exc.message}", exc.lineno)]
-    findings = [*_unsafe(ast), *_unsupported(env, ast), *_unknown_names(env, ast, scope)]
+    findings = [*_unsafe(ast), *_unsupported(env, ast), *_unknown_names(env, ast, scope), *_empty(ast, source)]
     for name, keys, lineno in _chains(ast):
         message = _check_chain(name, keys, scope)
         if message:
@@ -60,6 +60,19 @@ def _unsafe(ast: nodes.Template) -> Iterator[Finding]:
         attr = _key_of(node)
         if attr is not None and attr.startswith("_"):
             yield Finding(f"access to '{attr}' is not allowed: prompts run in a sandbox", node.lineno)
+    for flt in ast.find_all(nodes.Filter):
+        # attr() and attribute= arguments reach attributes by name, around the checks above.
+        named = [*flt.args, *(kw.value for kw in flt.kwargs)]
+        if flt.name == "attr" or any(isinstance(a, nodes.Const) and str(a.value).startswith("_") for a in named):
+            yield Finding(f"the '{flt.name}' filter cannot reach private attributes in the sandbox", flt.lineno)
+    for name in ast.find_all(nodes.Name):
+        if name.name == "self":
+            yield Finding("'self' (the template object) is not available in prompts", name.lineno)
+
+
+def _empty(ast: nodes.Template, source: str) -> Iterator[Finding]:
+    if source.strip() and not ast.body:
+        yield Finding("renders nothing (an unclosed {% raw %} or {# comment?)", 1)
 
 
 def _unsupported(env: Environment, ast: nodes.Template) -> Iterator[Finding]:

@@ -119,15 +119,17 @@ def _step(doc: YamlDoc, key: str, raw: Any) -> StepSpec:
     _check_keys(doc, fields, path, STEP_KEYS)
     if "prompt_template" not in fields:
         doc.problem(f"{path}.prompt_template", "missing `prompt_template`: the prompt this step sends to the model")
+    elif not str(fields["prompt_template"] or "").strip():
+        doc.problem(f"{path}.prompt_template", "`prompt_template` is empty: write the prompt this step sends")
     responses = _count(doc, fields.get("response_count"), f"{path}.response_count", 1, MAX_RESPONSES)
     return StepSpec(
         key=key,
         name=_text(doc, fields.get("name"), f"{path}.name") or key,
         prompt_template=_text(doc, fields.get("prompt_template"), f"{path}.prompt_template"),
         description=_text(doc, fields.get("description"), f"{path}.description"),
-        type=_text(doc, fields.get("type"), f"{path}.type") or "llm_generation",
-        model_preference=_text_list(doc, fields.get("model_preference"), f"{path}.model_preference"),
-        models=_text_list(doc, fields.get("models"), f"{path}.models"),
+        type=_word(doc, fields.get("type"), f"{path}.type") or "llm_generation",
+        model_preference=_word_list(doc, fields.get("model_preference"), f"{path}.model_preference"),
+        models=_word_list(doc, fields.get("models"), f"{path}.models"),
         response_count=responses or 1,
         system=_text(doc, fields.get("system"), f"{path}.system"),
     )
@@ -172,6 +174,21 @@ def _text(doc: YamlDoc, raw: Any, path: str) -> str:
 def _text_list(doc: YamlDoc, raw: Any, path: str) -> tuple[str, ...]:
     items = raw if isinstance(raw, list) else [] if raw is None else [raw]
     return tuple(_text(doc, item, f"{path}[{i}]" if isinstance(raw, list) else path) for i, item in enumerate(items))
+
+
+def _word(doc: YamlDoc, raw: Any, path: str) -> str:
+    """Text that must have been written as text: a model id or a step type, never a number or a list."""
+    if raw is None:
+        return ""
+    if not isinstance(raw, str) or not raw.strip():
+        doc.problem(path, f"must be a non-empty text value (a name or model id), not {raw!r}")
+        return ""
+    return raw
+
+
+def _word_list(doc: YamlDoc, raw: Any, path: str) -> tuple[str, ...]:
+    items = raw if isinstance(raw, list) else [] if raw is None else [raw]
+    return tuple(_word(doc, item, f"{path}[{i}]" if isinstance(raw, list) else path) for i, item in enumerate(items))
 
 
 def _flag(doc: YamlDoc, raw: Any, path: str) -> bool:

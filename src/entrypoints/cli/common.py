@@ -60,10 +60,8 @@ def _log_unexpected(exc: Exception) -> str:
     from writeit.entrypoints.logs import configure_logging
 
     try:
-        logs = configure_logging(config_files.home())
-        path = next(logs)
-        log.error("unexpected error", exc_info=exc)
-        logs.close()
+        with contextlib.contextmanager(configure_logging)(config_files.home()) as path:
+            log.error("unexpected error", exc_info=exc)
     except Exception:  # the log itself failing must not put a traceback on the screen
         return "nowhere: the log could not be written"
     return str(path)

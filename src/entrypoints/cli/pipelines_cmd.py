@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from writeit.application.views import PipelineView
+from writeit.entrypoints.cli import completion
 from writeit.entrypoints.cli.common import handled, print_json, run_async
 
 if TYPE_CHECKING:
@@ -37,7 +38,9 @@ def list_pipelines(as_json: bool = typer.Option(False, "--json", help="Print as 
 @app.command("show")
 @handled
 def show(
-    pipeline_id: str = typer.Argument(..., help="Pipeline id or a unique prefix of it."),
+    pipeline_id: str = typer.Argument(
+        ..., help="Pipeline id or a unique prefix of it.", autocompletion=completion.pipeline_ids
+    ),
     branch: str | None = typer.Option(None, "--branch", "-b", help="Show this branch instead of the current one."),
     as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:
@@ -78,7 +81,9 @@ def _print_view(view: PipelineView) -> None:
 @app.command("export")
 @handled
 def export(
-    pipeline_id: str = typer.Argument(..., help="Pipeline id or a unique prefix of it."),
+    pipeline_id: str = typer.Argument(
+        ..., help="Pipeline id or a unique prefix of it.", autocompletion=completion.pipeline_ids
+    ),
     fmt: str = typer.Option("markdown", "--format", "-f", help="markdown or json."),
     output: Path | None = typer.Option(None, "--output", "-o", help="File to write (default: stdout)."),
     branch: str | None = typer.Option(None, "--branch", "-b", help="Export this branch."),

@@ -12,6 +12,7 @@ import typer
 
 from writeit.application.pick import PickStrategy
 from writeit.application.views import CandidateView, StepView
+from writeit.entrypoints.cli import completion
 from writeit.entrypoints.cli.common import fail, handled, print_json, run_async
 
 if TYPE_CHECKING:
@@ -65,7 +66,11 @@ def parse_inputs(pairs: list[str]) -> dict[str, str]:
 
 @handled
 def run(
-    template: str = typer.Argument(..., help="Template name (workspace, global, built-in) or a YAML file path."),
+    template: str = typer.Argument(
+        ...,
+        help="Template name (workspace, global, built-in) or a YAML file path.",
+        autocompletion=completion.templates,
+    ),
     inputs: list[str] = typer.Option([], "--input", "-i", help="An input as key=value; repeat for each."),
     models: list[str] = typer.Option([], "--model", "-m", help="Model id or alias; repeat to fan out."),
     pick: PickStrategy = typer.Option(PickStrategy.FIRST, "--pick", help="How to choose among candidates."),

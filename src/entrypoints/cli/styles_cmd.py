@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from writeit.application.templates import TemplateService
+from writeit.entrypoints.cli import completion
 from writeit.entrypoints.cli.common import handled, print_json
 
 app = typer.Typer(help="List and show style primers.", no_args_is_help=True)
@@ -32,7 +33,7 @@ def list_styles(as_json: bool = typer.Option(False, "--json", help="Print as JSO
 @app.command("show")
 @handled
 def show(
-    name: str = typer.Argument(..., help="Style name."),
+    name: str = typer.Argument(..., help="Style name.", autocompletion=completion.styles),
     as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:
     """Every field of a style primer."""

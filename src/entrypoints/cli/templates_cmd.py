@@ -8,6 +8,7 @@ import typer
 
 from writeit.application.templates import TemplateService
 from writeit.domain.errors import TemplateInvalidError
+from writeit.entrypoints.cli import completion
 from writeit.entrypoints.cli.common import fail, handled, print_json
 
 app = typer.Typer(help="List, show and validate pipeline templates.", no_args_is_help=True)
@@ -34,7 +35,7 @@ def list_templates(as_json: bool = typer.Option(False, "--json", help="Print as 
 @app.command("show")
 @handled
 def show(
-    name: str = typer.Argument(..., help="Template name or YAML path."),
+    name: str = typer.Argument(..., help="Template name or YAML path.", autocompletion=completion.templates),
     as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:
     """Show a template's inputs and steps."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from writeit.application.workspaces import WorkspaceInfo, WorkspaceService
+from writeit.entrypoints.cli import completion
 from writeit.entrypoints.cli.common import handled, print_json
 
 app = typer.Typer(help="Create, list, switch and remove workspaces.", no_args_is_help=True)
@@ -43,7 +44,9 @@ def list_workspaces(as_json: bool = typer.Option(False, "--json", help="Print as
 
 @app.command("use")
 @handled
-def use(name: str = typer.Argument(..., help="Workspace to make active.")) -> None:
+def use(
+    name: str = typer.Argument(..., help="Workspace to make active.", autocompletion=completion.workspaces),
+) -> None:
     """Make a workspace the active one for later commands."""
     info = _service().use(name)
     typer.echo(f"now using workspace '{info.name}'")
@@ -52,7 +55,7 @@ def use(name: str = typer.Argument(..., help="Workspace to make active.")) -> No
 @app.command("remove")
 @handled
 def remove(
-    name: str = typer.Argument(..., help="Workspace to remove."),
+    name: str = typer.Argument(..., help="Workspace to remove.", autocompletion=completion.workspaces),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
 ) -> None:
     """Move a workspace to WRITEIT_HOME/trash (its data is kept there)."""
@@ -65,7 +68,9 @@ def remove(
 @app.command("info")
 @handled
 def info(
-    name: str | None = typer.Argument(None, help="Workspace (default: the active one)."),
+    name: str | None = typer.Argument(
+        None, help="Workspace (default: the active one).", autocompletion=completion.workspaces
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:
     """Where a workspace lives and what it holds."""
