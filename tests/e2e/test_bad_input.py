@@ -14,6 +14,11 @@ CASES = corpus()
 runner = CliRunner()
 
 
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # `writeit run` writes its Markdown into the working directory
+
+
 def test_the_corpus_has_at_least_two_hundred_malformed_templates() -> None:
     assert len(CASES) >= 200
     assert len({c.id for c in CASES}) == len(CASES)
