@@ -9,7 +9,7 @@ TOPIC ?= Why event sourcing suits writing tools
 export CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
 	-DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF
 
-.PHONY: run demo test lint typecheck imports unit test-heavy clean
+.PHONY: run demo test lint typecheck imports unit test-heavy bench clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -43,8 +43,11 @@ typecheck: $(VENV)/.dev
 imports: $(VENV)/.dev
 	$(BIN)/lint-imports
 
-test-heavy: $(VENV)/.dev  ## the longer fuzz, property and crash runs
-	WRITEIT_HEAVY=1 $(BIN)/pytest -q -m slow
+test-heavy: $(VENV)/.dev  ## the whole suite with the long fuzz, property and crash counts
+	WRITEIT_HEAVY=1 $(BIN)/pytest -q
+
+bench: $(VENV)/.dev  ## every benchmark beside its reference, as one table (see docs/performance.md)
+	$(PY) -m benchmarks
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -1,4 +1,4 @@
-"""Generating a step: plan the candidates (prompt, model chains), run them concurrently, record each outcome."""
+"""Generating a step: plan the candidates, check the budget, run them concurrently, record each outcome."""
 
 from __future__ import annotations
 
@@ -9,14 +9,27 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from writeit.application.budget import Budget, CostEstimate, check_budget, estimate_round
 from writeit.application.errors import ModelError
 from writeit.application.hub import StreamHub
-from writeit.application.ports import LanguageModel, ModelRequest, StepContext, TemplateCatalog
-from writeit.application.runner import CandidateHooks, ModelRunner
-from writeit.application.usage import PriceTable
-from writeit.domain.errors import UnknownCandidateError
+from writeit.application.planning import (
+    CandidatePlan,
+    ChainChoice,
+    GenerationPlan,
+    pipeline_candidate,
+    plan_chains,
+    preference_of,
+    resolve_chain,
+    samples,
+    step_context,
+)
+from writeit.application.ports import LanguageModel, ModelRequest, TemplateCatalog
+from writeit.application.runner import Answer, CandidateHooks, ModelRunner
+from writeit.application.usage import PriceTable, totals
 from writeit.domain.pipeline import CandidateOutput, Pipeline
 from writeit.domain.template import PipelineTemplate
+
+__all__ = ["CandidatePlan", "Generation", "GenerationPlan", "StepGenerator", "step_context"]
 
 log = logging.getLogger(__name__)
 
@@ -25,17 +38,10 @@ Recorder = Callable[[str, Command], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
-class CandidatePlan:
-    candidate_id: str
-    chain: tuple[str, ...]
-    request: ModelRequest
-
-
-@dataclass(frozen=True, slots=True)
-class GenerationPlan:
+class _Running:
+    task: asyncio.Task[None]
     pipeline_id: str
-    step: str
-    candidates: tuple[CandidatePlan, ...]
+    record: Recorder
 
 
 class Generation:
@@ -45,6 +51,7 @@ class Generation:
         self.pipeline_id = plan.pipeline_id
         self.step = plan.step
         self.candidate_ids = tuple(c.candidate_id for c in plan.candidates)
+        self.estimate: CostEstimate | None = plan.estimate
         self._tasks = tasks
 
     async def wait(self) -> None:
@@ -52,6 +59,8 @@ class Generation:
 
 
 class StepGenerator:
+    """Runs rounds of candidates, at most `concurrency` at a time across the process."""
+
     def __init__(
         self,
         runner: ModelRunner,
@@ -64,6 +73,7 @@ class StepGenerator:
         default_model: str,
         concurrency: int = 8,
         session: str = "",
+        budget: Budget | None = None,
     ) -> None:
         self._runner = runner
         self._models = models
@@ -73,8 +83,9 @@ class StepGenerator:
         self._new_id = new_id
         self.default_model = default_model
         self.session = session
+        self.budget = budget or Budget()
         self._slots = asyncio.Semaphore(concurrency)
-        self._streaming: dict[str, asyncio.Task[None]] = {}
+        self._streaming: dict[str, _Running] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
     def plan(
@@ -87,51 +98,57 @@ class StepGenerator:
         candidate_id: str | None,
         now: datetime,
     ) -> GenerationPlan:
-        """Record the round's start on the aggregate (feedback first, if any) and return what to run."""
+        """Record the round's start on the aggregate (feedback first, if any) and return what to run.
+
+        Raises BudgetExceededError (before anything is recorded) when the round would exceed the budget.
+        """
         key = step or pipeline.current_step()
-        spec = template.step(key)
         if feedback:
             pipeline.give_feedback(key, feedback, now)
         pipeline.require_can_generate(key)
         context = step_context(pipeline, key, feedback or "")
         rendered = self._catalog.render(template, key, pipeline.inputs, context)
-        chains: list[tuple[str, ...]]
-        if candidate_id is not None:
-            chains = [(pipeline.candidates[pipeline_candidate(pipeline, key, candidate_id)].model,)]
-        elif models:
-            chains = [(m,) for m in models for _ in range(spec.response_count)]
-        elif spec.models:
-            chains = [(m,) for m in rendered.models for _ in range(spec.response_count)]
-        else:
-            chains = [rendered.models or (self.default_model,)] * spec.response_count
-        chains = [self._resolved(chain) for chain in chains]
+        choice = ChainChoice(
+            candidate_model=pipeline_candidate(pipeline, key, candidate_id).model if candidate_id else None,
+            override=models,
+            default_model=self.default_model,
+        )
+        preference = preference_of(self._catalog, template, key, pipeline.inputs, context)
+        chains = [
+            resolve_chain(c, self._models.resolve)
+            for c in plan_chains(template.step(key), rendered, preference, choice)
+        ]
+        estimate = estimate_round(self._prices, chains, rendered.prompt, rendered.system, self.budget.output_guess)
+        check_budget(self.budget, key, estimate, totals(pipeline.candidates.values()).cost)
         pairs = [(self._new_id(), chain[0]) for chain in chains]
+        numbers = samples(pipeline, key, rendered, chains)
         pipeline.start_step(key, pairs, now, prompt=rendered.prompt, system=rendered.system, session=self.session)
         request = ModelRequest(model_id=chains[0][0], prompt=rendered.prompt, system=rendered.system)
-        plans = tuple(CandidatePlan(cid, chain, request) for (cid, _), chain in zip(pairs, chains, strict=True))
-        return GenerationPlan(pipeline.id, key, plans)
+        plans = tuple(
+            CandidatePlan(cid, chain, request, n) for (cid, _), chain, n in zip(pairs, chains, numbers, strict=True)
+        )
+        return GenerationPlan(pipeline.id, key, plans, estimate)
 
     def resolve(self, model_id: str) -> str:
         return self._models.resolve(model_id)
 
-    def _resolved(self, chain: tuple[str, ...]) -> tuple[str, ...]:
-        # A lone model must exist before anything is recorded; in a chain, an unknown one falls through later.
-        return (self._models.resolve(chain[0]),) if len(chain) == 1 else chain
-
     def launch(self, plan: GenerationPlan, record: Recorder) -> Generation:
         tasks = [asyncio.create_task(self._run(plan.pipeline_id, c, record)) for c in plan.candidates]
         for candidate, task in zip(plan.candidates, tasks, strict=True):
-            self._streaming[candidate.candidate_id] = task
+            self._streaming[candidate.candidate_id] = _Running(task, plan.pipeline_id, record)
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         return Generation(plan, tasks)
 
     async def cancel(self, candidate_id: str) -> bool:
-        task = self._streaming.get(candidate_id)
-        if task is None:
+        running = self._streaming.get(candidate_id)
+        if running is None:
             return False
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        running.task.cancel()
+        await asyncio.gather(running.task, return_exceptions=True)
+        if candidate_id in self._streaming:  # cancelled before its first step, its own handler never ran
+            command: Command = lambda p, now: p.cancel_candidate(candidate_id, now)  # noqa: E731
+            await self._finish(running.pipeline_id, candidate_id, running.record, command)
         return True
 
     def running(self) -> set[str]:
@@ -150,17 +167,23 @@ class StepGenerator:
             parts.append(text)
             self._hub.publish_chunk(pipeline_id, cid, text)
 
+        def restart() -> None:
+            # Subscribers saw the abandoned attempt's chunks: tell them to drop those too.
+            if parts:
+                parts.clear()
+                self._hub.publish_reset(pipeline_id, cid)
+
         async def on_retry(model: str, attempt: int, reason: str) -> None:
             await record(pipeline_id, lambda p, now: p.record_retry(cid, model, attempt, reason, now))
 
         async def on_fallback(old: str, new: str, reason: str) -> None:
-            parts.clear()
+            restart()
             await record(pipeline_id, lambda p, now: p.record_fallback(cid, old, new, reason, now))
 
-        hooks = CandidateHooks(on_chunk=on_chunk, on_restart=parts.clear, on_retry=on_retry, on_fallback=on_fallback)
+        hooks = CandidateHooks(on_chunk=on_chunk, on_restart=restart, on_retry=on_retry, on_fallback=on_fallback)
         try:
             async with self._slots:
-                completion = await self._runner.run(plan.chain, plan.request, hooks)
+                answer = await self._runner.run(plan.chain, plan.request, hooks, plan.sample)
         except asyncio.CancelledError:
             await self._finish(pipeline_id, cid, record, lambda p, now: p.cancel_candidate(cid, now, "".join(parts)))
             return
@@ -175,7 +198,7 @@ class StepGenerator:
             error = f"internal error: {type(exc).__name__}: {exc}"
             await self._finish(pipeline_id, cid, record, lambda p, now: p.fail_candidate(cid, "", error, now))
             return
-        output = self._output(plan, completion.model_id, completion.text, completion, started)
+        output = self._output(plan, answer, started)
         await self._finish(pipeline_id, cid, record, lambda p, now: p.complete_candidate(cid, output, now))
 
     async def _finish(self, pipeline_id: str, cid: str, record: Recorder, command: Command) -> None:
@@ -185,15 +208,15 @@ class StepGenerator:
         except Exception:
             log.exception("could not record the outcome of candidate %s", cid)
 
-    def _output(
-        self, plan: CandidatePlan, model: str, text: str, completion: object, started: float
-    ) -> CandidateOutput:
-        reported = (getattr(completion, "input_tokens", None), getattr(completion, "output_tokens", None))
-        usage = self._prices.usage(model, plan.request.prompt, text, reported)
+    def _output(self, plan: CandidatePlan, answer: Answer, started: float) -> CandidateOutput:
+        completion = answer.completion
+        reported = (completion.input_tokens, completion.output_tokens)
+        prompt = plan.request.system + plan.request.prompt
+        usage = self._prices.usage(completion.model_id, prompt, completion.text, reported)
         return CandidateOutput(
-            model=model, text=text, prompt=plan.request.prompt, system=plan.request.system,
+            model=completion.model_id, text=completion.text, prompt=plan.request.prompt, system=plan.request.system,
             input_tokens=usage.input_tokens, output_tokens=usage.output_tokens, usage_estimated=usage.estimated,
-            cost=usage.cost, duration_ms=int((time.monotonic() - started) * 1000),
+            cost=usage.cost, duration_ms=int((time.monotonic() - started) * 1000), cached=answer.cached,
         )  # fmt: skip
 
     async def merge_text(
@@ -205,33 +228,13 @@ class StepGenerator:
         model_id = self._models.resolve(model or self.default_model)
         hooks = CandidateHooks(
             on_chunk=lambda t: self._hub.publish_chunk(pipeline_id, "merge", t),
-            on_restart=lambda: None,
+            on_restart=lambda: self._hub.publish_reset(pipeline_id, "merge"),
             on_retry=_ignore,
             on_fallback=_ignore,
         )
-        completion = await self._runner.run((model_id,), ModelRequest(model_id=model_id, prompt=prompt), hooks)
-        return completion.model_id, completion.text
+        answer = await self._runner.run((model_id,), ModelRequest(model_id=model_id, prompt=prompt), hooks)
+        return answer.completion.model_id, answer.completion.text
 
 
 async def _ignore(*_: str | int) -> None:
     return None
-
-
-def pipeline_candidate(pipeline: Pipeline, step: str, candidate_id: str) -> str:
-    if candidate_id not in pipeline.step_state(step).candidate_ids:
-        raise UnknownCandidateError(candidate_id, step)
-    return candidate_id
-
-
-def step_context(pipeline: Pipeline, step: str, feedback: str) -> dict[str, StepContext]:
-    """What the prompt of `step` sees: every earlier step's selection, feedback and candidates."""
-    context: dict[str, StepContext] = {}
-    for key in pipeline.step_keys:
-        state = pipeline.step_state(key)
-        if key == step:
-            context[key] = StepContext(feedback=feedback)
-            break
-        texts = tuple(pipeline.candidates[c].text for c in state.candidate_ids if pipeline.candidates[c].usable)
-        latest = state.feedback[-1] if state.feedback else ""
-        context[key] = StepContext(selected_response=pipeline.selected_text(key), feedback=latest, candidates=texts)
-    return context

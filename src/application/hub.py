@@ -17,9 +17,13 @@ class EventMessage:
 
 @dataclass(frozen=True, slots=True)
 class TokenMessage:
+    """A piece of a candidate's text. With `reset`, the text so far is void (a retry or a fallback restarted
+    the answer): clear it; the chunks that follow build the answer anew."""
+
     pipeline_id: str
     candidate_id: str
     text: str
+    reset: bool = False
 
 
 Message = EventMessage | TokenMessage
@@ -79,3 +83,8 @@ class StreamHub:
     def publish_chunk(self, pipeline_id: str, candidate_id: str, text: str) -> None:
         if pipeline_id in self._subscribers:
             self.publish(pipeline_id, TokenMessage(pipeline_id, candidate_id, text))
+
+    def publish_reset(self, pipeline_id: str, candidate_id: str) -> None:
+        """Tell subscribers to clear what they have of the candidate's text (it restarts)."""
+        if pipeline_id in self._subscribers:
+            self.publish(pipeline_id, TokenMessage(pipeline_id, candidate_id, "", reset=True))

@@ -146,3 +146,25 @@ class TemplateCatalog(Protocol):
     def get_style(self, name: str) -> dict[str, str]:
         """A style primer's fields as text; raises TemplateNotFoundError when there is none by that name."""
         ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordedResponse:
+    """A model's answer as recorded for reuse: its text and the usage it reported (None when it reported none)."""
+
+    model_id: str
+    text: str
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+
+
+class ResponseCache(Protocol):
+    """Recorded model answers by key (a digest of model, prompt, system, options and sample: see cache.py)."""
+
+    async def get(self, key: str) -> RecordedResponse | None:
+        """The answer recorded under `key`, or None. Raises StoreError when the storage fails."""
+        ...
+
+    async def put(self, key: str, response: RecordedResponse) -> None:
+        """Record `response` under `key`, replacing an earlier one. Raises StoreError when the storage fails."""
+        ...

@@ -1,12 +1,22 @@
-"""Runs one candidate: a fallback chain of models, each retried with backoff on transient errors."""
+"""Runs one candidate: a fallback chain of models, each answered from recordings or retried with backoff."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, wait_random_exponential
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_before_delay,
+    wait_exponential,
+    wait_random,
+)
 
+from writeit.application.cache import ResponseRecorder
 from writeit.application.errors import ModelError
 from writeit.application.ports import ChunkCallback, Completion, LanguageModel, ModelRequest
 
@@ -16,9 +26,16 @@ FallbackHook = Callable[[str, str, str], Awaitable[None]]
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RetryPolicy:
+    """Retries of transient errors: at most `attempts` per model, none started after `max_elapsed` seconds.
+
+    An attempt that produces nothing for `idle_timeout` seconds is abandoned as a transient timeout.
+    """
+
     attempts: int = 3
     initial_wait: float = 0.5
     max_wait: float = 8.0
+    max_elapsed: float = 60.0
+    idle_timeout: float = 120.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -31,6 +48,12 @@ class CandidateHooks:
     on_fallback: FallbackHook
 
 
+@dataclass(frozen=True, slots=True)
+class Answer:
+    completion: Completion
+    cached: bool = False
+
+
 def _transient(exc: BaseException) -> bool:
     return isinstance(exc, ModelError) and exc.transient
 
@@ -38,39 +61,69 @@ def _transient(exc: BaseException) -> bool:
 class ModelRunner:
     """First model of the chain that answers wins; a failure a retry cannot fix falls through to the next."""
 
-    def __init__(self, models: LanguageModel, policy: RetryPolicy | None = None) -> None:
+    def __init__(
+        self, models: LanguageModel, policy: RetryPolicy | None = None, recorder: ResponseRecorder | None = None
+    ) -> None:
         self._models = models
         self._policy = policy or RetryPolicy()
+        self._recorder = recorder or ResponseRecorder()
 
-    async def run(self, chain: tuple[str, ...], request: ModelRequest, hooks: CandidateHooks) -> Completion:
+    async def run(
+        self, chain: tuple[str, ...], request: ModelRequest, hooks: CandidateHooks, sample: int = 0
+    ) -> Answer:
+        """The answer of the first model in `chain` that gives one; raises the last model's ModelError."""
         last: ModelError | None = None
         for index, model_id in enumerate(chain):
             if index > 0 and last is not None:
                 await hooks.on_fallback(chain[index - 1], model_id, str(last))
             try:
-                return await self._with_retries(model_id, request, hooks)
+                return await self._answer(replace(request, model_id=model_id), hooks, sample)
             except ModelError as exc:
                 last = exc
-        assert last is not None
+        if last is None:
+            raise ValueError("a candidate needs at least one model")
         raise last
 
-    async def _with_retries(self, model_id: str, request: ModelRequest, hooks: CandidateHooks) -> Completion:
+    async def _answer(self, request: ModelRequest, hooks: CandidateHooks, sample: int) -> Answer:
+        recorded = await self._recorder.lookup(request, sample)
+        if recorded is not None:
+            hooks.on_chunk(recorded.text)
+            return Answer(recorded, cached=True)
+        completion = await self._with_retries(request, hooks)
+        await self._recorder.record(request, sample, completion)
+        return Answer(completion)
+
+    async def _with_retries(self, request: ModelRequest, hooks: CandidateHooks) -> Completion:
         policy = self._policy
 
         async def before_sleep(state: RetryCallState) -> None:
             exc = state.outcome.exception() if state.outcome else None
             hooks.on_restart()
-            await hooks.on_retry(model_id, state.attempt_number, str(exc))
+            await hooks.on_retry(request.model_id, state.attempt_number, str(exc))
 
         retrying = AsyncRetrying(
             retry=retry_if_exception(_transient),
-            stop=stop_after_attempt(policy.attempts),
-            wait=wait_random_exponential(multiplier=policy.initial_wait, max=policy.max_wait),
+            stop=stop_after_attempt(policy.attempts) | stop_before_delay(policy.max_elapsed),
+            wait=wait_exponential(multiplier=policy.initial_wait, max=policy.max_wait)
+            + wait_random(0, policy.initial_wait),
             before_sleep=before_sleep,
             reraise=True,
         )
-        routed = ModelRequest(model_id=model_id, prompt=request.prompt, system=request.system, options=request.options)
         async for attempt in retrying:
             with attempt:
-                return await self._models.complete(routed, hooks.on_chunk)
+                return await self._attempt(request, hooks.on_chunk)
         raise AssertionError("unreachable: tenacity reraises the last error")
+
+    async def _attempt(self, request: ModelRequest, on_chunk: ChunkCallback) -> Completion:
+        idle = self._policy.idle_timeout
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout(idle) as scope:
+
+                def chunk(text: str) -> None:
+                    scope.reschedule(loop.time() + idle)
+                    on_chunk(text)
+
+                return await self._models.complete(request, chunk)
+        except TimeoutError:
+            raise ModelError(request.model_id, f"timed out: no output for {idle:g} s", transient=True) from None

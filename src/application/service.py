@@ -117,7 +117,8 @@ class PipelineService:
     ) -> PipelineView:
         """Ask a model to merge the candidates following `instruction`; the answer is recorded as the merge."""
         pipeline = await self._load(pipeline_id, expected_version)
-        texts = [pipeline.candidates[c].text for c in candidate_ids if c in pipeline.candidates]
+        pipeline.require_mergeable(step, candidate_ids)  # before paying for a model call
+        texts = [pipeline.candidates[c].text for c in candidate_ids]
         model_id, text = await self._generator.merge_text(texts, instruction, model, pipeline_id)
         new_id = self._new_id()
         return await self._command(
@@ -149,6 +150,13 @@ class PipelineService:
         await self._load(pipeline_id, None)
         return await self._generator.cancel(candidate_id)
 
+    async def cancel_all(self) -> int:
+        """Stop every candidate this process is generating (on quit); each is kept with its partial text."""
+        running = self._generator.running()
+        for candidate_id in running:
+            await self._generator.cancel(candidate_id)
+        return len(running)
+
     async def recover(self, pipeline_id: str) -> list[str]:
         """Mark candidates orphaned by a stopped process as interrupted, so their steps can run again."""
         result: list[str] = []
@@ -175,11 +183,11 @@ class PipelineService:
 
     # ----- queries -------------------------------------------------------------------------------
     async def get(self, pipeline_id: str, branch: str | None = None) -> PipelineView:
-        pipeline = await self._repo.load(await self._repo.resolve_id(pipeline_id))
+        pipeline = await self._read(await self._repo.resolve_id(pipeline_id))
         return pipeline_view(pipeline, self.template_of(pipeline), branch)
 
     async def summaries(self) -> list[PipelineSummary]:
-        return [summary(await self._repo.load(pid)) for pid in await self._repo.ids()]
+        return [summary(await self._read(pid)) for pid in await self._repo.ids()]
 
     async def events(self, pipeline_id: str, after: int = 0) -> list[Event]:
         return await self._repo.events(await self._repo.resolve_id(pipeline_id), after)
@@ -220,6 +228,11 @@ class PipelineService:
     # ----- plumbing ------------------------------------------------------------------------------
     def _lock(self, pipeline_id: str) -> asyncio.Lock:
         return self._locks.setdefault(pipeline_id, asyncio.Lock())
+
+    async def _read(self, pipeline_id: str) -> Pipeline:
+        # Under the lock: a command mid-append holds events the store has not acknowledged yet.
+        async with self._lock(pipeline_id):
+            return await self._repo.load(pipeline_id)
 
     async def _load(self, pipeline_id: str, expected_version: int | None) -> Pipeline:
         pipeline = await self._repo.load(await self._repo.resolve_id(pipeline_id))

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from writeit.domain.pipeline import Pipeline
+from writeit.domain.pipeline import Pipeline, require_branch
 from writeit.domain.state import Candidate
 from writeit.domain.template import PipelineTemplate
 
@@ -115,7 +115,7 @@ def candidate_view(c: Candidate) -> CandidateView:
 
 
 def pipeline_view(p: Pipeline, template: PipelineTemplate | None, branch: str | None = None) -> PipelineView:
-    name = branch or p.current_branch
+    name = require_branch(p, branch).name if branch else p.current_branch
     steps = tuple(_step_view(p, key, name, template) for key in p.step_keys)
     used = [c for s in steps for c in s.candidates]
     return PipelineView(

@@ -8,12 +8,28 @@ from typing import Any
 from writeit.domain.events import EVENT_TYPES, Event
 from writeit.domain.upcasters import UPCASTERS, Record
 
+# Values a record holds as they are; the rest (tuples, mappings) are made plain.
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_NAMES: dict[type[Event], tuple[str, ...]] = {}
+
+
+def _field_names(cls: type[Event]) -> tuple[str, ...]:
+    """The event's fields in declaration order (dataclasses.fields is slow enough to show in a replay)."""
+    names = _NAMES.get(cls)
+    if names is None:
+        names = _NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
+
 
 def to_record(event: Event) -> Record:
-    data: Record = {"type": type(event).__name__, "v": type(event).version}
-    for f in dataclasses.fields(event):
-        value = getattr(event, f.name)
-        data[f.name] = list(value) if isinstance(value, tuple) else _plain(value)
+    cls = type(event)
+    data: Record = {"type": cls.__name__, "v": cls.version}
+    for name in _field_names(cls):
+        value = getattr(event, name)
+        if type(value) in _SCALARS:
+            data[name] = value
+        else:
+            data[name] = list(value) if isinstance(value, tuple) else _plain(value)
     return data
 
 
@@ -25,11 +41,8 @@ def from_record(record: Record) -> Event:
     if cls is None:
         raise ValueError(f"unknown event type {type_name!r}")
     record = _upcast(dict(record), str(type_name), cls.version)
-    kwargs: dict[str, Any] = {}
-    for f in dataclasses.fields(cls):
-        if f.name in record:
-            value = record[f.name]
-            kwargs[f.name] = tuple(value) if isinstance(value, list) else value
+    names = _field_names(cls)
+    kwargs: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in record.items() if k in names}
     try:
         return cls(**kwargs)
     except TypeError as exc:

@@ -272,10 +272,7 @@ class Pipeline:
         instruction: str = "",
     ) -> None:
         """Record a merge of several candidates (by hand or by a model) as a new candidate, and select it."""
-        if len(set(source_ids)) < 2:
-            raise InvalidCommandError("a merge needs at least two different candidates")
-        for cid in source_ids:
-            self._usable(step, cid)
+        self.require_mergeable(step, source_ids)
         if not text.strip():
             raise InvalidCommandError("a merge needs some text")
         self._require_new_id(new_id)
@@ -291,6 +288,13 @@ class Pipeline:
             instruction=instruction,
         )
         self.select(step, new_id, now)
+
+    def require_mergeable(self, step: str, source_ids: Sequence[str]) -> None:
+        """Raise unless `source_ids` are two or more different usable candidates of `step` on this branch."""
+        if len(set(source_ids)) < 2:
+            raise InvalidCommandError("a merge needs at least two different candidates")
+        for cid in source_ids:
+            self._usable(step, cid)
 
     def give_feedback(self, step: str, text: str, now: datetime) -> None:
         """Attach the writer's feedback to a step; the next generation of the step sees it."""

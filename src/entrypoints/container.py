@@ -11,18 +11,22 @@ import lmdb
 from dependency_injector import containers, providers
 
 from writeit.adapters.files.workspaces import DirectoryWorkspaces
+from writeit.adapters.llm.defaults import default_model_id
 from writeit.adapters.llm.language_model import LlmLanguageModel
+from writeit.adapters.llm.prices import load_price_table
 from writeit.adapters.lmdb.backup import backup_environment, restore_environment
 from writeit.adapters.lmdb.environment import open_environment
 from writeit.adapters.lmdb.event_store import LmdbEventStore
+from writeit.adapters.lmdb.response_cache import LmdbResponseCache
 from writeit.adapters.templates.catalog import FileTemplateCatalog
+from writeit.application.budget import Budget
+from writeit.application.cache import ResponseRecorder
 from writeit.application.generation import StepGenerator
 from writeit.application.hub import StreamHub
 from writeit.application.repository import PipelineRepository
 from writeit.application.runner import ModelRunner, RetryPolicy
 from writeit.application.service import PipelineService
 from writeit.application.templates import TemplateService
-from writeit.application.usage import PriceTable
 from writeit.application.workspaces import WorkspaceService
 from writeit.entrypoints import config_files
 from writeit.entrypoints.logs import configure_logging
@@ -66,10 +70,21 @@ class Container(containers.DeclarativeContainer):
     catalog = providers.Singleton(
         FileTemplateCatalog, search_dirs=settings.provided.template_dirs, styles_dirs=settings.provided.style_dirs
     )
-    language_model = providers.Singleton(LlmLanguageModel)
-    retry_policy = providers.Singleton(RetryPolicy, attempts=settings.provided.retry_attempts)
-    runner = providers.Singleton(ModelRunner, language_model, retry_policy)
-    prices = providers.Singleton(PriceTable)
+    language_model = providers.Singleton(LlmLanguageModel, instances=settings.provided.local_instances)
+    default_model = providers.Singleton(default_model_id, settings.provided.default_model)
+    retry_policy = providers.Singleton(
+        RetryPolicy,
+        attempts=settings.provided.retry_attempts,
+        max_elapsed=settings.provided.retry_max_seconds,
+        idle_timeout=settings.provided.model_timeout,
+    )
+    response_cache = providers.Singleton(LmdbResponseCache, environment)
+    recorder = providers.Singleton(ResponseRecorder, response_cache, settings.provided.cache)
+    runner = providers.Singleton(ModelRunner, language_model, retry_policy, recorder)
+    prices = providers.Singleton(load_price_table, settings.provided.price_files)
+    budget = providers.Singleton(
+        Budget, limit=settings.provided.budget_usd, output_guess=settings.provided.output_tokens_guess
+    )
     generator = providers.Singleton(
         StepGenerator,
         runner,
@@ -78,9 +93,10 @@ class Container(containers.DeclarativeContainer):
         hub,
         prices,
         new_id=_new_id,
-        default_model=settings.provided.model.call(),
+        default_model=default_model,
         concurrency=settings.provided.concurrency,
         session=providers.Callable(session_name),
+        budget=budget,
     )
     templates = providers.Singleton(TemplateService, catalog)
     workspace_storage = providers.Singleton(

@@ -7,6 +7,7 @@ import os
 import typer
 
 from writeit import __version__
+from writeit.entrypoints.cli.common import handled
 from writeit.entrypoints.cli.main import app
 
 
@@ -23,12 +24,28 @@ def root(
     workspace: str | None = typer.Option(
         None, "--workspace", "-w", envvar="WRITEIT_WORKSPACE", help="Workspace to use for this command."
     ),
+    no_server: bool = typer.Option(False, "--no-server", help="Open the TUI without its embedded API server."),
+    port: int = typer.Option(0, "--port", min=0, max=65535, help="Port of the TUI's API server (0: any free one)."),
 ) -> None:
     """Write with several language models at once, keeping editorial control."""
     if workspace:
         os.environ["WRITEIT_WORKSPACE"] = workspace  # read by Settings wherever the container is built
     if ctx.invoked_subcommand is None:
-        typer.echo(ctx.get_help())
+        from writeit.entrypoints.launch import launch  # Textual loads only when the TUI opens
+
+        launch(serve=not no_server, port=port)
+
+
+@app.command("serve")
+@handled
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on; beyond loopback needs a token."),
+    port: int = typer.Option(8765, "--port", min=0, max=65535, help="Port to listen on (0: any free port)."),
+) -> None:
+    """Serve the REST + WebSocket API (docs at /docs). Off loopback, WRITEIT_API_TOKEN must be set."""
+    from writeit.entrypoints.api.server import serve as serve_api
+
+    serve_api(host, port)
 
 
 def run() -> None:

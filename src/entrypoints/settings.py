@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, YamlConfigSettingsSource
 
+from writeit.application.cache import CacheMode
 from writeit.entrypoints import config_files
 
 WORKSPACE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -24,6 +25,12 @@ class Settings(BaseSettings):
     retry_attempts: int = Field(default=3, ge=1, le=10)
     map_size: int = Field(default=1 << 30, ge=1 << 20)
     log_level: str = Field(default="INFO", pattern="(?i)^(debug|info|warning|error)$")
+    cache: CacheMode = CacheMode.RECORD  # off | record | on (reuse recorded answers) | replay (only those)
+    budget_usd: float | None = Field(default=None, ge=0)  # the most one pipeline may spend, in all
+    output_tokens_guess: int = Field(default=800, ge=1)  # per candidate, for the estimate before a round
+    model_timeout: float = Field(default=120.0, gt=0)  # seconds without output before an attempt is abandoned
+    retry_max_seconds: float = Field(default=60.0, gt=0)  # no retry starts after this long
+    local_instances: int = Field(default=2, ge=1, le=16)  # calls of one local (sync) model at once, each its own copy
 
     @classmethod
     def settings_customise_sources(
@@ -61,6 +68,11 @@ class Settings(BaseSettings):
     @property
     def template_dirs(self) -> list[tuple[str, Path]]:
         return [("workspace", self.workspace_dir / "templates"), ("global", self.home / "templates")]
+
+    @property
+    def price_files(self) -> list[Path]:
+        """The user's price tables, extending the packaged one (the workspace's wins)."""
+        return [self.home / "prices.yaml", self.workspace_dir / "prices.yaml"]
 
     @property
     def style_dirs(self) -> list[Path]:

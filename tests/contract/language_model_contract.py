@@ -1,4 +1,5 @@
-"""The LanguageModel contract: the scripted fake and the `llm` adapter must behave alike."""
+"""The LanguageModel contract: the scripted fake and the `llm` adapter (echo, markov, an OpenAI-compatible
+server) must behave alike: streaming, cancelling, usage, and which port error each failure becomes."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import time
 
 import pytest
 
-from writeit.application.errors import ModelNotFoundError
+from writeit.application.errors import ModelError, ModelKeyMissingError, ModelNotFoundError
 from writeit.application.ports import Completion, LanguageModel, ModelRequest
 
 UNKNOWN_ID = "no-such-model-7f3a"
@@ -22,7 +23,8 @@ async def complete(model: LanguageModel, request: ModelRequest) -> tuple[Complet
 
 
 class LanguageModelContract(abc.ABC):
-    """Any model: chunks join to the answer, callbacks on the loop thread, unknown ids, aliases, usage."""
+    """Any model: chunks join to the answer, callbacks on the loop thread, unknown ids, aliases, usage, keys,
+    invalid options, cancelling."""
 
     @pytest.fixture
     @abc.abstractmethod
@@ -43,6 +45,16 @@ class LanguageModelContract(abc.ABC):
     @abc.abstractmethod
     def alias(self) -> tuple[str, str]:
         """An alias and the canonical id it stands for."""
+
+    @pytest.fixture
+    @abc.abstractmethod
+    def keyless_request(self) -> ModelRequest:
+        """A request to a model that needs a key which is not set."""
+
+    @pytest.fixture
+    @abc.abstractmethod
+    def invalid_request(self) -> ModelRequest:
+        """A request with an option its model does not take (named `bogus`)."""
 
     async def test_the_chunks_join_to_the_returned_text(
         self, model: LanguageModel, model_request: ModelRequest
@@ -89,13 +101,67 @@ class LanguageModelContract(abc.ABC):
         tokens = (completion.input_tokens, completion.output_tokens)
         if reports_usage:
             assert all(isinstance(count, int) and count >= 0 for count in tokens)
+            assert completion.output_tokens, "a non-empty answer used some output tokens"
         else:
             assert tokens == (None, None)
+
+    async def test_a_model_without_its_key_raises_key_missing_naming_the_model(
+        self, model: LanguageModel, keyless_request: ModelRequest
+    ) -> None:
+        chunks: list[str] = []
+        with pytest.raises(ModelKeyMissingError) as raised:
+            await model.complete(keyless_request, chunks.append)
+        assert raised.value.model_id == keyless_request.model_id
+        assert keyless_request.model_id in str(raised.value)
+        assert not raised.value.transient
+        assert chunks == []
+
+    async def test_an_option_the_model_does_not_take_is_a_permanent_error_naming_model_and_option(
+        self, model: LanguageModel, invalid_request: ModelRequest
+    ) -> None:
+        with pytest.raises(ModelError) as raised:
+            await complete(model, invalid_request)
+        assert invalid_request.model_id in str(raised.value)
+        assert "bogus" in str(raised.value)
+        assert not raised.value.transient
+
+    async def test_cancelling_before_any_output_sends_nothing_and_ends_at_once(
+        self, model: LanguageModel, model_request: ModelRequest
+    ) -> None:
+        chunks: list[str] = []
+        task = asyncio.create_task(model.complete(model_request, chunks.append))
+        await asyncio.sleep(0)  # let it begin
+        task.cancel()
+        done, _ = await asyncio.wait({task}, timeout=5)
+        assert task in done
+        assert task.cancelled()
+        received = len(chunks)
+        await asyncio.sleep(0.1)
+        assert len(chunks) == received
 
     def test_models_lists_the_canonical_id_with_its_alias(self, model: LanguageModel, alias: tuple[str, str]) -> None:
         name, canonical = alias
         infos = {info.model_id: info for info in model.models()}
         assert name in infos[canonical].aliases
+
+
+class TransientFailureContract(LanguageModelContract):
+    """A model that can fail in ways a retry may fix: rate limits, server errors, dropped connections."""
+
+    @pytest.fixture
+    @abc.abstractmethod
+    def transient_requests(self) -> list[ModelRequest]:
+        """Requests that each fail transiently (every time)."""
+
+    async def test_each_transient_failure_is_a_transient_error_naming_the_model(
+        self, model: LanguageModel, transient_requests: list[ModelRequest]
+    ) -> None:
+        for request in transient_requests:
+            with pytest.raises(ModelError) as raised:
+                await complete(model, request)
+            assert raised.value.transient, str(raised.value)
+            assert raised.value.model_id == request.model_id
+            assert request.model_id in str(raised.value)
 
 
 class DeterministicLanguageModelContract(LanguageModelContract):

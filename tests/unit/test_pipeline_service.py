@@ -15,7 +15,7 @@ from writeit.application.hub import EventMessage, TokenMessage
 from writeit.application.pick import PickStrategy
 from writeit.application.views import CandidateView, StepView
 from writeit.domain import events as ev
-from writeit.domain.errors import InputInvalidError, StepNotReadyError
+from writeit.domain.errors import InputInvalidError, StepNotReadyError, UnknownBranchError, UnknownCandidateError
 
 
 class Quiet:
@@ -201,3 +201,20 @@ async def test_a_headless_run_selects_every_step_and_exports_markdown(tmp_path: 
     markdown = await w.service.export_markdown(view.id)
     assert markdown.startswith('---\ntitle: "LMDB"\n')
     assert markdown.rstrip().endswith(view.step("draft").selected_candidate.text.strip())  # type: ignore[union-attr]
+
+
+async def test_showing_an_unknown_branch_names_the_branches_that_exist(tmp_path: Path) -> None:
+    w = world(tmp_path)
+    view = await w.service.start("three", {"topic": "x"})
+    with pytest.raises(UnknownBranchError, match="branches are: main"):
+        await w.service.get(view.id, "nope")
+
+
+async def test_a_model_merge_of_unknown_candidates_is_refused_before_any_model_call(tmp_path: Path) -> None:
+    w = world(tmp_path)
+    view = await w.service.start("three", {"topic": "x"})
+    await (await w.service.generate(view.id)).wait()
+    calls = len(w.models.requests)
+    with pytest.raises(UnknownCandidateError):
+        await w.service.merge_by_model(view.id, "angles", ["nope", "other"], "combine")
+    assert len(w.models.requests) == calls

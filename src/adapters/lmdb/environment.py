@@ -90,8 +90,8 @@ def transact(env: lmdb.Environment, work: Callable[[lmdb.Transaction[bytes]], T]
     """Run `work` in one transaction (committed if `write` and no exception), and return its result.
 
     A full map is doubled and a map grown by another process adopted, then `work` runs again from scratch
-    (it must have no side effects outside the txn). Other LMDB failures raise StoreError. Blocking: call it
-    from a worker thread, and never from inside `work`.
+    (it must have no side effects outside the txn). Other LMDB failures raise StoreError. Blocking: a write
+    waits for its flushes, so run writes and long reads in a worker thread; never call it from inside `work`.
     """
     gate = _gate_for(env)
     for _ in range(_MAX_ATTEMPTS):

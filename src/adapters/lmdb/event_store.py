@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import queue
 import struct
 import threading
@@ -15,14 +14,15 @@ from typing import TypeVar
 
 import lmdb
 
+from writeit.adapters.lmdb.codec import decode, encode
 from writeit.adapters.lmdb.environment import transact
 from writeit.application.errors import StoreError, VersionConflictError
-from writeit.domain.codec import from_record, to_record
 from writeit.domain.events import Event
 
 _U64 = struct.Struct(">Q")
 _HEAD = struct.Struct(">QQ")  # current version, creation order
 _MAX_BATCH = 256
+_INLINE_READ = 64  # events decoded on the caller's loop (~0.1 ms); longer reads go to a thread
 _MAX_ID_BYTES = 256  # LMDB keys are at most 511 bytes; ids stay well below with room for the seq suffix.
 
 T = TypeVar("T")
@@ -42,7 +42,10 @@ class LmdbEventStore:
     """EventStore on an open environment: dbs "events" (id NUL seq → JSON), "heads", "order".
 
     Appends queue for a single writer thread that commits everything waiting in one durable transaction,
-    so concurrent pipelines share fsyncs. An append whose caller is cancelled may still be stored.
+    so concurrent pipelines share fsyncs; an append returns once its transaction is flushed (LMDB's default
+    sync: data pages, then the meta page). An append whose caller is cancelled may still be stored.
+    Short reads run on the caller's loop (an LMDB reader never waits for the writer, and a thread hop costs
+    more than the read); long ones go to a thread.
     """
 
     def __init__(self, env: lmdb.Environment) -> None:
@@ -59,7 +62,7 @@ class LmdbEventStore:
 
     async def append(self, pipeline_id: str, events: Sequence[Event], expected_version: int) -> int:
         _check_append(pipeline_id, events, expected_version)
-        values = [_encode(event) for event in events]
+        values = [encode(event) for event in events]
         loop = asyncio.get_running_loop()
         pending = _Append(pipeline_id, expected_version, values, loop.create_future(), loop)
         self._submit(pending)
@@ -68,10 +71,12 @@ class LmdbEventStore:
     async def read(self, pipeline_id: str, after: int = 0) -> list[Event]:
         if "\x00" in pipeline_id:  # never stored, and its prefix would reach into another id's keys
             return []
-        return await self._read(partial(self._scan, pipeline_id.encode(), max(after, 0)))
+        key, after = pipeline_id.encode(), max(after, 0)
+        few = transact(self._env, partial(self._scan_if_few, key, after))
+        return few if few is not None else await self._read(partial(self._scan, key, after))
 
     async def version(self, pipeline_id: str) -> int:
-        return await self._read(partial(_head_version, pipeline_id.encode(), self._heads))
+        return transact(self._env, partial(_head_version, pipeline_id.encode(), self._heads))
 
     async def pipeline_ids(self) -> list[str]:
         return await self._read(self._list_ids)
@@ -113,10 +118,14 @@ class LmdbEventStore:
             outcomes: list[Outcome] = transact(self._env, partial(self._apply_all, batch), write=True)
         except Exception as exc:  # the writer must outlive any failure; the callers get it instead
             outcomes = [exc] * len(batch)
+        # One wake-up per event loop for the whole batch, not one per append.
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[int], Outcome]]] = {}
         for pending, outcome in zip(batch, outcomes, strict=True):
+            by_loop.setdefault(pending.loop, []).append((pending.future, outcome))
+        for loop, settled in by_loop.items():
             # RuntimeError: the caller's loop is closed, so nobody is waiting any more.
             with contextlib.suppress(RuntimeError):
-                pending.loop.call_soon_threadsafe(_settle, pending.future, outcome)
+                loop.call_soon_threadsafe(_settle_all, settled)
 
     def _apply_all(self, batch: list[_Append], txn: lmdb.Transaction[bytes]) -> list[Outcome]:
         # In order, each against the heads as the earlier ones left them in this txn; a conflict writes nothing.
@@ -142,16 +151,27 @@ class LmdbEventStore:
     async def _read(self, work: Callable[[lmdb.Transaction[bytes]], T]) -> T:
         return await asyncio.to_thread(transact, self._env, work)
 
+    def _scan_if_few(self, key: bytes, after: int, txn: lmdb.Transaction[bytes]) -> list[Event] | None:
+        """The events after `after`, or None when there are too many to decode without leaving the loop."""
+        count = _head_version(key, self._heads, txn) - after
+        if count > _INLINE_READ:
+            return None
+        return self._scan(key, after, txn) if count > 0 else []
+
     def _scan(self, key: bytes, after: int, txn: lmdb.Transaction[bytes]) -> list[Event]:
         prefix = key + b"\x00"
         cursor = txn.cursor(db=self._events)
         if not cursor.set_range(prefix + _U64.pack(after + 1)):
             return []
         events: list[Event] = []
-        for stored, value in cursor:
-            if not stored.startswith(prefix):
-                break
-            events.append(_decode(stored, value))
+        stored = b""
+        try:
+            for stored, value in cursor:
+                if not stored.startswith(prefix):
+                    break
+                events.append(decode(value))
+        except ValueError as exc:  # json and msgspec errors are ValueErrors too
+            raise StoreError(f"stored event {stored!r} is unreadable: {exc}") from exc
         return events
 
     def _list_ids(self, txn: lmdb.Transaction[bytes]) -> list[str]:
@@ -168,17 +188,6 @@ def _check_append(pipeline_id: str, events: Sequence[Event], expected_version: i
             raise ValueError(f"event for pipeline '{event.pipeline_id}' appended to '{pipeline_id}'")
         if event.seq != expected_version + offset:
             raise ValueError(f"event seq {event.seq} does not continue version {expected_version + offset - 1}")
-
-
-def _encode(event: Event) -> bytes:
-    return json.dumps(to_record(event), separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def _decode(key: bytes, value: bytes) -> Event:
-    try:
-        return from_record(json.loads(value))
-    except ValueError as exc:  # json errors are ValueErrors too
-        raise StoreError(f"stored event {key!r} is unreadable: {exc}") from exc
 
 
 def _head_version(key: bytes, heads: lmdb._Database, txn: lmdb.Transaction[bytes]) -> int:
@@ -198,10 +207,11 @@ def _next_order(txn: lmdb.Transaction[bytes], order_db: lmdb._Database) -> int:
     return int(_U64.unpack(cursor.key())[0]) + 1 if cursor.last() else 1
 
 
-def _settle(future: asyncio.Future[int], outcome: Outcome) -> None:
-    if future.done():  # cancelled by its caller
-        return
-    if isinstance(outcome, BaseException):
-        future.set_exception(outcome)
-    else:
-        future.set_result(outcome)
+def _settle_all(settled: list[tuple[asyncio.Future[int], Outcome]]) -> None:
+    for future, outcome in settled:
+        if future.done():  # cancelled by its caller
+            continue
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)

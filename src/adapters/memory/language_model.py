@@ -7,7 +7,7 @@ import json
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from writeit.application.errors import ModelNotFoundError
+from writeit.application.errors import ModelError, ModelNotFoundError
 from writeit.application.ports import ChunkCallback, Completion, ModelInfo, ModelRequest
 
 
@@ -16,6 +16,7 @@ class Script:
     """One scripted answer: stream `chunks`, each after `delay` seconds, then raise `error` if set.
 
     `error` should be a port error (ModelError and its kinds), as the real adapter raises only those.
+    `accepts` names the options the model takes (None: any); others are refused, as llm's validation does.
     """
 
     chunks: tuple[str, ...] = ()
@@ -23,6 +24,7 @@ class Script:
     delay: float = 0.0
     usage: tuple[int, int] | None = None
     aliases: tuple[str, ...] = ()
+    accepts: tuple[str, ...] | None = None
 
 
 # A Script; a list of chunks; an exception to raise; or a list of Scripts played one per call, the last repeating.
@@ -52,6 +54,7 @@ class ScriptedLanguageModel:
     async def complete(self, request: ModelRequest, on_chunk: ChunkCallback) -> Completion:
         self.requests.append(request)
         script = self._next_script(request)
+        _check_options(request, script)
         for chunk in script.chunks:
             await asyncio.sleep(script.delay)  # even a zero delay yields, so a scripted stream can be cancelled
             on_chunk(chunk)
@@ -84,6 +87,14 @@ class ScriptedLanguageModel:
         call = self._calls.get(model_id, 0)
         self._calls[model_id] = call + 1
         return scripts[min(call, len(scripts) - 1)]
+
+
+def _check_options(request: ModelRequest, script: Script) -> None:
+    allowed = request.options if script.accepts is None else script.accepts
+    unknown = sorted(set(request.options) - set(allowed))
+    if unknown:
+        problems = "; ".join(f"{name}: Extra inputs are not permitted" for name in unknown)
+        raise ModelError(request.model_id, f"invalid options ({problems})")
 
 
 def _as_scripts(script: ScriptLike) -> list[Script]:

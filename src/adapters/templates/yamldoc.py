@@ -90,7 +90,10 @@ def parse_yaml(text: str, file: str) -> YamlDoc:
         raise TemplateInvalidError([Problem(f"the text is larger than {MAX_BYTES // 1_000_000} MB", file=file)])
     if "\x00" in text:
         raise TemplateInvalidError([Problem("binary content (NUL bytes) is not a YAML template", file=file)])
-    loader = _GuardedLoader(text)
+    try:
+        loader = _GuardedLoader(text)
+    except yaml.YAMLError as exc:  # the reader refuses control characters before any parsing
+        raise TemplateInvalidError([Problem(f"not YAML text: {str(exc).splitlines()[0]}", file=file)]) from None
     try:
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:

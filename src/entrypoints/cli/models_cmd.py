@@ -1,7 +1,8 @@
-"""`writeit models`: what `llm` offers here, and which models have their key."""
+"""`writeit models`: what `llm` offers here, which models have their key, their prices, and the default."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 import typer
@@ -9,22 +10,45 @@ import typer
 from writeit.entrypoints.cli.common import handled, print_json
 
 if TYPE_CHECKING:
+    from writeit.application.ports import ModelInfo
+    from writeit.application.usage import Price
     from writeit.entrypoints.container import Container
 
 
 @handled
 def models(as_json: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
-    """List the models available through llm and whether their keys are set."""
+    """List the models available through llm, whether their keys are set, and their prices.
+
+    `*` marks the default model. Add a key with `llm keys set <provider>`; add models with llm plugins.
+    """
     from writeit.entrypoints.container import Container
 
     container: Container = Container()
     infos = container.language_model().models()
-    default = container.settings().model()
+    default = container.default_model()
+    prices = container.prices()
     if as_json:
-        print_json({"default": default, "models": infos})
+        rows = [asdict(info) | {"price": _plain(prices.price(info.model_id))} for info in infos]
+        print_json({"default": default, "models": rows})
         return
     for info in infos:
-        key = "" if info.needs_key is None else (" (key set)" if info.has_key else f" (needs key: {info.needs_key})")
-        aliases = f" aliases: {', '.join(info.aliases)}" if info.aliases else ""
-        mark = "*" if info.model_id == default else " "
-        typer.echo(f"{mark} {info.model_id}{key}{aliases}")
+        mark = "*" if default == info.model_id or default in info.aliases else " "
+        typer.echo(f"{mark} {info.model_id}{_key(info)}{_price(prices.price(info.model_id))}{_aliases(info)}")
+
+
+def _key(info: ModelInfo) -> str:
+    if info.needs_key is None:
+        return ""
+    return " (key set)" if info.has_key else f" (needs key: llm keys set {info.needs_key})"
+
+
+def _price(price: Price | None) -> str:
+    return "" if price is None else f" ${price.input:g}/${price.output:g} per M tokens in/out"
+
+
+def _aliases(info: ModelInfo) -> str:
+    return f" aliases: {', '.join(info.aliases)}" if info.aliases else ""
+
+
+def _plain(price: Price | None) -> dict[str, float] | None:
+    return None if price is None else {"input": price.input, "output": price.output}

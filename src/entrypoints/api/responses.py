@@ -1,0 +1,204 @@
+"""Response models for pipelines and templates, built from the application's read models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from writeit.application.ports import TemplateSummary
+from writeit.application.views import CandidateView, PipelineSummary, PipelineView, StepView
+from writeit.domain.template import InputSpec, PipelineTemplate, StepSpec
+
+
+class Usage(BaseModel):
+    input_tokens: int
+    output_tokens: int
+    estimated: bool = Field(description="True when the model reported no usage and the counts are estimates.")
+
+
+class CandidateOut(BaseModel):
+    id: str
+    step: str
+    branch: str
+    model: str
+    status: str = Field(description="pending, completed, failed, cancelled or interrupted.")
+    origin: str = Field(description="generated, edited or merged.")
+    sources: list[str]
+    text: str
+    error: str = Field(description="Why the model failed (status failed); empty otherwise.")
+    usage: Usage
+    cost: float
+    duration_ms: int
+    cached: bool
+    attempts: list[str]
+    fallbacks: list[str]
+    instruction: str
+    generation: int
+
+
+class StepOut(BaseModel):
+    key: str
+    name: str
+    status: str = Field(description="pending, generating, ready or selected.")
+    stale: bool
+    selected: str | None
+    feedback: list[str]
+    generation: int
+    candidates: list[CandidateOut]
+
+
+class BranchOut(BaseModel):
+    name: str
+    parent: str | None
+    fork_step: str | None
+    current_step: str
+    completed: bool
+    created_at: str
+
+
+class TotalsOut(BaseModel):
+    input_tokens: int
+    output_tokens: int
+    cost: float
+    candidates: int
+    estimated: bool
+
+
+class PipelineState(BaseModel):
+    id: str
+    template: str
+    inputs: dict[str, Any]
+    version: int
+    branch: str
+    current_step: str
+    completed: bool
+    branches: list[BranchOut]
+    steps: list[StepOut]
+    totals: TotalsOut
+    created_at: str
+    updated_at: str
+
+
+class PipelineSummaryOut(BaseModel):
+    id: str
+    template: str
+    title: str
+    version: int
+    branch: str
+    branches: int
+    current_step: str
+    completed: bool
+    created_at: str
+    updated_at: str
+
+
+class InputOut(BaseModel):
+    key: str
+    type: str
+    label: str
+    required: bool
+    default: Any = None
+    options: list[str]
+    max_length: int | None
+    placeholder: str
+    help: str
+
+
+class StepSpecOut(BaseModel):
+    key: str
+    name: str
+    description: str
+    type: str
+    prompt_template: str
+    system: str
+    model_preference: list[str]
+    models: list[str]
+    response_count: int
+
+
+class TemplateListItem(BaseModel):
+    name: str = Field(description="The name to create a pipeline with.")
+    title: str
+    description: str
+    origin: str = Field(description="workspace, global or builtin.")
+    valid: bool
+    inputs: list[InputOut]
+    steps: list[StepSpecOut]
+
+
+class TemplateOut(BaseModel):
+    name: str
+    title: str
+    description: str
+    version: str
+    author: str
+    tags: list[str]
+    defaults: dict[str, Any]
+    inputs: list[InputOut]
+    steps: list[StepSpecOut]
+
+
+def candidate_out(c: CandidateView) -> CandidateOut:
+    usage = Usage(input_tokens=c.input_tokens, output_tokens=c.output_tokens, estimated=c.usage_estimated)
+    return CandidateOut(
+        id=c.id, step=c.step, branch=c.branch, model=c.model, status=c.status, origin=c.origin,
+        sources=list(c.sources), text=c.text, error=c.error, usage=usage, cost=c.cost, duration_ms=c.duration_ms,
+        cached=c.cached, attempts=list(c.attempts), fallbacks=list(c.fallbacks), instruction=c.instruction,
+        generation=c.generation,
+    )  # fmt: skip
+
+
+def step_out(s: StepView) -> StepOut:
+    return StepOut(
+        key=s.key, name=s.name, status=s.status, stale=s.stale, selected=s.selected, feedback=list(s.feedback),
+        generation=s.generation, candidates=[candidate_out(c) for c in s.candidates],
+    )  # fmt: skip
+
+
+def pipeline_state(view: PipelineView) -> PipelineState:
+    return PipelineState(
+        id=view.id, template=view.template, inputs=dict(view.inputs), version=view.version, branch=view.branch,
+        current_step=view.current_step, completed=view.completed,
+        branches=[BranchOut.model_validate(b, from_attributes=True) for b in view.branches],
+        steps=[step_out(s) for s in view.steps],
+        totals=TotalsOut.model_validate(view.totals, from_attributes=True),
+        created_at=view.created_at, updated_at=view.updated_at,
+    )  # fmt: skip
+
+
+def pipeline_summary(s: PipelineSummary) -> PipelineSummaryOut:
+    return PipelineSummaryOut.model_validate(s, from_attributes=True)
+
+
+def input_out(spec: InputSpec) -> InputOut:
+    return InputOut(
+        key=spec.key, type=spec.type.value, label=spec.label, required=spec.required, default=spec.default,
+        options=list(spec.options), max_length=spec.max_length, placeholder=spec.placeholder, help=spec.help,
+    )  # fmt: skip
+
+
+def step_spec_out(spec: StepSpec) -> StepSpecOut:
+    return StepSpecOut(
+        key=spec.key, name=spec.name, description=spec.description, type=spec.type,
+        prompt_template=spec.prompt_template, system=spec.system, model_preference=list(spec.model_preference),
+        models=list(spec.models), response_count=spec.response_count,
+    )  # fmt: skip
+
+
+def template_out(name: str, t: PipelineTemplate) -> TemplateOut:
+    m = t.metadata
+    return TemplateOut(
+        name=name, title=m.name, description=m.description, version=m.version, author=m.author, tags=list(m.tags),
+        defaults=dict(t.defaults), inputs=[input_out(i) for i in t.inputs], steps=[step_spec_out(s) for s in t.steps],
+    )  # fmt: skip
+
+
+def template_item(summary: TemplateSummary, template: PipelineTemplate | None) -> TemplateListItem:
+    """A listed template; an invalid one (template None) keeps its first problem as description."""
+    return TemplateListItem(
+        name=summary.name, title=template.metadata.name if template else summary.name,
+        description=summary.description, origin=summary.origin, valid=template is not None,
+        inputs=[input_out(i) for i in template.inputs] if template else [],
+        steps=[step_spec_out(s) for s in template.steps] if template else [],
+    )  # fmt: skip

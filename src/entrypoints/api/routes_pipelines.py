@@ -1,0 +1,139 @@
+"""Pipelines: create, list, read, events, export, and the branch and cancel commands."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from writeit.application.service import PipelineService
+from writeit.application.views import PipelineView
+from writeit.domain.codec import to_record
+from writeit.domain.errors import UnknownBranchError, UnknownCandidateError
+from writeit.entrypoints.api.deps import BranchName, CandidateId, PipelineId, Pipelines
+from writeit.entrypoints.api.errors import responses
+from writeit.entrypoints.api.responses import PipelineState, PipelineSummaryOut, pipeline_state, pipeline_summary
+from writeit.entrypoints.api.routes_templates import named
+from writeit.entrypoints.api.schemas import (
+    BranchQuery,
+    CancelResult,
+    CreatePipeline,
+    EventRecord,
+    EventsQuery,
+    ExportQuery,
+    Fork,
+    Versioned,
+    event_record,
+)
+from writeit.entrypoints.formats import MEDIA_TYPES, export_text
+
+router = APIRouter(prefix="/api/pipelines", tags=["pipelines"])
+
+
+async def view_of(service: PipelineService, pipeline_id: str, branch: str | None = None) -> PipelineView:
+    """The pipeline as seen on `branch`; an unknown branch is a 404, not a crash."""
+    view = await service.get(pipeline_id)
+    if branch is None or branch == view.branch:
+        return view
+    if branch not in {b.name for b in view.branches}:
+        raise UnknownBranchError(branch, tuple(b.name for b in view.branches))
+    return await service.get(pipeline_id, branch)
+
+
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, response_model=PipelineState, responses=responses(400, 404, 413, 422)
+)
+async def create_pipeline(body: CreatePipeline, pipelines: Pipelines) -> PipelineState:
+    """Start a pipeline from a template and its inputs (validated before anything is stored)."""
+    return pipeline_state(await pipelines.start(named(body.template), body.inputs))
+
+
+@router.get("", response_model=list[PipelineSummaryOut])
+async def list_pipelines(pipelines: Pipelines) -> list[PipelineSummaryOut]:
+    """Every pipeline of the workspace, oldest first."""
+    return [pipeline_summary(s) for s in await pipelines.summaries()]
+
+
+@router.get("/{pipeline_id}", response_model=PipelineState, responses=responses(404, 422))
+async def get_pipeline(
+    pipeline_id: PipelineId, pipelines: Pipelines, query: Annotated[BranchQuery, Query()]
+) -> PipelineState:
+    """The pipeline's state as seen on a branch (default: the current one)."""
+    return pipeline_state(await view_of(pipelines, pipeline_id, query.branch))
+
+
+@router.get("/{pipeline_id}/events", response_model=list[EventRecord], responses=responses(404, 422))
+async def list_events(
+    pipeline_id: PipelineId, pipelines: Pipelines, query: Annotated[EventsQuery, Query()]
+) -> list[EventRecord]:
+    """The persisted events with a sequence number above `after`, in order."""
+    return [event_record(to_record(e)) for e in await pipelines.events(pipeline_id, query.after)]
+
+
+@router.get(
+    "/{pipeline_id}/export",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "Markdown with front-matter, or the full history as JSON or YAML.",
+            "content": {
+                MEDIA_TYPES["markdown"].split(";")[0]: {"schema": {"type": "string"}},
+                MEDIA_TYPES["json"]: {"schema": {"type": "object"}},
+                MEDIA_TYPES["yaml"]: {"schema": {"type": "object"}},
+            },
+        },
+        **responses(404, 422),
+    },
+)
+async def export_pipeline(
+    pipeline_id: PipelineId, pipelines: Pipelines, query: Annotated[ExportQuery, Query()]
+) -> Response:
+    """Export: Markdown of a branch (optionally with the candidates not taken), or everything as JSON/YAML."""
+    view = await view_of(pipelines, pipeline_id, query.branch)
+    text = await export_text(pipelines, view.id, query.format, branch=view.branch, appendix=query.appendix)
+    return Response(text, media_type=MEDIA_TYPES[query.format])
+
+
+@router.post(
+    "/{pipeline_id}/fork",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PipelineState,
+    responses=responses(400, 404, 409, 413, 422),
+)
+async def fork(pipeline_id: PipelineId, body: Fork, pipelines: Pipelines) -> PipelineState:
+    """Start a branch at `from_step` (earlier selections are kept) and switch to it."""
+    view = await pipelines.fork(pipeline_id, body.from_step, body.name, expected_version=body.expected_version)
+    return pipeline_state(view)
+
+
+@router.post(
+    "/{pipeline_id}/branches/{branch}/switch",
+    response_model=PipelineState,
+    responses=responses(400, 404, 409, 413, 422),
+)
+async def switch(
+    pipeline_id: PipelineId, branch: BranchName, pipelines: Pipelines, body: Versioned | None = None
+) -> PipelineState:
+    expected = body.expected_version if body else None
+    return pipeline_state(await pipelines.switch(pipeline_id, branch, expected_version=expected))
+
+
+@router.post(
+    "/{pipeline_id}/candidates/{candidate_id}/cancel", response_model=CancelResult, responses=responses(404, 422)
+)
+async def cancel(pipeline_id: PipelineId, candidate_id: CandidateId, pipelines: Pipelines) -> CancelResult:
+    """Stop a running candidate: it is recorded as cancelled, with its partial text. Takes no version: it only
+    ever stops what is running, and a candidate that has already finished is left as it is (cancelled false)."""
+    cancelled = await pipelines.cancel(pipeline_id, candidate_id)
+    if not cancelled and not await _has_candidate(pipelines, pipeline_id, candidate_id):
+        raise UnknownCandidateError(candidate_id)
+    return CancelResult(candidate_id=candidate_id, cancelled=cancelled)
+
+
+async def _has_candidate(service: PipelineService, pipeline_id: str, candidate_id: str) -> bool:
+    view = await service.get(pipeline_id)
+    for branch in view.branches:
+        seen = view if branch.name == view.branch else await service.get(pipeline_id, branch.name)
+        if any(c.id == candidate_id for step in seen.steps for c in step.candidates):
+            return True
+    return False

@@ -1,0 +1,88 @@
+"""Step commands: generate (candidates then stream over the WebSocket), select, edit, merge, keep a stale step."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from writeit.application.service import PipelineService
+from writeit.domain.errors import InvalidCommandError, UnknownStepError
+from writeit.entrypoints.api.deps import PipelineId, Pipelines, StepKey
+from writeit.entrypoints.api.errors import responses
+from writeit.entrypoints.api.responses import PipelineState, pipeline_state
+from writeit.entrypoints.api.schemas import Edit, Generate, GenerationAccepted, Merge, Select, Versioned
+
+router = APIRouter(prefix="/api/pipelines/{pipeline_id}/steps/{step}", tags=["steps"])
+ERRORS = responses(400, 404, 409, 413, 422)
+
+
+@router.post("/generate", status_code=status.HTTP_202_ACCEPTED, response_model=GenerationAccepted, responses=ERRORS)
+async def generate(pipeline_id: PipelineId, step: StepKey, body: Generate, pipelines: Pipelines) -> GenerationAccepted:
+    """Start a round of candidates and return at once; chunks and outcomes stream over the WebSocket.
+
+    A model that fails is recorded in its candidate (status failed, with the error), never as an HTTP error.
+    """
+    generation = await pipelines.generate(
+        pipeline_id,
+        step,
+        expected_version=body.expected_version,
+        feedback=body.feedback,
+        models=body.models,
+        candidate_id=body.candidate_id,
+    )
+    view = await pipelines.get(generation.pipeline_id)
+    return GenerationAccepted(
+        pipeline_id=generation.pipeline_id,
+        step=generation.step,
+        candidate_ids=list(generation.candidate_ids),
+        version=view.version,
+    )
+
+
+@router.post("/select", response_model=PipelineState, responses=ERRORS)
+async def select(pipeline_id: PipelineId, step: StepKey, body: Select, pipelines: Pipelines) -> PipelineState:
+    """Select a completed candidate; later steps built on another selection become stale."""
+    view = await pipelines.select(pipeline_id, step, body.candidate_id, expected_version=body.expected_version)
+    return pipeline_state(view)
+
+
+@router.post("/edit", response_model=PipelineState, responses=ERRORS)
+async def edit(pipeline_id: PipelineId, step: StepKey, body: Edit, pipelines: Pipelines) -> PipelineState:
+    """Record a rewrite of a candidate (default: the step's selection) as a new candidate, and select it."""
+    source = body.candidate_id or await _selection(pipelines, pipeline_id, step)
+    view = await pipelines.edit(pipeline_id, step, source, body.text, expected_version=body.expected_version)
+    return pipeline_state(view)
+
+
+@router.post("/merge", response_model=PipelineState, responses=ERRORS)
+async def merge(pipeline_id: PipelineId, step: StepKey, body: Merge, pipelines: Pipelines) -> PipelineState:
+    """Merge candidates into a new, selected one: by hand (`text`) or by a model following `instruction`."""
+    if (body.text is None) == (body.instruction is None):
+        raise InvalidCommandError("a merge needs either `text` (by hand) or `instruction` (by a model), not both")
+    version = body.expected_version
+    if body.text is not None:
+        view = await pipelines.merge_by_hand(pipeline_id, step, body.candidate_ids, body.text, version)
+    else:
+        assert body.instruction is not None
+        view = await pipelines.merge_by_model(
+            pipeline_id, step, body.candidate_ids, body.instruction, body.model, expected_version=version
+        )
+    return pipeline_state(view)
+
+
+@router.post("/keep", response_model=PipelineState, responses=ERRORS)
+async def keep(
+    pipeline_id: PipelineId, step: StepKey, pipelines: Pipelines, body: Versioned | None = None
+) -> PipelineState:
+    """Keep a stale step's selection as it is (instead of regenerating it)."""
+    expected = body.expected_version if body else None
+    return pipeline_state(await pipelines.keep_stale(pipeline_id, step, expected_version=expected))
+
+
+async def _selection(pipelines: PipelineService, pipeline_id: str, step: str) -> str:
+    view = await pipelines.get(pipeline_id)
+    found = next((s for s in view.steps if s.key == step), None)
+    if found is None:
+        raise UnknownStepError(step, tuple(s.key for s in view.steps))
+    if found.selected is None:
+        raise InvalidCommandError(f"step '{step}' has no selection to edit; give the candidate_id to rewrite")
+    return found.selected

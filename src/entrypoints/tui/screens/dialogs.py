@@ -1,0 +1,113 @@
+"""Small modal dialogs of the step view: feedback, merge and export; each dismisses with what was asked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Select, Static, Switch
+
+
+class FeedbackDialog(ModalScreen[str | None]):
+    """Asks for feedback on the step; dismisses with the text (the step is then regenerated with it)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Feedback for the next round (enter regenerates every candidate, esc cancels)")
+            yield Input(placeholder="e.g. shorter, and open with the benchmark", id="feedback")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        if text:
+            self.dismiss(text)
+        else:
+            self.notify("Type some feedback first, or press esc.", severity="warning")
+
+
+@dataclass(frozen=True, slots=True)
+class MergeRequest:
+    by_hand: bool
+    instruction: str = ""
+    model: str = ""
+
+
+class MergeDialog(ModalScreen[MergeRequest | None]):
+    """Merge the marked candidates: enter asks a model (with an instruction), ctrl+e opens them for a hand merge."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss(None)", "Cancel"),
+        Binding("ctrl+e", "by_hand", "Merge by hand", priority=True),
+    ]
+
+    def __init__(self, count: int) -> None:
+        super().__init__()
+        self._count = count
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(f"Merge {self._count} candidates. Enter: ask a model. Ctrl+E: merge by hand. Esc: cancel.")
+            yield Input(
+                placeholder="instruction, e.g. keep the first's structure and the second's examples", id="instruction"
+            )
+            yield Input(placeholder="model (empty: the default model)", id="model")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        instruction = self.query_one("#instruction", Input).value.strip()
+        model = self.query_one("#model", Input).value.strip()
+        self.dismiss(MergeRequest(False, instruction or "Keep the best of each.", model))
+
+    def action_by_hand(self) -> None:
+        self.dismiss(MergeRequest(True))
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRequest:
+    format: str
+    path: Path
+    appendix: bool
+
+
+class ExportDialog(ModalScreen[ExportRequest | None]):
+    """Where and how to export: Markdown (the article) or JSON (the whole history)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
+    AUTO_FOCUS = "#path"
+
+    def __init__(self, default_stem: Path) -> None:
+        super().__init__()
+        self._stem = default_stem
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Export (enter writes the file, esc cancels)")
+            yield Select(
+                [("Markdown article", "markdown"), ("JSON history", "json")],
+                value="markdown",
+                allow_blank=False,
+                id="format",
+            )
+            yield Input(str(self._stem.with_suffix(".md")), id="path")
+            with Vertical(classes="inline"):
+                yield Label("Appendix with the other candidates (Markdown only)")
+                yield Switch(False, id="appendix")
+            yield Static("", id="export-hint")
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        path = self.query_one("#path", Input)
+        suffix = ".json" if event.value == "json" else ".md"
+        path.value = str(Path(path.value or str(self._stem)).with_suffix(suffix))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        value = self.query_one("#path", Input).value.strip()
+        if not value:
+            self.notify("Give a path to write to.", severity="warning")
+            return
+        fmt = str(self.query_one("#format", Select).value)
+        self.dismiss(ExportRequest(fmt, Path(value).expanduser(), self.query_one("#appendix", Switch).value))

@@ -1,0 +1,191 @@
+"""The API's promises about failures: 409 for stale versions, 404 for unknown ids, 422 naming the field, no 5xx."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from tests.e2e.api_server import ApiServer, Watcher, create, generate, running_server, state_of, step
+
+FAILING = """\
+metadata: {name: failing}
+inputs:
+  topic: {type: text, required: true}
+steps:
+  only:
+    name: Only
+    prompt_template: "About {{ inputs.topic }}"
+    model_preference: [no-such-model-a, no-such-model-b]
+"""
+BROKEN = 'metadata: {name: broken}\nsteps:\n  one:\n    name: One\n    prompt_template: "{{ steps.nope }}"\n'
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
+    """One server for the module: each test works on pipelines of its own."""
+    home = tmp_path_factory.mktemp("api-rules")
+    (home / "templates").mkdir()
+    (home / "templates" / "failing.yaml").write_text(FAILING)
+    (home / "secret.yaml").write_text(FAILING)
+    with running_server(home) as running:
+        yield running
+
+
+async def generated(server: ApiServer, client: httpx.AsyncClient, models: list[str]) -> tuple[str, list[str], int]:
+    """A pipeline whose first step has finished generating: (id, candidate ids, version)."""
+    pid = (await create(client))["id"]
+    async with connect(f"{server.ws_url}/api/pipelines/{pid}/stream") as ws:
+        ids = await generate(client, pid, "plan", 1, models)
+        await Watcher(ws).until_finished(ids)
+    return pid, ids, (await state_of(client, pid))["version"]
+
+
+async def test_conflicting_selects_with_the_same_version_give_one_200_one_409_and_one_event(server: ApiServer) -> None:
+    async with server.client() as client:
+        pid, ids, version = await generated(server, client, ["echo", "echo"])
+        url = f"/api/pipelines/{pid}/steps/plan/select"
+        responses = await asyncio.gather(
+            *(client.post(url, json={"candidate_id": cid, "expected_version": version}) for cid in ids)
+        )
+        assert sorted(r.status_code for r in responses) == [200, 409]
+        conflict = next(r for r in responses if r.status_code == 409).json()
+        assert "reload and retry" in conflict["detail"]
+        events = (await client.get(f"/api/pipelines/{pid}/events", params={"after": version})).json()
+        assert [e["type"] for e in events] == ["CandidateSelected"]
+
+
+async def test_a_stale_version_gets_409_and_changes_nothing(server: ApiServer) -> None:
+    async with server.client() as client:
+        pid, ids, version = await generated(server, client, ["echo"])
+        before = (await client.get(f"/api/pipelines/{pid}/events")).json()
+        stale = {"expected_version": version - 1}
+        for path, body in (
+            ("steps/plan/select", {**stale, "candidate_id": ids[0]}),
+            ("steps/plan/generate", stale),
+            ("steps/plan/edit", {**stale, "text": "new", "candidate_id": ids[0]}),
+            ("fork", {**stale, "from_step": "plan"}),
+        ):
+            response = await client.post(f"/api/pipelines/{pid}/{path}", json=body)
+            assert response.status_code == 409, (path, response.text)
+        assert (await client.get(f"/api/pipelines/{pid}/events")).json() == before
+
+
+async def test_unknown_ids_are_404_with_what_was_not_found(server: ApiServer) -> None:
+    async with server.client() as client:
+        pid, ids, version = await generated(server, client, ["echo"])
+        select = {"candidate_id": ids[0], "expected_version": version}
+        checks = [
+            ("get", "/api/pipelines/0123456789abcdef", None, "no pipeline '0123456789abcdef'"),
+            ("get", "/api/templates/no-such-template", None, "no template 'no-such-template'"),
+            ("get", f"/api/pipelines/{pid}?branch=nope", None, "unknown branch 'nope'"),
+            ("post", f"/api/pipelines/{pid}/steps/nope/select", select, "unknown step 'nope'"),
+            ("post", f"/api/pipelines/{pid}/steps/plan/select", {**select, "candidate_id": "abc"}, "candidate 'abc'"),
+            ("post", f"/api/pipelines/{pid}/branches/nope/switch", None, "unknown branch 'nope'"),
+        ]  # fmt: skip
+        for method, url, body, message in checks:
+            response = await client.request(method, url, json=body)
+            assert response.status_code == 404, (url, response.text)
+            assert message in response.json()["detail"]
+
+
+async def test_invalid_requests_are_422_and_name_the_field(server: ApiServer) -> None:
+    async with server.client() as client:
+        missing = await client.post("/api/pipelines", json={"template": "quick-article", "inputs": {}})
+        assert missing.status_code == 422
+        assert missing.json()["errors"] == [{"line": None, "field": "topic", "message": "'Topic' is required"}]
+        pid = (await create(client))["id"]
+        unversioned = await client.post(f"/api/pipelines/{pid}/steps/plan/generate", json={})
+        assert unversioned.status_code == 422
+        assert [e["field"] for e in unversioned.json()["errors"]] == ["body.expected_version"]
+        empty = await client.post(
+            f"/api/pipelines/{pid}/steps/plan/generate", json={"expected_version": 1, "feedback": " "}
+        )
+        assert empty.status_code == 422
+        assert "feedback cannot be empty" in empty.json()["detail"]
+        assert (await state_of(client, pid))["version"] == 1
+
+
+async def test_an_unknown_model_is_422_naming_it_and_nothing_is_recorded(server: ApiServer) -> None:
+    async with server.client() as client:
+        pid = (await create(client))["id"]
+        body = {"expected_version": 1, "models": ["echo", "no-such-model"]}
+        response = await client.post(f"/api/pipelines/{pid}/steps/plan/generate", json=body)
+        assert response.status_code == 422
+        assert "no-such-model" in response.json()["detail"]
+        assert response.json()["errors"][0]["field"] == "model"
+        assert (await state_of(client, pid))["version"] == 1
+
+
+async def test_a_failing_model_is_reported_in_its_candidate_never_as_an_error(server: ApiServer) -> None:
+    async with server.client() as client:
+        created = await client.post("/api/pipelines", json={"template": "failing", "inputs": {"topic": "x"}})
+        pid = created.json()["id"]
+        async with connect(f"{server.ws_url}/api/pipelines/{pid}/stream") as ws:
+            response = await client.post(f"/api/pipelines/{pid}/steps/only/generate", json={"expected_version": 1})
+            assert response.status_code == 202
+            await Watcher(ws).until_finished(response.json()["candidate_ids"])
+        [candidate] = step(await state_of(client, pid), "only")["candidates"]
+        assert candidate["status"] == "failed"
+        assert "no-such-model-b" in candidate["error"]
+        assert candidate["fallbacks"], "the fall-through from the first model is recorded"
+
+
+async def test_templates_are_listed_shown_and_validated_with_line_and_field(server: ApiServer) -> None:
+    async with server.client() as client:
+        names = [t["name"] for t in (await client.get("/api/templates")).json()]
+        assert {"quick-article", "tech-article", "failing"} <= set(names)
+        shown = (await client.get("/api/templates/tech-article")).json()
+        assert [s["key"] for s in shown["steps"]] == ["angles", "outline", "draft", "polish"]
+        valid = await client.post("/api/templates/validate", json={"yaml": FAILING})
+        assert valid.status_code == 200
+        assert valid.json()["valid"] is True
+        broken = await client.post("/api/templates/validate", json={"yaml": BROKEN})
+        assert broken.status_code == 422
+        [error] = broken.json()["errors"]
+        assert error["line"] == 5
+        assert error["field"] == "steps.one.prompt_template"
+        assert "nope" in error["message"]
+
+
+async def test_a_template_name_never_reaches_a_file_of_the_server(server: ApiServer) -> None:
+    home = server.logs_dir.parent
+    secret = home / "secret.yaml"  # the server's working directory is its home
+    async with server.client() as client:
+        before = (await client.get("/api/pipelines")).json()
+        for name in ("secret.yaml", "..%2Fsecret", str(secret), "..%2Fsecret.yaml"):
+            response = await client.get(f"/api/templates/{name}")
+            assert response.status_code in (404, 422), name
+            assert str(home) not in response.text
+            created = await client.post("/api/pipelines", json={"template": name, "inputs": {"topic": "x"}})
+            assert created.status_code in (404, 422), name
+        assert (await client.get("/api/pipelines")).json() == before
+
+
+async def test_a_body_over_a_megabyte_is_refused_with_413(server: ApiServer) -> None:
+    async with server.client() as client:
+        response = await client.post("/api/templates/validate", json={"yaml": "x" * (1 << 20)})
+        assert response.status_code == 413
+        assert "bytes" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("path", "code"), [("/api/pipelines/0123456789abcdef/stream", 4404), ("/api/pipelines/{pid}/stream?after=x", 4400)]
+)
+async def test_the_socket_explains_and_closes_for_an_unknown_pipeline_or_a_bad_after(
+    server: ApiServer, path: str, code: int
+) -> None:
+    async with server.client() as client:
+        pid = (await create(client))["id"]
+    async with connect(server.ws_url + path.format(pid=pid)) as ws:
+        message = await Watcher(ws).next()
+        assert message["type"] == "error"
+        assert message["code"] == code
+        with pytest.raises(ConnectionClosed) as closed:
+            await ws.recv()
+        assert closed.value.rcvd is not None
+        assert closed.value.rcvd.code == code

@@ -1,0 +1,113 @@
+"""Serving safely: loopback by default, a bearer token for anything else, no token in logs, a clean stop."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import httpx
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
+
+from tests.e2e.api_server import TIMEOUT, Watcher, create, generate, running_server, serve_command, state_of
+from writeit.entrypoints.api.server import ServeRefusedError, check_binding
+
+TOKEN = "wi-test-token-5f2c9a7e"
+
+
+def test_serving_beyond_loopback_without_a_token_is_refused(isolated_home: Path) -> None:
+    result = subprocess.run(
+        serve_command("--host", "0.0.0.0", "--port", "0"),
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "refusing to listen on 0.0.0.0 without a token: set WRITEIT_API_TOKEN" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "listening" not in result.stdout
+
+
+def test_only_loopback_addresses_go_without_a_token() -> None:
+    for host in ("127.0.0.1", "::1", "localhost"):
+        check_binding(host, None)
+    for host in ("0.0.0.0", "192.168.1.10", "::", "example.org"):
+        with pytest.raises(ServeRefusedError):
+            check_binding(host, None)
+        check_binding(host, TOKEN)
+
+
+async def test_with_a_token_every_request_and_the_socket_need_it_and_no_log_shows_it(isolated_home: Path) -> None:
+    with running_server(isolated_home, token=TOKEN) as server:
+        async with httpx.AsyncClient(base_url=server.url, timeout=TIMEOUT) as anonymous:
+            for path in ("/api/health", "/api/pipelines", "/openapi.json", "/docs"):
+                for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN}):
+                    refused = await anonymous.get(path, headers=headers)
+                    assert refused.status_code == 401, (path, headers)
+                    assert TOKEN not in refused.text
+        async with server.client() as client:
+            pid = (await create(client))["id"]
+            stream = f"{server.ws_url}/api/pipelines/{pid}/stream"
+            with pytest.raises(InvalidStatus):
+                await connect(stream)
+            with pytest.raises(InvalidStatus):
+                await connect(f"{stream}?token=wrong")
+            async with (
+                connect(f"{stream}?token={TOKEN}") as by_query,
+                connect(stream, additional_headers=server.headers) as by_header,
+            ):
+                ids = await generate(client, pid, "plan", 1, ["echo"])
+                for ws in (by_query, by_header):
+                    await Watcher(ws).until_finished(ids)
+        assert server.stop() == 0
+    logs = server.logs()
+    assert "WebSocket" in logs, "the socket connections were logged"
+    assert TOKEN not in logs
+
+
+async def test_a_stopped_server_lets_running_candidates_finish_and_exits_0(isolated_home: Path) -> None:
+    with running_server(isolated_home) as server:
+        async with server.client() as client:
+            pid = (await create(client))["id"]
+            [cid] = await generate(client, pid, "plan", 1, ["markov"])
+        assert server.stop() == 0
+    assert "Traceback" not in server.logs()
+    with running_server(isolated_home) as again:
+        async with again.client() as client:
+            state = await state_of(client, pid)
+    [candidate] = state["steps"][0]["candidates"]
+    assert candidate["id"] == cid
+    assert candidate["status"] == "completed"
+    assert candidate["text"]
+
+
+def test_the_openapi_document_describes_the_contract(isolated_home: Path) -> None:
+    with running_server(isolated_home) as server:
+        document = httpx.get(server.url + "/openapi.json", timeout=TIMEOUT).json()
+        docs = httpx.get(server.url + "/docs", timeout=TIMEOUT)
+    assert docs.status_code == 200
+    assert "swagger" in docs.text.lower()
+    paths = document["paths"]
+    for path in (
+        "/api/health",
+        "/api/templates",
+        "/api/templates/{name}",
+        "/api/templates/validate",
+        "/api/pipelines",
+        "/api/pipelines/{pipeline_id}",
+        "/api/pipelines/{pipeline_id}/events",
+        "/api/pipelines/{pipeline_id}/steps/{step}/generate",
+        "/api/pipelines/{pipeline_id}/steps/{step}/select",
+        "/api/pipelines/{pipeline_id}/steps/{step}/edit",
+        "/api/pipelines/{pipeline_id}/steps/{step}/merge",
+        "/api/pipelines/{pipeline_id}/fork",
+        "/api/pipelines/{pipeline_id}/branches/{branch}/switch",
+        "/api/pipelines/{pipeline_id}/candidates/{candidate_id}/cancel",
+        "/api/pipelines/{pipeline_id}/export",
+    ):
+        assert path in paths, path
+    assert "expected_version" in document["components"]["schemas"]["Select"]["required"]

@@ -1,0 +1,103 @@
+"""A PipelineService on in-memory fakes with every generation knob exposed: concurrency, retries, cache, budget."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.unit.builders import Clock
+from tests.unit.service_fixtures import THREE_STEPS, Ids
+from writeit.adapters.memory.event_store import InMemoryEventStore
+from writeit.adapters.memory.language_model import ScriptedLanguageModel, ScriptLike
+from writeit.adapters.memory.response_cache import InMemoryResponseCache
+from writeit.adapters.templates.catalog import FileTemplateCatalog
+from writeit.application.budget import Budget
+from writeit.application.cache import CacheMode, ResponseRecorder
+from writeit.application.generation import StepGenerator
+from writeit.application.hub import Message, StreamHub
+from writeit.application.ports import ChunkCallback, Completion, ModelRequest, ResponseCache
+from writeit.application.repository import PipelineRepository
+from writeit.application.runner import ModelRunner, RetryPolicy
+from writeit.application.service import PipelineService
+from writeit.application.usage import PriceTable
+from writeit.domain.events import Event
+
+FAST_RETRIES = RetryPolicy(attempts=3, initial_wait=0.001, max_wait=0.002)
+
+
+class CountingModels(ScriptedLanguageModel):
+    """The scripted fake, also counting how many completions run at once."""
+
+    def __init__(self, scripts: Mapping[str, ScriptLike] | None = None, **kwargs: object) -> None:
+        super().__init__(scripts, echo=("echo",), **kwargs)  # type: ignore[arg-type]
+        self.active = 0
+        self.peak = 0
+
+    async def complete(self, request: ModelRequest, on_chunk: ChunkCallback) -> Completion:
+        self.active += 1
+        self.peak = max(self.peak, self.active)
+        try:
+            return await super().complete(request, on_chunk)
+        finally:
+            self.active -= 1
+
+
+@dataclass
+class GenerationWorld:
+    service: PipelineService
+    store: InMemoryEventStore
+    models: CountingModels
+    hub: StreamHub
+    cache: ResponseCache | None
+    templates: Path
+    generator: StepGenerator
+    messages: list[Message] = field(default_factory=list)
+
+    def template(self, name: str, yaml_text: str) -> None:
+        (self.templates / f"{name}.yaml").write_text(yaml_text)
+
+    async def events(self, pipeline_id: str, kind: type[Event] | None = None) -> list[Event]:
+        events = await self.store.read(pipeline_id)
+        return [e for e in events if kind is None or isinstance(e, kind)]
+
+
+def generation_world(
+    root: Path,
+    scripts: Mapping[str, ScriptLike] | None = None,
+    *,
+    concurrency: int = 8,
+    policy: RetryPolicy = FAST_RETRIES,
+    cache_mode: CacheMode = CacheMode.OFF,
+    cache: ResponseCache | None = None,
+    budget: Budget | None = None,
+    prices: PriceTable | None = None,
+    models: CountingModels | None = None,
+) -> GenerationWorld:
+    templates = root / "templates"
+    templates.mkdir(exist_ok=True)
+    (templates / "three.yaml").write_text(THREE_STEPS)
+    store = InMemoryEventStore()
+    models = models or CountingModels(scripts)
+    hub = StreamHub()
+    catalog = FileTemplateCatalog([("workspace", templates)])
+    if cache is None and cache_mode is not CacheMode.OFF:
+        cache = InMemoryResponseCache()
+    runner = ModelRunner(models, policy, ResponseRecorder(cache, cache_mode))
+    ids = Ids("g")
+    generator = StepGenerator(
+        runner, models, catalog, hub, prices or PriceTable(), new_id=ids, default_model="echo",
+        concurrency=concurrency, session="process-1", budget=budget,
+    )  # fmt: skip
+    service = PipelineService(PipelineRepository(store, hub), catalog, generator, hub, clock=Clock(), new_id=ids)
+    return GenerationWorld(service, store, models, hub, cache, templates, generator)
+
+
+async def wait_until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
+    """Poll `condition` on the loop until it holds; fail after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.005)
