@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -84,20 +83,19 @@ def export(
     pipeline_id: str = typer.Argument(
         ..., help="Pipeline id or a unique prefix of it.", autocompletion=completion.pipeline_ids
     ),
-    fmt: str = typer.Option("markdown", "--format", "-f", help="markdown or json."),
+    fmt: str = typer.Option("markdown", "--format", "-f", help="markdown, json or yaml."),
     output: Path | None = typer.Option(None, "--output", "-o", help="File to write (default: stdout)."),
-    branch: str | None = typer.Option(None, "--branch", "-b", help="Export this branch."),
+    branch: str | None = typer.Option(None, "--branch", "-b", help="Markdown: export this branch."),
     appendix: bool = typer.Option(False, "--appendix", help="Markdown: add rejected candidates and feedback."),
 ) -> None:
-    """Export a pipeline as Markdown with front-matter, or its whole history as JSON."""
-    if fmt not in ("markdown", "json"):
-        raise typer.BadParameter(f"'{fmt}' is not one of: markdown, json", param_hint="--format")
+    """Export a pipeline as Markdown with front-matter, or its whole history as JSON or YAML."""
+    from writeit.entrypoints.formats import FORMATS, export_text
+
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"'{fmt}' is not one of: {', '.join(FORMATS)}", param_hint="--format")
 
     async def main(container: Container) -> str:
-        service = container.pipelines()
-        if fmt == "json":
-            return json.dumps(await service.export_history(pipeline_id), ensure_ascii=False, indent=2)
-        return await service.export_markdown(pipeline_id, branch, appendix=appendix)
+        return await export_text(container.pipelines(), pipeline_id, fmt, branch=branch, appendix=appendix)
 
     text = run_async(main)
     if output is None:
