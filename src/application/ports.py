@@ -39,6 +39,24 @@ class EventStore(Protocol):
         ...
 
 
+# LMDB keys are at most 511 bytes: ids stay well below, with room for the sequence suffix.
+MAX_PIPELINE_ID_BYTES = 256
+
+
+def check_append(pipeline_id: str, events: Sequence[Event], expected_version: int) -> None:
+    """The arguments every EventStore refuses with ValueError: a bad id or version, or events that do not
+    belong to the pipeline or do not continue its sequence from `expected_version`."""
+    if not pipeline_id or "\x00" in pipeline_id or len(pipeline_id.encode()) > MAX_PIPELINE_ID_BYTES:
+        raise ValueError(f"invalid pipeline id {pipeline_id[:40]!r}")
+    if expected_version < 0:
+        raise ValueError(f"expected version must be >= 0, not {expected_version}")
+    for offset, event in enumerate(events, start=1):
+        if event.pipeline_id != pipeline_id:
+            raise ValueError(f"event for pipeline '{event.pipeline_id}' appended to '{pipeline_id}'")
+        if event.seq != expected_version + offset:
+            raise ValueError(f"event seq {event.seq} does not continue version {expected_version + offset - 1}")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ModelRequest:
     model_id: str

@@ -17,13 +17,13 @@ import lmdb
 from writeit.adapters.lmdb.codec import decode, encode
 from writeit.adapters.lmdb.environment import transact
 from writeit.application.errors import StoreError, VersionConflictError
+from writeit.application.ports import check_append
 from writeit.domain.events import Event
 
 _U64 = struct.Struct(">Q")
 _HEAD = struct.Struct(">QQ")  # current version, creation order
 _MAX_BATCH = 256
 _INLINE_READ = 64  # events decoded on the caller's loop (~0.1 ms); longer reads go to a thread
-_MAX_ID_BYTES = 256  # LMDB keys are at most 511 bytes; ids stay well below with room for the seq suffix.
 
 T = TypeVar("T")
 Outcome = int | BaseException
@@ -61,7 +61,7 @@ class LmdbEventStore:
         return env.open_db(b"events", txn=txn), env.open_db(b"heads", txn=txn), env.open_db(b"order", txn=txn)
 
     async def append(self, pipeline_id: str, events: Sequence[Event], expected_version: int) -> int:
-        _check_append(pipeline_id, events, expected_version)
+        check_append(pipeline_id, events, expected_version)
         values = [encode(event) for event in events]
         loop = asyncio.get_running_loop()
         pending = _Append(pipeline_id, expected_version, values, loop.create_future(), loop)
@@ -176,18 +176,6 @@ class LmdbEventStore:
 
     def _list_ids(self, txn: lmdb.Transaction[bytes]) -> list[str]:
         return [value.decode() for _, value in txn.cursor(db=self._order)]
-
-
-def _check_append(pipeline_id: str, events: Sequence[Event], expected_version: int) -> None:
-    if not pipeline_id or "\x00" in pipeline_id or len(pipeline_id.encode()) > _MAX_ID_BYTES:
-        raise ValueError(f"invalid pipeline id {pipeline_id[:40]!r}")
-    if expected_version < 0:
-        raise ValueError(f"expected version must be >= 0, not {expected_version}")
-    for offset, event in enumerate(events, start=1):
-        if event.pipeline_id != pipeline_id:
-            raise ValueError(f"event for pipeline '{event.pipeline_id}' appended to '{pipeline_id}'")
-        if event.seq != expected_version + offset:
-            raise ValueError(f"event seq {event.seq} does not continue version {expected_version + offset - 1}")
 
 
 def _head_version(key: bytes, heads: lmdb._Database, txn: lmdb.Transaction[bytes]) -> int:

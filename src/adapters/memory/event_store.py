@@ -7,11 +7,11 @@ import json
 from collections.abc import Sequence
 
 from writeit.application.errors import VersionConflictError
+from writeit.application.ports import check_append
 from writeit.domain.codec import from_record, to_record
 from writeit.domain.events import Event
 
 # Same limit as the LMDB store, so the fake refuses exactly what the real store refuses.
-_MAX_ID_BYTES = 256
 
 
 class InMemoryEventStore:
@@ -21,7 +21,7 @@ class InMemoryEventStore:
         self._streams: dict[str, list[str]] = {}
 
     async def append(self, pipeline_id: str, events: Sequence[Event], expected_version: int) -> int:
-        _check_append(pipeline_id, events, expected_version)
+        check_append(pipeline_id, events, expected_version)
         lines = [json.dumps(to_record(event), separators=(",", ":"), ensure_ascii=False) for event in events]
         # Yield once so concurrent callers interleave as they would against a real store.
         await asyncio.sleep(0)
@@ -41,16 +41,3 @@ class InMemoryEventStore:
 
     async def pipeline_ids(self) -> list[str]:
         return list(self._streams)
-
-
-def _check_append(pipeline_id: str, events: Sequence[Event], expected_version: int) -> None:
-    # Adapters may not import each other, so this mirrors the LMDB store's check.
-    if not pipeline_id or "\x00" in pipeline_id or len(pipeline_id.encode()) > _MAX_ID_BYTES:
-        raise ValueError(f"invalid pipeline id {pipeline_id[:40]!r}")
-    if expected_version < 0:
-        raise ValueError(f"expected version must be >= 0, not {expected_version}")
-    for offset, event in enumerate(events, start=1):
-        if event.pipeline_id != pipeline_id:
-            raise ValueError(f"event for pipeline '{event.pipeline_id}' appended to '{pipeline_id}'")
-        if event.seq != expected_version + offset:
-            raise ValueError(f"event seq {event.seq} does not continue version {expected_version + offset - 1}")
