@@ -122,11 +122,14 @@ async def _tick(lags: list[float], period: float = 0.01) -> None:
         lags.append((loop.time() - start - period) * 1000)
 
 
-async def four_steps(container: Any, models: list[str]) -> tuple[float, float]:
-    """RSS idle (picker shown, API server on) and the peak while a 4-step article is written by keys."""
+async def four_steps(container: Any, models: list[str], register: Callable[[], None]) -> tuple[float, float]:
+    """RSS idle (picker shown, API server on) and the peak while a 4-step article is written by keys.
+
+    `register` makes the models known; it runs after the idle figure, since it imports `llm`, which an idle
+    TUI has not loaded yet.
+    """
     from writeit.entrypoints.launch import api_server
     from writeit.entrypoints.tui.app import WriteItApp
-    from writeit.entrypoints.tui.screens.step import StepScreen
 
     service = container.pipelines()
     app = WriteItApp(service, container.templates(), api_server(container))
@@ -134,6 +137,9 @@ async def four_steps(container: Any, models: list[str]) -> tuple[float, float]:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.5)
         idle = rss_mb()
+        register()
+        from writeit.entrypoints.tui.screens.step import StepScreen  # after: the idle TUI has not loaded it
+
         view = await service.start("tech-article", {"topic": "Memory"})
         await app.push_screen(StepScreen(service, view.id, models=models, generate=True))
         for _ in range(4):
@@ -163,7 +169,6 @@ def run(size: str) -> list[Row]:
         os.environ["WRITEIT_DEFAULT_MODEL"] = "echo"
         from writeit.entrypoints.cli.common import open_container
 
-        register_model(chunks, delay)
         clock = FrameClock()
         clock.install()
 
@@ -172,7 +177,8 @@ def run(size: str) -> list[Row]:
 
             async with open_container() as container:
                 tune_gc()  # as `writeit` does
-                idle, peak = await four_steps(container, ["bench-stream", "bench-stream"])
+                models = ["bench-stream", "bench-stream"]
+                idle, peak = await four_steps(container, models, lambda: register_model(chunks, delay))
                 one, _ = await stream_round(container, clock, ["bench-stream"])
                 eight, lags = await stream_round(container, clock, ["bench-stream"] * 8)
             return idle, peak, one, eight, lags

@@ -23,6 +23,10 @@ class AutopilotObserver(Protocol):
 
     def chunk(self, candidate_id: str, text: str) -> None: ...
 
+    def restart(self, candidate_id: str) -> None:
+        """The candidate's text so far is void (a retry or a fallback restarted it); its next chunks start anew."""
+        ...
+
     def step_finished(self, step: StepView, chosen: CandidateView) -> None: ...
 
 
@@ -77,7 +81,10 @@ async def _generate_step(
 
 def _deliver(message: Message, observer: AutopilotObserver) -> None:
     if isinstance(message, TokenMessage):
-        observer.chunk(message.candidate_id, message.text)
+        if message.reset:
+            observer.restart(message.candidate_id)
+        else:
+            observer.chunk(message.candidate_id, message.text)
 
 
 def _last_round(step: StepView) -> int:

@@ -89,4 +89,21 @@ def read_history(history: Mapping[str, Any]) -> tuple[Pipeline, list[Event]]:
         raise ImportRefusedError(f"the history's events are inconsistent: {exc}") from None
     if any(e.pipeline_id != pipeline.id for e in events):
         raise ImportRefusedError("the history mixes events of several pipelines")
+    problem = _inconsistency(pipeline)
+    if problem:
+        raise ImportRefusedError(f"the history's events are inconsistent: {problem}")
     return pipeline, events
+
+
+def _inconsistency(pipeline: Pipeline) -> str:
+    """What a hand-edited history may break that replaying alone does not catch: references between events."""
+    for branch in pipeline.branches.values():
+        for key, step in branch.steps.items():
+            missing = [c for c in step.candidate_ids if c not in pipeline.candidates]
+            if missing:
+                return f"step '{key}' of branch '{branch.name}' lists unknown candidates {missing[:3]}"
+            if step.selected is not None and step.selected not in step.candidate_ids:
+                return f"step '{key}' of branch '{branch.name}' selects '{step.selected}', not one of its candidates"
+            if step.selected is not None and not pipeline.candidates[step.selected].usable:
+                return f"step '{key}' of branch '{branch.name}' selects a candidate without text"
+    return ""

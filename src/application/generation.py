@@ -70,7 +70,7 @@ class StepGenerator:
         prices: PriceTable,
         *,
         new_id: Callable[[], str],
-        default_model: str,
+        default_model: str | Callable[[], str],
         concurrency: int = 8,
         session: str = "",
         budget: Budget | None = None,
@@ -81,12 +81,20 @@ class StepGenerator:
         self._hub = hub
         self._prices = prices
         self._new_id = new_id
-        self.default_model = default_model
+        self._default_model = default_model
         self.session = session
         self.budget = budget or Budget()
         self._slots = asyncio.Semaphore(concurrency)
         self._streaming: dict[str, _Running] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def default_model(self) -> str:
+        """The model that answers when none is named; given as a callable, it is found when first needed
+        (finding it loads the model layer, which a TUI that has not generated anything should not pay for)."""
+        if callable(self._default_model):
+            self._default_model = self._default_model()
+        return self._default_model
 
     def plan(
         self,

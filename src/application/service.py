@@ -5,15 +5,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar, overload
 
 from writeit.application import export
 from writeit.application.errors import ImportRefusedError, VersionConflictError
 from writeit.application.generation import Generation, StepGenerator
 from writeit.application.hub import StreamHub, Subscription
-from writeit.application.ports import TemplateCatalog
+from writeit.application.ports import StepContext, TemplateCatalog
 from writeit.application.repository import PipelineRepository
 from writeit.application.views import PipelineSummary, PipelineView, pipeline_view, summary
+from writeit.domain.errors import TemplateInvalidError, UnknownCandidateError
 from writeit.domain.events import Event
 from writeit.domain.pipeline import Pipeline
 from writeit.domain.template import PipelineTemplate
@@ -51,10 +52,19 @@ class PipelineService:
     async def start(self, template_name: str, inputs: Mapping[str, Any]) -> PipelineView:
         template = self._catalog.get(template_name)
         values = template.validate_inputs(inputs)
+        self._trial_render(template, values)
         pipeline = Pipeline.start(self._new_id(), template, values, self._clock())
         await self._repo.save(pipeline)
         self._templates[pipeline.id] = template
         return pipeline_view(pipeline, template)
+
+    def _trial_render(self, template: PipelineTemplate, inputs: Mapping[str, Any]) -> None:
+        """Render every step with these inputs now, so a value that breaks a prompt (a zero divisor, say) is
+        refused before anything is stored rather than in the middle of the pipeline."""
+        placeholder = StepContext(selected_response="…", feedback="", candidates=("…",))
+        for key in template.step_keys:
+            earlier = template.step_keys[: template.step_keys.index(key)]
+            self._catalog.render(template, key, inputs, {k: placeholder for k in earlier} | {key: StepContext()})
 
     async def generate(
         self,
@@ -67,13 +77,20 @@ class PipelineService:
         candidate_id: str | None = None,
     ) -> Generation:
         """Start a generation round (all candidates, or again the one `candidate_id`); returns at once."""
+        pipeline_id = await self._repo.resolve_id(pipeline_id)
         async with self._lock(pipeline_id):
             pipeline = await self._load(pipeline_id, expected_version)
             try:
                 for cid in self._orphans(pipeline, step or pipeline.current_step()):
                     pipeline.interrupt_candidate(cid, self._clock())
                 plan = self._generator.plan(
-                    pipeline, self.template_of(pipeline), step, feedback, models, candidate_id, self._clock()
+                    pipeline,
+                    self.template_of(pipeline, strict=True),
+                    step,
+                    feedback,
+                    models,
+                    candidate_id,
+                    self._clock(),
                 )
                 await self._repo.save(pipeline)
             except BaseException:
@@ -121,15 +138,17 @@ class PipelineService:
         texts = [pipeline.candidates[c].text for c in candidate_ids]
         model_id, text = await self._generator.merge_text(texts, instruction, model, pipeline_id)
         new_id = self._new_id()
+        # The version was checked before the (paid) model call; the merge still checks its sources are usable.
         return await self._command(
             pipeline_id,
-            expected_version,
+            None,
             lambda p, now: p.merge(step, candidate_ids, new_id, text, now, model=model_id, instruction=instruction),
         )
 
     async def give_feedback(
         self, pipeline_id: str, step: str, text: str, expected_version: int | None = None
     ) -> PipelineView:
+        """Record feedback on a step. To regenerate with it in the prompt, pass it to `generate(feedback=...)`."""
         return await self._command(pipeline_id, expected_version, lambda p, now: p.give_feedback(step, text, now))
 
     async def keep_stale(self, pipeline_id: str, step: str, expected_version: int | None = None) -> PipelineView:
@@ -147,7 +166,9 @@ class PipelineService:
 
     async def cancel(self, pipeline_id: str, candidate_id: str) -> bool:
         """Stop a running candidate; it is recorded as cancelled with its partial text. False if not running."""
-        await self._load(pipeline_id, None)
+        pipeline = await self._read(await self._repo.resolve_id(pipeline_id))
+        if candidate_id not in pipeline.candidates:
+            raise UnknownCandidateError(candidate_id)
         return await self._generator.cancel(candidate_id)
 
     async def cancel_all(self) -> int:
@@ -214,11 +235,26 @@ class PipelineService:
     async def resolve_id(self, prefix: str) -> str:
         return await self._repo.resolve_id(prefix)
 
-    def template_of(self, pipeline: Pipeline) -> PipelineTemplate:
-        """The template as it was when the pipeline started (its text is in the first event)."""
+    @overload
+    def template_of(self, pipeline: Pipeline, *, strict: Literal[True]) -> PipelineTemplate: ...
+
+    @overload
+    def template_of(self, pipeline: Pipeline, *, strict: bool = False) -> PipelineTemplate | None: ...
+
+    def template_of(self, pipeline: Pipeline, *, strict: bool = False) -> PipelineTemplate | None:
+        """The template as it was when the pipeline started (its text is in the first event).
+
+        Showing a pipeline must not depend on today's validation rules (an older or imported pipeline may not
+        pass them): only `strict` callers, which are about to render a prompt, get the validation error.
+        """
         template = self._templates.get(pipeline.id)
         if template is None:
-            template = self._catalog.parse(pipeline.template_text, pipeline.template_source)
+            try:
+                template = self._catalog.parse(pipeline.template_text, pipeline.template_source)
+            except TemplateInvalidError:
+                if strict:
+                    raise
+                return None
             self._templates[pipeline.id] = template
         return template
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -119,6 +120,10 @@ def coerce_input(spec: InputSpec, raw: Any) -> Any:
     if not isinstance(raw, str | int | float):
         raise ValueError(f"expected text, got {type(raw).__name__}")
     text = str(raw)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("contains characters that are not valid Unicode text (a lone surrogate)") from None
     if spec.type is InputType.CHOICE and spec.options and text not in spec.options:
         raise ValueError(f"'{text}' is not one of: {', '.join(spec.options)}")
     if spec.max_length is not None and len(text) > spec.max_length:
@@ -140,14 +145,22 @@ def _coerce_bool(raw: Any) -> bool:
 def _coerce_number(raw: Any) -> int | float:
     if isinstance(raw, bool):
         raise ValueError("expected a number, got a yes/no value")
-    if isinstance(raw, int | float):
+    if isinstance(raw, int):
         return raw
+    if isinstance(raw, float):
+        return _finite(raw)
     text = str(raw).strip()
     try:
         return int(text)
     except ValueError:
         pass
     try:
-        return float(text)
+        return _finite(float(text))
     except ValueError:
         raise ValueError(f"'{raw}' is not a number") from None
+
+
+def _finite(value: float) -> float:
+    if not math.isfinite(value):
+        raise ValueError(f"'{value}' is not a finite number")
+    return value

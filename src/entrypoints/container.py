@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import lmdb
-from dependency_injector import containers, providers
 
 from writeit.adapters.files.workspaces import DirectoryWorkspaces
 from writeit.adapters.llm.defaults import default_model_id
@@ -27,8 +26,9 @@ from writeit.application.repository import PipelineRepository
 from writeit.application.runner import ModelRunner, RetryPolicy
 from writeit.application.service import PipelineService
 from writeit.application.templates import TemplateService
-from writeit.application.workspaces import WorkspaceService
+from writeit.application.workspaces import WorkspaceError, WorkspaceService
 from writeit.entrypoints import config_files
+from writeit.entrypoints.injector import containers, providers
 from writeit.entrypoints.logs import configure_logging
 from writeit.entrypoints.process import is_alive, session_name
 from writeit.entrypoints.settings import Settings
@@ -40,6 +40,16 @@ def _now() -> datetime:
 
 def _new_id() -> str:
     return uuid.uuid4().hex
+
+
+def _open_store(settings: Settings) -> Iterator[lmdb.Environment]:
+    """The active workspace's store; a workspace other than `default` must have been created first, so a
+    mistyped `--workspace` never starts an empty one silently."""
+    if settings.workspace != "default" and not settings.workspace_dir.is_dir():
+        raise WorkspaceError(
+            f"no workspace '{settings.workspace}' (create it with `writeit workspace create {settings.workspace}`)"
+        )
+    yield from open_environment(settings.store_path, settings.map_size)
 
 
 def _event_store(environment: lmdb.Environment) -> Iterator[LmdbEventStore]:
@@ -58,9 +68,7 @@ class Container(containers.DeclarativeContainer):
     settings = providers.Singleton(Settings)
 
     logging = providers.Resource(configure_logging, home=settings.provided.home, level=settings.provided.log_level)
-    environment = providers.Resource(
-        open_environment, path=settings.provided.store_path, map_size=settings.provided.map_size
-    )
+    environment = providers.Resource(_open_store, settings)
     event_store = providers.Resource(_event_store, environment)
     backup = providers.Callable(backup_environment, environment)
     restore = providers.Callable(restore_environment, store=settings.provided.store_path)
@@ -93,7 +101,7 @@ class Container(containers.DeclarativeContainer):
         hub,
         prices,
         new_id=_new_id,
-        default_model=default_model,
+        default_model=default_model.provider,  # resolved on first use: it imports llm and loads its plugins
         concurrency=settings.provided.concurrency,
         session=providers.Callable(session_name),
         budget=budget,

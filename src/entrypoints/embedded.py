@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,9 +23,17 @@ class _HostedServer(uvicorn.Server):
 
 
 class EmbeddedServer:
-    """Serves `asgi_app` on host:port (0 picks a free port) as a task of the running loop."""
+    """Serves `asgi_app` on host:port (0 picks a free port), or on `sock` already listening, as a task of the loop."""
 
-    def __init__(self, asgi_app: Any, host: str = "127.0.0.1", port: int = 0, *, grace: float = 2.0) -> None:
+    def __init__(
+        self,
+        asgi_app: Any,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        grace: float = 2.0,
+        sock: socket.socket | None = None,
+    ) -> None:
         self._config = uvicorn.Config(
             asgi_app,
             host=host,
@@ -38,6 +47,7 @@ class EmbeddedServer:
         self._server = _HostedServer(self._config)
         self._task: asyncio.Task[None] | None = None
         self._grace = grace
+        self._sockets = [sock] if sock is not None else None
         self.host = host
         self.port: int | None = None
 
@@ -70,6 +80,6 @@ class EmbeddedServer:
 
     async def _serve(self) -> None:
         try:
-            await self._server.serve()
+            await self._server.serve(sockets=self._sockets)
         except SystemExit:  # uvicorn exits the process when it cannot bind; here that must stay an error
             raise ServerStartError(f"cannot serve the API on {self.host}:{self._config.port} (port taken?)") from None

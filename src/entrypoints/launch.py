@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import socket
 from typing import TYPE_CHECKING
 
 import typer
@@ -13,16 +14,25 @@ from writeit.entrypoints.cli.common import handled, open_container
 if TYPE_CHECKING:
     from writeit.entrypoints.container import Container
     from writeit.entrypoints.embedded import EmbeddedServer
+    from writeit.entrypoints.on_demand import OnDemandServer
 
 HOST = "127.0.0.1"  # the embedded API never leaves this machine (binding elsewhere is `writeit serve`'s job)
 
 
-def api_server(container: Container, port: int = 0) -> EmbeddedServer:
-    """The API app over the same container (same services, same live hub) as the TUI, not yet started."""
-    from writeit.entrypoints.api.app import create_app
-    from writeit.entrypoints.embedded import EmbeddedServer
+def api_server(container: Container, port: int = 0) -> OnDemandServer:
+    """The API app over the same container (same services, same live hub) as the TUI, not yet started.
 
-    return EmbeddedServer(create_app(container, own_container=False), host=HOST, port=port)
+    Once started it listens, but loads (fastapi, uvicorn, the routes) only when a client first connects.
+    """
+    from writeit.entrypoints.on_demand import OnDemandServer
+
+    def build(sock: socket.socket) -> EmbeddedServer:
+        from writeit.entrypoints.api.app import create_app
+        from writeit.entrypoints.embedded import EmbeddedServer
+
+        return EmbeddedServer(create_app(container, own_container=False), host=HOST, sock=sock)
+
+    return OnDemandServer(build, host=HOST, port=port)
 
 
 def tune_gc() -> None:

@@ -135,3 +135,11 @@ def test_no_key_or_token_reaches_logs_events_or_exports(
     for value in (secret, token):
         assert value.encode() not in stored
         assert value not in exported
+
+
+def test_a_mistyped_workspace_is_refused_instead_of_created(writeit: Runner, isolated_home: Path) -> None:
+    assert writeit("workspace", "create", "blog").returncode == 0
+    result = writeit("--workspace", "blgo", "pipelines", "list")
+    assert result.returncode == 1
+    assert "no workspace 'blgo'" in result.stderr
+    assert not (isolated_home / "workspaces" / "blgo").exists()

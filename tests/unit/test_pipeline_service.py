@@ -10,23 +10,39 @@ import pytest
 from tests.unit.service_fixtures import world
 from writeit.adapters.memory.language_model import Script
 from writeit.application.autopilot import run_headless
-from writeit.application.errors import ModelError, ModelNotFoundError, VersionConflictError
+from writeit.application.errors import ImportRefusedError, ModelError, ModelNotFoundError, VersionConflictError
 from writeit.application.hub import EventMessage, TokenMessage
 from writeit.application.pick import PickStrategy
 from writeit.application.views import CandidateView, StepView
 from writeit.domain import events as ev
-from writeit.domain.errors import InputInvalidError, StepNotReadyError, UnknownBranchError, UnknownCandidateError
+from writeit.domain.errors import (
+    InputInvalidError,
+    StepNotReadyError,
+    TemplateInvalidError,
+    UnknownBranchError,
+    UnknownCandidateError,
+)
 
 
 class Quiet:
+    """Keeps what streamed as a headless observer sees it: a restart drops the candidate's text so far."""
+
     def __init__(self) -> None:
         self.chunks: list[tuple[str, str]] = []
+        self.restarts: list[str] = []
 
     def step_started(self, step: StepView, candidate_ids: object) -> None:
         pass
 
     def chunk(self, candidate_id: str, text: str) -> None:
         self.chunks.append((candidate_id, text))
+
+    def restart(self, candidate_id: str) -> None:
+        self.restarts.append(candidate_id)
+        self.chunks = [(cid, text) for cid, text in self.chunks if cid != candidate_id]
+
+    def text_of(self, candidate_id: str) -> str:
+        return "".join(text for cid, text in self.chunks if cid == candidate_id)
 
     def step_finished(self, step: StepView, chosen: CandidateView) -> None:
         pass
@@ -203,6 +219,19 @@ async def test_a_headless_run_selects_every_step_and_exports_markdown(tmp_path: 
     assert markdown.rstrip().endswith(view.step("draft").selected_candidate.text.strip())  # type: ignore[union-attr]
 
 
+async def test_a_headless_run_is_told_when_a_retry_restarts_a_candidate_and_sees_only_its_new_text(
+    tmp_path: Path,
+) -> None:
+    broken = Script(chunks=("par", "tial "), error=ModelError("m", "connection lost", transient=True))
+    w = world(tmp_path, {"m": [broken, Script(chunks=("whole", " answer"))]})
+    quiet = Quiet()
+    view = await run_headless(w.service, "three", {"topic": "x"}, models=["m"], observer=quiet)
+    angles = view.step("angles").candidates
+    assert quiet.restarts == [angles[0].id], "only the candidate whose stream broke restarted"
+    for candidate in (c for s in view.steps for c in s.candidates):
+        assert quiet.text_of(candidate.id) == candidate.text == "whole answer"
+
+
 async def test_showing_an_unknown_branch_names_the_branches_that_exist(tmp_path: Path) -> None:
     w = world(tmp_path)
     view = await w.service.start("three", {"topic": "x"})
@@ -218,3 +247,65 @@ async def test_a_model_merge_of_unknown_candidates_is_refused_before_any_model_c
     with pytest.raises(UnknownCandidateError):
         await w.service.merge_by_model(view.id, "angles", ["nope", "other"], "combine")
     assert len(w.models.requests) == calls
+
+
+async def test_cancelling_through_another_pipeline_is_refused_and_the_candidate_runs_on(tmp_path: Path) -> None:
+    w = world(tmp_path, {"slow": Script(chunks=tuple("abcd"), delay=0.05)})
+    first = await w.service.start("three", {"topic": "a"})
+    other = await w.service.start("three", {"topic": "b"})
+    generation = await w.service.generate(first.id, models=["slow"])
+    with pytest.raises(UnknownCandidateError):
+        await w.service.cancel(other.id, generation.candidate_ids[0])
+    await generation.wait()
+    assert {c.status for c in (await w.service.get(first.id)).step("angles").candidates} == {"completed"}
+
+
+async def test_inputs_that_break_a_prompt_are_refused_at_start_and_nothing_is_stored(tmp_path: Path) -> None:
+    (tmp_path / "templates").mkdir(exist_ok=True)
+    (tmp_path / "templates" / "ratio.yaml").write_text(
+        "metadata: {name: ratio}\ninputs:\n  n: {type: number, required: true}\n"
+        "steps:\n  one:\n    name: One\n    prompt_template: 'A share of {{ 100 / inputs.n }}'\n"
+    )
+    w = world(tmp_path)
+    with pytest.raises(TemplateInvalidError, match="division by zero"):
+        await w.service.start("ratio", {"n": "0"})
+    assert await w.store.pipeline_ids() == []
+    assert (await w.service.start("ratio", {"n": "4"})).inputs["n"] == 4
+
+
+async def test_a_non_finite_number_input_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "templates").mkdir(exist_ok=True)
+    (tmp_path / "templates" / "num.yaml").write_text(
+        "metadata: {name: num}\ninputs:\n  n: {type: number}\n"
+        "steps:\n  one: {name: One, prompt_template: '{{ inputs.n }}'}\n"
+    )
+    w = world(tmp_path)
+    for value in ("nan", "inf", float("nan")):
+        with pytest.raises(InputInvalidError, match="n"):
+            await w.service.start("num", {"n": value})
+
+
+async def test_an_import_whose_selection_names_an_unknown_candidate_is_refused(tmp_path: Path) -> None:
+    w = world(tmp_path)
+    view = await run_headless(w.service, "three", {"topic": "x"}, observer=Quiet())
+    history = await w.service.export_history(view.id)
+    for record in history["events"]:
+        if record["type"] == "CandidateSelected":
+            record["candidate_id"] = "nonexistent"
+    other = world(tmp_path, session="process-2")
+    with pytest.raises(ImportRefusedError, match="nonexistent"):
+        await other.service.import_history(history)
+    assert await other.store.pipeline_ids() == []
+
+
+async def test_a_pipeline_whose_stored_template_no_longer_validates_can_still_be_shown(tmp_path: Path) -> None:
+    w = world(tmp_path)
+    view = await run_headless(w.service, "three", {"topic": "x"}, observer=Quiet())
+    history = await w.service.export_history(view.id)
+    history["events"][0]["template_text"] = "steps: [this no longer validates"
+    other = world(tmp_path, session="process-2")
+    imported = await other.service.import_history(history)
+    assert imported.completed
+    assert (await other.service.get(view.id)).step("draft").selected == view.step("draft").selected
+    with pytest.raises(TemplateInvalidError):
+        await other.service.generate(view.id, "draft")

@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import llm
 from pydantic import ValidationError
 
 from writeit.application.errors import ModelError, ModelKeyMissingError, ModelNotFoundError
@@ -34,6 +33,8 @@ def translate_error(model_id: str, exc: Exception, secret: str | None = None) ->
     """The port error for a failure in `llm` or a provider: it names the model, never shows a key."""
     if isinstance(exc, ModelError):
         return exc
+    import llm  # here, not at the top: the container imports this module before any model is needed
+
     if isinstance(exc, llm.UnknownModelError):
         return ModelNotFoundError(model_id)
     if isinstance(exc, llm.NeedsKeyException):

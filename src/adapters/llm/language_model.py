@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-import llm
-
 from writeit.adapters.llm.clients import adapt_clients
 from writeit.adapters.llm.errors import translate_error, translator_for
 from writeit.adapters.llm.pool import InstancePool
@@ -30,6 +28,7 @@ class LlmLanguageModel:
     """Answers with any model `llm` knows (plugins, aliases, keys); `Completion.model_id` is the id as requested.
 
     Provider SDK clients are adapted (clients.py): they never retry silently, and are shared per event loop.
+    `llm` is imported on the first lookup, not with this module: the TUI's picker never needs it (~20 MB).
     """
 
     def __init__(self, *, instances: int = 2) -> None:
@@ -59,6 +58,8 @@ class LlmLanguageModel:
         return str(self._lookup(model_id).model.model_id)
 
     def models(self) -> list[ModelInfo]:
+        import llm
+
         with self._lookups:
             listed = llm.get_models_with_aliases()
         return [_info(found.model or found.async_model, found.aliases) for found in listed]
@@ -71,6 +72,8 @@ class LlmLanguageModel:
             return found
 
     def _load(self, model_id: str) -> _Found:
+        import llm
+
         try:
             return _Found(adapt_clients(llm.get_async_model(model_id)), pool=None)
         except llm.UnknownModelError:
@@ -82,6 +85,8 @@ class LlmLanguageModel:
         return _Found(model, InstancePool(model, partial(self._fresh, model_id), self._instances))
 
     def _fresh(self, model_id: str) -> Any:
+        import llm
+
         with self._lookups:
             return adapt_clients(llm.get_model(model_id))
 
@@ -94,6 +99,8 @@ def _prompt_kwargs(request: ModelRequest) -> dict[str, Any]:
 
 
 def _info(model: Any, aliases: Any) -> ModelInfo:
+    import llm
+
     needs_key = getattr(model, "needs_key", None)
     has_key = needs_key is None or llm.get_key(alias=needs_key, env=getattr(model, "key_env_var", None)) is not None
     return ModelInfo(model_id=model.model_id, aliases=tuple(aliases), needs_key=needs_key, has_key=has_key)

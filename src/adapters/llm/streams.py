@@ -6,16 +6,17 @@ import asyncio
 import threading
 from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
-from typing import Any
-
-import llm
+from typing import TYPE_CHECKING, Any
 
 from writeit.adapters.llm.errors import Translate, translated
 from writeit.adapters.llm.pool import InstancePool, Lease
 from writeit.application.errors import ModelError
 from writeit.application.ports import ChunkCallback
 
-Outcome = tuple[str, llm.Usage]
+if TYPE_CHECKING:
+    import llm
+
+Outcome = tuple[str, "llm.Usage"]
 
 
 async def complete_async(start: Callable[[], Any], on_chunk: ChunkCallback, translate: Translate) -> Outcome:

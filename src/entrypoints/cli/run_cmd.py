@@ -38,6 +38,13 @@ class StreamPrinter:
             self._out.write(text)
             self._out.flush()
 
+    def restart(self, candidate_id: str) -> None:
+        # What was printed cannot be taken back: end its line and say that the answer starts again below it.
+        if candidate_id == self._live and not self._quiet:
+            self._out.write("\n")
+            self._out.flush()
+            self._err("-- the model's answer restarted (retry or fallback); the text above is dropped --")
+
     def step_finished(self, step: StepView, chosen: CandidateView) -> None:
         if not self._quiet:
             sys.stdout.write("\n")

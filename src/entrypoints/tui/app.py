@@ -16,7 +16,6 @@ from writeit.application.service import PipelineService
 from writeit.application.templates import TemplateService
 from writeit.entrypoints.tui.guard import report
 from writeit.entrypoints.tui.screens.picker import TemplatePickerScreen
-from writeit.entrypoints.tui.screens.step import COMMANDS, StepScreen
 
 log = logging.getLogger("writeit.tui")
 
@@ -91,6 +90,9 @@ class WriteItApp(App[None]):
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        # Imported here: the step view (Markdown, tabs, panels) loads when first used, not with the picker.
+        from writeit.entrypoints.tui.screens.step import COMMANDS, StepScreen
+
         if isinstance(screen, StepScreen):
             for action, title, help_text in COMMANDS:
                 yield SystemCommand(title, help_text, partial(screen.run_action, action))

@@ -17,7 +17,6 @@ from writeit.domain.errors import InputInvalidError
 from writeit.domain.template import InputSpec, InputType, PipelineTemplate
 from writeit.entrypoints.tui.guard import describe, report
 from writeit.entrypoints.tui.screens.editor import HelpScreen
-from writeit.entrypoints.tui.screens.step import StepScreen
 
 MODELS_FIELD = "models"
 
@@ -114,6 +113,9 @@ class InputFormScreen(Screen[None]):
         except Exception as exc:
             report(self, exc, "start")
             return
+        # Imported here: the step view (Markdown, tabs, panels) is not needed until a pipeline runs.
+        from writeit.entrypoints.tui.screens.step import StepScreen
+
         # Not awaited: switching removes this screen, which must not be waiting on it.
         self.app.switch_screen(StepScreen(self.pipelines, view.id, models=models, generate=True))
 

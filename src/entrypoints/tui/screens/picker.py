@@ -13,9 +13,9 @@ from textual.widgets import DataTable, Footer, Header, Static
 from writeit.application.service import PipelineService
 from writeit.application.templates import TemplateService
 from writeit.entrypoints.tui.guard import attempt, report
-from writeit.entrypoints.tui.screens.editor import HelpScreen
-from writeit.entrypoints.tui.screens.form import InputFormScreen
-from writeit.entrypoints.tui.screens.pipelines import PipelineListScreen
+
+# The other screens (and the widgets they use) are imported when opened: the picker is what an idle TUI shows,
+# and its memory is measured (benchmarks/tui_frames.py).
 
 _ORIGIN_STYLE = {"workspace": "bold green", "global": "bold cyan", "builtin": "dim"}
 
@@ -81,11 +81,17 @@ class TemplatePickerScreen(Screen[None]):
         except Exception as exc:
             report(self, exc, f"open template '{name}'")
             return
+        from writeit.entrypoints.tui.screens.form import InputFormScreen
+
         self.app.push_screen(InputFormScreen(self.pipelines, template, name))
 
     def action_open_saved(self) -> None:
+        from writeit.entrypoints.tui.screens.pipelines import PipelineListScreen
+
         self.app.push_screen(PipelineListScreen(self.pipelines))
 
     def action_help(self) -> None:
+        from writeit.entrypoints.tui.screens.editor import HelpScreen
+
         notes = "Templates come from the workspace first, then the global folder, then the built-ins."
         self.app.push_screen(HelpScreen("template picker", self.BINDINGS, notes))

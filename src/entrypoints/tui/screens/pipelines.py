@@ -12,7 +12,6 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from writeit.application.service import PipelineService
 from writeit.entrypoints.tui.guard import attempt
-from writeit.entrypoints.tui.screens.step import StepScreen
 
 
 class PipelineListScreen(Screen[None]):
@@ -52,4 +51,6 @@ class PipelineListScreen(Screen[None]):
         interrupted = await attempt(self, self.pipelines.recover(pipeline_id), "recover the pipeline")
         if interrupted:
             self.notify(f"{len(interrupted)} candidate(s) interrupted when WriteIt last stopped are marked so.")
+        from writeit.entrypoints.tui.screens.step import StepScreen  # here: the idle picker does without it
+
         self.app.switch_screen(StepScreen(self.pipelines, pipeline_id))  # not awaited: it removes this screen

