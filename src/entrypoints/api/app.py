@@ -24,7 +24,8 @@ one gets 409 and changes nothing. Live events and token chunks stream over the W
 
 def create_app(container: Container, *, token: str | None = None, own_container: bool = True) -> FastAPI:
     """The API over `container`. With `own_container` the app opens its resources at startup and closes them at
-    shutdown (after running generations finish); an embedding host that manages the container passes False."""
+    shutdown (running candidates are cancelled, keeping their partial text); an embedding host that manages the
+    container (and its running candidates) passes False."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -33,8 +34,9 @@ def create_app(container: Container, *, token: str | None = None, own_container:
         try:
             yield
         finally:
-            await container.pipelines().wait_idle()
             if own_container:
+                await container.pipelines().cancel_all()
+                await container.pipelines().wait_idle()
                 await _maybe_await(container.shutdown_resources())
 
     app = FastAPI(title="WriteIt", version=__version__, description=DESCRIPTION, lifespan=lifespan)

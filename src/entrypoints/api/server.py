@@ -117,6 +117,8 @@ async def _serve(sock: socket.socket, token: str | None) -> None:
         _announce(sock, token)
         await server.serve(sockets=[sock])
     finally:
+        # A stop must not wait on a slow or hung model: running candidates are kept, cancelled, with their text.
+        await container.pipelines().cancel_all()
         await container.pipelines().wait_idle()
         await _maybe_await(container.shutdown_resources())
     if not server.started:
