@@ -109,9 +109,16 @@ class ModelRunner:
             before_sleep=before_sleep,
             reraise=True,
         )
-        async for attempt in retrying:
-            with attempt:
-                return await self._attempt(request, hooks.on_chunk)
+        tries = 0
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    tries += 1
+                    return await self._attempt(request, hooks.on_chunk)
+        except ModelError as exc:
+            if tries > 1:  # the last error alone would hide that the model was given several chances
+                exc.args = (f"{exc} (gave up after {tries} attempts)",)
+            raise
         raise AssertionError("unreachable: tenacity reraises the last error")
 
     async def _attempt(self, request: ModelRequest, on_chunk: ChunkCallback) -> Completion:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import logging.handlers
 import os
@@ -37,6 +38,18 @@ class Redactor:
         return event
 
 
+class _QuietFileHandler(logging.handlers.RotatingFileHandler):
+    """A log file that cannot be written (disk full, read-only) loses the record; it never prints a traceback on the
+    screen, which the stdlib's handleError would do, and never turns the command's own error into another one."""
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (the stdlib's name)
+        return None
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):  # flushing what could not be written fails again
+            super().close()
+
+
 def configure_logging(home: Path, level: str = "INFO") -> Iterator[Path]:
     """Route stdlib and structlog logging to a rotating JSON-lines file; a container Resource."""
     directory = home / "logs"
@@ -44,7 +57,7 @@ def configure_logging(home: Path, level: str = "INFO") -> Iterator[Path]:
     path = directory / "writeit.log"
     redact = Redactor([os.environ.get("WRITEIT_API_TOKEN", "")])
     shared: list[Any] = [structlog.stdlib.add_log_level, structlog.processors.TimeStamper(fmt="iso", utc=True)]
-    handler = logging.handlers.RotatingFileHandler(path, maxBytes=5_000_000, backupCount=3, encoding="utf-8")
+    handler = _QuietFileHandler(path, maxBytes=5_000_000, backupCount=3, encoding="utf-8")
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,

@@ -29,6 +29,8 @@ class Behaviour:
 
     `fail_first` requests get `status` (an OpenAI-style JSON error); the next `drops` requests stream
     `drop_after` chunks then lose the connection; `hang` requests get nothing until the server stops.
+    The next `stalls` requests stream `stall_after` chunks then go silent until the server stops; the next
+    `garbles` requests stream `garble_after` chunks then `garbage` (not an event a client can parse) and end.
     The answer is `reply`, else "<model name> says: <the prompt>".
     """
 
@@ -39,6 +41,11 @@ class Behaviour:
     drops: int = 0
     drop_after: int = 2
     hang: bool = False
+    stalls: int = 0
+    stall_after: int = 2
+    garbles: int = 0
+    garble_after: int = 2
+    garbage: bytes = b"data: {not json at all\n\n"
 
 
 class OpenAICompatibleServer:
@@ -144,8 +151,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.owner.stopping.wait()
             self.close_connection = True
         elif body.get("stream"):
-            dropping = n <= behaviour.fail_first + behaviour.drops
-            self._stream(name, body, behaviour, behaviour.drop_after if dropping else None)
+            self._stream(name, body, behaviour, _fault(behaviour, n))
         else:
             self._whole(name, body, behaviour)
 
@@ -177,7 +183,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
-    def _stream(self, name: str, body: dict[str, Any], behaviour: Behaviour, drop_after: int | None) -> None:
+    def _stream(self, name: str, body: dict[str, Any], behaviour: Behaviour, fault: tuple[str, int] | None) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Transfer-Encoding", "chunked")
@@ -185,8 +191,8 @@ class _Handler(BaseHTTPRequestHandler):
         text = reply_for(name, body, behaviour)
         try:
             for index, piece in enumerate(words(text)):
-                if drop_after is not None and index == drop_after:
-                    self._drop()
+                if fault is not None and index == fault[1]:
+                    self._misbehave(fault[0], behaviour)
                     return
                 if behaviour.delay:
                     time.sleep(behaviour.delay)
@@ -202,6 +208,16 @@ class _Handler(BaseHTTPRequestHandler):
                 self.owner.disconnects[name] += 1
             self.close_connection = True
 
+    def _misbehave(self, fault: str, behaviour: Behaviour) -> None:
+        if fault == "drop":
+            self._drop()
+        elif fault == "stall":  # the connection stays open and silent, as a provider that froze mid-answer
+            self.owner.stopping.wait()
+            self.close_connection = True
+        else:
+            self._send(behaviour.garbage)
+            self.wfile.write(b"0\r\n\r\n")
+
     def _event(self, data: dict[str, Any]) -> None:
         self._send(f"data: {json.dumps(data)}\n\n".encode())
 
@@ -214,6 +230,20 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
         self.connection.shutdown(socket.SHUT_RDWR)
         self.close_connection = True
+
+
+def _fault(behaviour: Behaviour, n: int) -> tuple[str, int] | None:
+    """What goes wrong with the `n`th request of a model once it streams: (fault, after how many chunks)."""
+    n -= behaviour.fail_first
+    for fault, count, after in (
+        ("drop", behaviour.drops, behaviour.drop_after),
+        ("stall", behaviour.stalls, behaviour.stall_after),
+        ("garble", behaviour.garbles, behaviour.garble_after),
+    ):
+        if n <= count:
+            return fault, after
+        n -= count
+    return None
 
 
 def _completion(name: str, choices: list[dict[str, Any]], usage: dict[str, int] | None, chunk: bool = False) -> Any:

@@ -104,8 +104,15 @@ def transact(env: lmdb.Environment, work: Callable[[lmdb.Transaction[bytes]], T]
         except lmdb.MapResizedError:
             _resize(gate, env, seen, grow=False)
         except lmdb.Error as exc:
-            raise StoreError(f"the store failed: {exc}") from exc
+            raise StoreError(f"the store failed: {exc} (store: {_where(env)})") from exc
     raise StoreError(f"the store could not make room after {_MAX_ATTEMPTS} resizes")
+
+
+def _where(env: lmdb.Environment) -> str:
+    try:
+        return str(env.path())
+    except lmdb.Error:  # closed meanwhile
+        return "closed"
 
 
 def _resize(gate: _MapGate, env: lmdb.Environment, seen: int, *, grow: bool) -> None:

@@ -18,7 +18,10 @@ CandidateId = Annotated[str, Field(pattern=ID_PATTERN)]
 
 
 class Request(BaseModel):
-    """Unknown fields (in a body or a query) are refused: a misspelt one must not be silently ignored."""
+    """Unknown fields (in a body or a query) are refused: a misspelt one must not be silently ignored.
+
+    Versions are strict integers: `true` or `"3"` is a client's mistake, not version 1 or 3.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -58,7 +61,9 @@ class CreatePipeline(Request):
 
 
 class Generate(Request):
-    expected_version: int = Field(ge=0, description="The pipeline version the client saw; 409 if it moved on.")
+    expected_version: int = Field(
+        ge=0, strict=True, description="The pipeline version the client saw; 409 if it moved on."
+    )
     feedback: str | None = Field(default=None, max_length=LONG_TEXT, description="Recorded before the round runs.")
     models: list[ModelId] | None = Field(default=None, max_length=16, description="Model ids or aliases to ask.")
     candidate_id: str | None = Field(default=None, pattern=ID_PATTERN, description="Regenerate this one only.")
@@ -66,12 +71,12 @@ class Generate(Request):
 
 class Select(Request):
     candidate_id: str = Field(pattern=ID_PATTERN)
-    expected_version: int = Field(ge=0)
+    expected_version: int = Field(ge=0, strict=True)
 
 
 class Edit(Request):
     text: str = Field(min_length=1, max_length=LONG_TEXT)
-    expected_version: int = Field(ge=0)
+    expected_version: int = Field(ge=0, strict=True)
     candidate_id: str | None = Field(
         default=None, pattern=ID_PATTERN, description="The candidate rewritten; default: the step's selection."
     )
@@ -84,19 +89,19 @@ class Merge(Request):
         default=None, min_length=1, max_length=LONG_TEXT, description="Ask a model to merge, following this."
     )
     model: str | None = Field(default=None, min_length=1, max_length=200, description="The merging model.")
-    expected_version: int | None = Field(default=None, ge=0)
+    expected_version: int | None = Field(default=None, ge=0, strict=True)
 
 
 class Fork(Request):
     from_step: str = Field(min_length=1, max_length=128)
-    expected_version: int = Field(ge=0)
+    expected_version: int = Field(ge=0, strict=True)
     name: str | None = Field(default=None, pattern=BRANCH_PATTERN, description="Default: branch-N.")
 
 
 class Versioned(Request):
     """A command whose version check is optional."""
 
-    expected_version: int | None = Field(default=None, ge=0)
+    expected_version: int | None = Field(default=None, ge=0, strict=True)
 
 
 class BranchQuery(Request):

@@ -164,4 +164,9 @@ async def _refuse(websocket: WebSocket, code: int, message: str) -> None:
 
 
 def _after(raw: str) -> int | None:
-    return int(raw) if raw.isascii() and raw.isdigit() else None
+    if not (raw.isascii() and raw.isdigit()):
+        return None
+    try:
+        return int(raw)
+    except ValueError:  # more digits than Python converts (4300): a refusal, not a failed handshake
+        return None
