@@ -11,7 +11,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from tests.e2e.api_server import TIMEOUT, Watcher, create, generate, running_server, serve_command, state_of
+from tests.e2e.api_server import TIMEOUT, Watcher, create, generate, running_server, serve_command
 from writeit.entrypoints.api.server import ServeRefusedError, check_binding
 
 TOKEN = "wi-test-token-5f2c9a7e"
@@ -67,22 +67,6 @@ async def test_with_a_token_every_request_and_the_socket_need_it_and_no_log_show
     logs = server.logs()
     assert "WebSocket" in logs, "the socket connections were logged"
     assert TOKEN not in logs
-
-
-async def test_a_stopped_server_lets_running_candidates_finish_and_exits_0(isolated_home: Path) -> None:
-    with running_server(isolated_home) as server:
-        async with server.client() as client:
-            pid = (await create(client))["id"]
-            [cid] = await generate(client, pid, "plan", 1, ["markov"])
-        assert server.stop() == 0
-    assert "Traceback" not in server.logs()
-    with running_server(isolated_home) as again:
-        async with again.client() as client:
-            state = await state_of(client, pid)
-    [candidate] = state["steps"][0]["candidates"]
-    assert candidate["id"] == cid
-    assert candidate["status"] == "completed"
-    assert candidate["text"]
 
 
 def test_the_openapi_document_describes_the_contract(isolated_home: Path) -> None:

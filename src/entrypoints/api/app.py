@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from writeit import __version__
 from writeit.entrypoints.api import errors, routes_pipelines, routes_steps, routes_templates, stream
+from writeit.entrypoints.api.loopback import LoopbackGuard
 from writeit.entrypoints.api.schemas import Health
 from writeit.entrypoints.api.security import BodyLimit, TokenGuard
 
@@ -54,6 +55,8 @@ def create_app(container: Container, *, token: str | None = None, own_container:
     app.add_middleware(BodyLimit, limit=MAX_BODY)
     if token:
         app.add_middleware(TokenGuard, token=token)  # added last, so it runs first
+    else:
+        app.add_middleware(LoopbackGuard)
     return app
 
 

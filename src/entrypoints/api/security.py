@@ -11,7 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 WS_UNAUTHORIZED = 4401
 
 
-async def _send_json(send: Send, status: int, detail: str, headers: list[tuple[bytes, bytes]] | None = None) -> None:
+async def send_json(send: Send, status: int, detail: str, headers: list[tuple[bytes, bytes]] | None = None) -> None:
     body = json.dumps({"detail": detail, "errors": []}).encode()
     extra = headers or []
     await send(
@@ -38,7 +38,7 @@ class TokenGuard:
         if scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": WS_UNAUTHORIZED, "reason": "missing or invalid token"})
             return
-        await _send_json(send, 401, "missing or invalid bearer token", [(b"www-authenticate", b"Bearer")])
+        await send_json(send, 401, "missing or invalid bearer token", [(b"www-authenticate", b"Bearer")])
 
     def _allowed(self, scope: Scope) -> bool:
         offered = b""
@@ -64,11 +64,11 @@ class BodyLimit:
             return
         declared = dict(scope.get("headers", ())).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > self._limit:
-            await _send_json(send, 413, f"request body over {self._limit} bytes")
+            await send_json(send, 413, f"request body over {self._limit} bytes")
             return
         body = await self._read(receive)
         if body is None:
-            await _send_json(send, 413, f"request body over {self._limit} bytes")
+            await send_json(send, 413, f"request body over {self._limit} bytes")
             return
         await self.app(scope, _replay(body, receive), send)
 
