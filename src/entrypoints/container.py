@@ -14,7 +14,7 @@ from writeit.adapters.llm.defaults import default_model_id
 from writeit.adapters.llm.language_model import LlmLanguageModel
 from writeit.adapters.llm.prices import load_price_table
 from writeit.adapters.lmdb.backup import backup_environment, restore_environment
-from writeit.adapters.lmdb.environment import open_environment
+from writeit.adapters.lmdb.environment import open_environment, store_in_use
 from writeit.adapters.lmdb.event_store import LmdbEventStore
 from writeit.adapters.lmdb.response_cache import LmdbResponseCache
 from writeit.adapters.templates.catalog import FileTemplateCatalog
@@ -112,6 +112,7 @@ class Container(containers.DeclarativeContainer):
         settings.provided.home,
         active=config_files.active_workspace,
         set_active=providers.Callable(_activator, settings.provided.home),
+        in_use=store_in_use,
     )
     workspaces = providers.Singleton(WorkspaceService, workspace_storage)
     pipelines = providers.Singleton(

@@ -143,3 +143,23 @@ def test_a_mistyped_workspace_is_refused_instead_of_created(writeit: Runner, iso
     assert result.returncode == 1
     assert "no workspace 'blgo'" in result.stderr
     assert not (isolated_home / "workspaces" / "blgo").exists()
+
+
+def test_restore_and_remove_refuse_a_store_another_process_has_open(writeit: Runner, isolated_home: Path) -> None:
+    from tests.e2e.api_server import running_server
+
+    assert writeit("run", "quick-article", "-i", "topic=open", "-m", "echo").returncode == 0
+    assert writeit("backup", str(isolated_home.parent / "bk")).returncode == 0
+    assert writeit("workspace", "create", "side").returncode == 0
+    before = writeit("pipelines", "list", "--json").stdout
+    with running_server(isolated_home):
+        restored = writeit("restore", str(isolated_home.parent / "bk"), "--yes")
+        assert restored.returncode == 1
+        assert "in use by another WriteIt process" in restored.stderr
+    with running_server(isolated_home, env={"WRITEIT_WORKSPACE": "side"}):
+        removed = writeit("workspace", "remove", "side", "--yes")
+        assert removed.returncode == 1
+        assert "open in another WriteIt process" in removed.stderr
+    assert writeit("pipelines", "list", "--json").stdout == before
+    assert writeit("restore", str(isolated_home.parent / "bk"), "--yes").returncode == 0
+    assert writeit("workspace", "remove", "side", "--yes").returncode == 0

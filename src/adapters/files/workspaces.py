@@ -7,12 +7,19 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from writeit.application.workspaces import WorkspaceInfo
+from writeit.application.workspaces import WorkspaceError, WorkspaceInfo
 
 
 class DirectoryWorkspaces:
-    def __init__(self, home: Path, active: Callable[[], str], set_active: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        home: Path,
+        active: Callable[[], str],
+        set_active: Callable[[str], None],
+        in_use: Callable[[Path], bool] = lambda store: False,
+    ) -> None:
         self._root = home / "workspaces"
+        self._in_use = in_use
         self._trash = home / "trash"
         self._active = active
         self._set_active = set_active
@@ -27,6 +34,8 @@ class DirectoryWorkspaces:
             (self._root / name / sub).mkdir(parents=True, exist_ok=True)
 
     def remove(self, name: str) -> str:
+        if self._in_use(self._root / name / "store"):
+            raise WorkspaceError(f"workspace '{name}' is open in another WriteIt process (a TUI or `writeit serve`)")
         self._trash.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         target = self._trash / f"{name}-{stamp}"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import lmdb
 
+from writeit.adapters.lmdb.environment import exclusive
 from writeit.application.errors import StoreError
 
 
@@ -30,15 +31,18 @@ def restore_environment(source: Path, store: Path) -> Path | None:
     readable LMDB environment holding WriteIt's events, so a bad path never replaces good data.
     """
     _check_backup(source)
+    # Copy beside the store first, so a failed copy never leaves a partial store in its place.
+    incoming = store.with_name(f"{store.name}.restoring")
+    shutil.rmtree(incoming, ignore_errors=True)
+    incoming.mkdir(parents=True)
+    shutil.copy2(source / "data.mdb", incoming / "data.mdb")
     previous = None
-    if store.exists():
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-        previous = store.with_name(f"{store.name}.before-restore-{stamp}")
-        store.rename(previous)
-    store.mkdir(parents=True)
-    for item in source.iterdir():
-        if item.name in ("data.mdb",):
-            shutil.copy2(item, store / item.name)
+    with exclusive(store):
+        if store.exists():
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+            previous = store.with_name(f"{store.name}.before-restore-{stamp}")
+            store.rename(previous)
+        incoming.rename(store)
     return previous
 
 

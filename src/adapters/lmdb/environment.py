@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 import weakref
 from collections.abc import Callable, Iterator
@@ -27,6 +29,7 @@ def open_environment(path: Path, map_size: int = 1 << 30) -> Iterator[lmdb.Envir
     """
     try:
         path.mkdir(parents=True, exist_ok=True)
+        user = _share(path)
         env = lmdb.open(str(path), map_size=map_size, max_dbs=MAX_DBS)
         # A process killed mid-read leaves its reader slot taken; free those before anyone begins.
         env.reader_check()
@@ -36,6 +39,44 @@ def open_environment(path: Path, map_size: int = 1 << 30) -> Iterator[lmdb.Envir
         yield env
     finally:
         env.close()
+        os.close(user)
+
+
+LOCK_FILE = "writeit.lock"
+
+
+def _share(path: Path) -> int:
+    """Hold a shared lock on the store while it is open, so replacing or removing it can tell it is in use."""
+    fd = os.open(path / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_SH)
+    return fd
+
+
+@contextmanager
+def exclusive(path: Path) -> Iterator[None]:
+    """Hold the store at `path` exclusively (no process has it open); StoreError when one does."""
+    if not path.exists():
+        yield
+        return
+    fd = os.open(path / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StoreError(
+                f"the store at {path} is in use by another WriteIt process (a TUI or `writeit serve`); close it first"
+            ) from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def store_in_use(path: Path) -> bool:
+    try:
+        with exclusive(path):
+            return False
+    except StoreError:
+        return True
 
 
 class _MapGate:
