@@ -33,8 +33,8 @@ test: $(VENV)/.dev lint typecheck imports  ## ruff, mypy --strict, import-linter
 	$(BIN)/pytest -q
 
 lint: $(VENV)/.dev
-	$(BIN)/ruff format --check src tests
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks
 
 typecheck: $(VENV)/.dev
 	@tmp=$$(mktemp -d) && ln -s "$(CURDIR)/src" "$$tmp/writeit" && \

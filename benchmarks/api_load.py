@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -24,10 +23,8 @@ from urllib.parse import urlsplit
 
 from websockets.asyncio.client import connect
 
-from benchmarks.common import Row, isolated_home, main, percentile, scaled
+from benchmarks.common import Row, isolated_home, main, percentile, scaled, wait_listening
 from benchmarks.overhead import STEPS, TEMPLATE
-
-_LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
 
 
 @dataclass
@@ -130,7 +127,7 @@ async def served(root: Path) -> AsyncIterator[tuple[str, int]]:
     log = root / "server.log"
     process = _spawn(root, log)
     try:
-        yield await _listening(process, log), process.pid
+        yield await wait_listening(process, log), process.pid
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=60)
@@ -145,22 +142,6 @@ def _spawn(root: Path, log: Path) -> subprocess.Popen[bytes]:
     with log.open("wb") as out:
         command = [sys.executable, "-m", "writeit", "serve", "--port", "0"]
         return subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
-
-
-def _read(log: Path) -> str:
-    return log.read_text(errors="replace")
-
-
-async def _listening(process: subprocess.Popen[bytes], log: Path) -> str:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        found = _LISTENING.search(_read(log))
-        if found:
-            return found.group(1)
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited:\n{_read(log)}")
-        await asyncio.sleep(0.05)
-    raise RuntimeError("the server did not start within 60 s")
 
 
 @dataclass

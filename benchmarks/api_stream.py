@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -23,13 +22,12 @@ import httpx
 import llm
 from websockets.asyncio.client import connect
 
-from benchmarks.common import Row, at_least, isolated_home, main, scaled
+from benchmarks.common import Row, at_least, isolated_home, main, scaled, wait_listening
 
 MODEL_ID = "bench-stream"
 CHUNK = "tok "
 CHUNKS_ENV = "WRITEIT_BENCH_CHUNKS"
 TARGET = 20_000
-_LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
 
 
 def _chunks() -> int:
@@ -114,7 +112,7 @@ async def served(home: Path, chunks: int) -> AsyncIterator[str]:
     log = home / "server.log"
     process = _spawn(home, chunks, log)
     try:
-        yield await _listening(process, log)
+        yield await wait_listening(process, log)
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=60)
@@ -126,22 +124,6 @@ def _spawn(home: Path, chunks: int, log: Path) -> subprocess.Popen[bytes]:
     with log.open("wb") as out:
         command = [sys.executable, "-m", "benchmarks.api_stream", "serve"]
         return subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
-
-
-def _read(log: Path) -> str:
-    return log.read_text(errors="replace")
-
-
-async def _listening(process: subprocess.Popen[bytes], log: Path) -> str:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        found = _LISTENING.search(_read(log))
-        if found:
-            return found.group(1)
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited:\n{_read(log)}")
-        await asyncio.sleep(0.05)
-    raise RuntimeError("the server did not start within 60 s")
 
 
 async def _measure(size: str) -> tuple[float, float]:

@@ -7,10 +7,13 @@ each figure beside its reference in the same run, so that the ratio means someth
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import os
+import re
 import statistics
+import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -99,6 +102,26 @@ def isolated_home() -> Iterator[Path]:
                     os.environ.pop(key, None)
                 else:
                     os.environ[key] = value
+
+
+_LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
+
+
+def _read(log: Path) -> str:
+    return log.read_text(errors="replace")
+
+
+async def wait_listening(process: subprocess.Popen[bytes], log: Path) -> str:
+    """The URL a `writeit serve` subprocess announces in `log`; RuntimeError if it exits or takes over 60 s."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        found = _LISTENING.search(_read(log))
+        if found:
+            return found.group(1)
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited:\n{_read(log)}")
+        await asyncio.sleep(0.05)
+    raise RuntimeError("the server did not start within 60 s")
 
 
 def fmt(value: float | None) -> str:
