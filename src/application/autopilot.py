@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+from writeit.application.budget import CostEstimate
 from writeit.application.errors import ApplicationError
 from writeit.application.hub import Message, TokenMessage
 from writeit.application.pick import PickStrategy, pick
@@ -19,7 +20,7 @@ class NoCandidateError(ApplicationError):
 
 
 class AutopilotObserver(Protocol):
-    def step_started(self, step: StepView, candidate_ids: Sequence[str]) -> None: ...
+    def step_started(self, step: StepView, candidate_ids: Sequence[str], estimate: CostEstimate | None) -> None: ...
 
     def chunk(self, candidate_id: str, text: str) -> None: ...
 
@@ -61,7 +62,8 @@ async def _generate_step(
 ) -> None:
     with service.subscribe(pipeline_id) as subscription:
         generation = await service.generate(pipeline_id, key, models=list(models) or None)
-        observer.step_started((await service.get(pipeline_id)).step(key), generation.candidate_ids)
+        step = (await service.get(pipeline_id)).step(key)
+        observer.step_started(step, generation.candidate_ids, generation.estimate)
 
         async def forward() -> None:
             async for message in subscription:

@@ -10,6 +10,7 @@ import pytest
 from tests.unit.service_fixtures import world
 from writeit.adapters.memory.language_model import Script
 from writeit.application.autopilot import run_headless
+from writeit.application.budget import CostEstimate
 from writeit.application.errors import ImportRefusedError, ModelError, ModelNotFoundError, VersionConflictError
 from writeit.application.hub import EventMessage, TokenMessage
 from writeit.application.pick import PickStrategy
@@ -29,10 +30,11 @@ class Quiet:
 
     def __init__(self) -> None:
         self.chunks: list[tuple[str, str]] = []
+        self.estimates: list[object] = []
         self.restarts: list[str] = []
 
-    def step_started(self, step: StepView, candidate_ids: object) -> None:
-        pass
+    def step_started(self, step: StepView, candidate_ids: object, estimate: object) -> None:
+        self.estimates.append(estimate)
 
     def chunk(self, candidate_id: str, text: str) -> None:
         self.chunks.append((candidate_id, text))
@@ -309,3 +311,14 @@ async def test_a_pipeline_whose_stored_template_no_longer_validates_can_still_be
     assert (await other.service.get(view.id)).step("draft").selected == view.step("draft").selected
     with pytest.raises(TemplateInvalidError):
         await other.service.generate(view.id, "draft")
+
+
+async def test_each_round_is_announced_with_its_cost_estimate(tmp_path: Path) -> None:
+    w = world(tmp_path, {"paid": ["some answer"]})
+    quiet = Quiet()
+    await run_headless(w.service, "three", {"topic": "x"}, models=["paid"], observer=quiet)
+    assert len(quiet.estimates) == 3
+    first = quiet.estimates[0]
+    assert isinstance(first, CostEstimate)
+    assert first.candidates == 2
+    assert first.cost > 0

