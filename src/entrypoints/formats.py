@@ -7,21 +7,60 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 
+from writeit.application.export import HISTORY_FORMAT
+
 if TYPE_CHECKING:
     from writeit.application.service import PipelineService
 
-Format = Literal["markdown", "json", "yaml"]
-FORMATS: tuple[Format, ...] = ("markdown", "json", "yaml")
+Format = Literal["markdown", "json", "yaml", "jsonl"]
+FORMATS: tuple[Format, ...] = ("markdown", "json", "yaml", "jsonl")
 MEDIA_TYPES: dict[Format, str] = {
     "markdown": "text/markdown; charset=utf-8",
     "json": "application/json",
     "yaml": "application/yaml",
+    "jsonl": "application/x-ndjson",
 }
-SUFFIXES: dict[Format, str] = {"markdown": ".md", "json": ".json", "yaml": ".yaml"}
+SUFFIXES: dict[Format, str] = {"markdown": ".md", "json": ".json", "yaml": ".yaml", "jsonl": ".jsonl"}
 
 
 def history_json(history: dict[str, Any]) -> str:
     return json.dumps(history, ensure_ascii=False, indent=2) + "\n"
+
+
+def history_jsonl(history: dict[str, Any]) -> str:
+    """The events alone, one JSON record per line: the stream itself, appendable and greppable."""
+    return "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in history["events"])
+
+
+class HistoryFormatError(ValueError):
+    """The text is neither a JSON history document nor JSON lines of events; the message says where."""
+
+
+def parse_history(text: str) -> dict[str, Any]:
+    """A history from either export: the JSON document, or JSON lines of events (wrapped the same way)."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        if exc.msg != "Extra data":
+            raise HistoryFormatError(f"{exc.lineno}: not valid JSON ({exc.msg})") from None
+        return {"format": HISTORY_FORMAT, "events": _json_lines(text)}
+    if isinstance(document, dict) and "format" in document:
+        return document
+    if isinstance(document, dict):
+        return {"format": HISTORY_FORMAT, "events": [document]}  # a stream of one event
+    raise HistoryFormatError("1: not a WriteIt history (a JSON object or JSON lines of events)")
+
+
+def _json_lines(text: str) -> list[Any]:
+    records = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            raise HistoryFormatError(f"{number}: not a JSON event record ({exc.msg})") from None
+    return records
 
 
 def history_yaml(history: dict[str, Any]) -> str:
@@ -42,4 +81,5 @@ async def export_text(
     if fmt == "markdown":
         return await service.export_markdown(pipeline_id, branch, appendix=appendix)
     history = await service.export_history(pipeline_id)
-    return history_json(history) if fmt == "json" else history_yaml(history)
+    writers = {"json": history_json, "yaml": history_yaml, "jsonl": history_jsonl}
+    return writers[fmt](history)

@@ -163,3 +163,22 @@ def test_restore_and_remove_refuse_a_store_another_process_has_open(writeit: Run
     assert writeit("pipelines", "list", "--json").stdout == before
     assert writeit("restore", str(isolated_home.parent / "bk"), "--yes").returncode == 0
     assert writeit("workspace", "remove", "side", "--yes").returncode == 0
+
+
+def test_json_lines_of_events_export_and_import_round_trip(writeit: Runner, tmp_path: Path) -> None:
+    assert writeit("run", "quick-article", "-i", "topic=lines", "-m", "echo").returncode == 0
+    (pid,) = _ids(writeit, "default")
+    stream = tmp_path / "events.jsonl"
+    assert writeit("pipelines", "export", pid, "--format", "jsonl", "-o", str(stream)).returncode == 0
+    lines = stream.read_text().splitlines()
+    assert [json.loads(line)["seq"] for line in lines] == list(range(1, len(lines) + 1))
+    assert writeit("workspace", "create", "lines").returncode == 0
+    imported = writeit("-w", "lines", "pipelines", "import", str(stream))
+    assert imported.returncode == 0, imported.stderr
+    original = json.loads(writeit("pipelines", "show", pid, "--json").stdout)
+    assert json.loads(writeit("-w", "lines", "pipelines", "show", pid, "--json").stdout) == original
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text(lines[0] + "\n" + lines[1] + "\n{not json\n")
+    refused = writeit("-w", "lines", "pipelines", "import", str(broken))
+    assert refused.returncode == 1
+    assert f"{broken}:3: not a JSON event record" in refused.stderr

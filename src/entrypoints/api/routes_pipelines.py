@@ -80,6 +80,7 @@ async def list_events(
                 MEDIA_TYPES["markdown"].split(";")[0]: {"schema": {"type": "string"}},
                 MEDIA_TYPES["json"]: {"schema": {"type": "object"}},
                 MEDIA_TYPES["yaml"]: {"schema": {"type": "object"}},
+                MEDIA_TYPES["jsonl"]: {"schema": {"type": "string"}},
             },
         },
         **responses(404, 422),
@@ -88,7 +89,8 @@ async def list_events(
 async def export_pipeline(
     pipeline_id: PipelineId, pipelines: Pipelines, query: Annotated[ExportQuery, Query()]
 ) -> Response:
-    """Export: Markdown of a branch (optionally with the candidates not taken), or everything as JSON/YAML."""
+    """Export: Markdown of a branch (optionally with the candidates not taken), everything as JSON/YAML, or the
+    events as JSON lines."""
     view = await view_of(pipelines, pipeline_id, query.branch)
     text = await export_text(pipelines, view.id, query.format, branch=view.branch, appendix=query.appendix)
     return Response(text, media_type=MEDIA_TYPES[query.format])

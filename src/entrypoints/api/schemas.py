@@ -113,8 +113,9 @@ class EventsQuery(Request):
 
 
 class ExportQuery(BranchQuery):
-    format: Literal["markdown", "json", "yaml"] = Field(
-        default="markdown", description="markdown (of a branch), or the full history as json or yaml."
+    format: Literal["markdown", "json", "yaml", "jsonl"] = Field(
+        default="markdown",
+        description="markdown (of a branch), or the full history as json or yaml, or its events as JSON lines.",
     )
     appendix: bool = Field(default=False, description="Markdown: add the candidates not taken, and the feedback.")
 

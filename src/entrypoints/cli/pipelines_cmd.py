@@ -83,7 +83,9 @@ def export(
     pipeline_id: str = typer.Argument(
         ..., help="Pipeline id or a unique prefix of it.", autocompletion=completion.pipeline_ids
     ),
-    fmt: str = typer.Option("markdown", "--format", "-f", help="markdown, json or yaml."),
+    fmt: str = typer.Option(
+        "markdown", "--format", "-f", help="markdown, json, yaml, or jsonl (the events, one per line)."
+    ),
     output: Path | None = typer.Option(None, "--output", "-o", help="File to write (default: stdout)."),
     branch: str | None = typer.Option(None, "--branch", "-b", help="Markdown: export this branch."),
     appendix: bool = typer.Option(False, "--appendix", help="Markdown: add rejected candidates and feedback."),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -51,17 +50,17 @@ def restore(
 
 @handled
 def import_history(
-    file: Path = typer.Argument(..., help="A JSON history from `writeit pipelines export -f json`."),
+    file: Path = typer.Argument(..., help="A history from `writeit pipelines export -f json` (or `-f jsonl`)."),
 ) -> None:
     """Import an exported pipeline (its whole history) into the active workspace."""
+    from writeit.entrypoints.formats import HistoryFormatError, parse_history
+
     try:
-        history = json.loads(file.read_text(encoding="utf-8"))
+        history = parse_history(file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise fail(f"{file}: cannot read ({exc})") from None
-    except json.JSONDecodeError as exc:
-        raise fail(f"{file}:{exc.lineno}: not valid JSON ({exc.msg})") from None
-    if not isinstance(history, dict):
-        raise fail(f"{file}: not a WriteIt history")
+    except HistoryFormatError as exc:
+        raise fail(f"{file}:{exc}") from None
 
     async def main(container: Container) -> str:
         view = await container.pipelines().import_history(history)
