@@ -61,7 +61,6 @@ class PipelineRepository:
         return await self._store.pipeline_ids()
 
     async def events(self, pipeline_id: str, after: int = 0) -> list[Event]:
-        await self.load(pipeline_id)
         return await self._store.read(pipeline_id, after=after)
 
     async def resolve_id(self, prefix: str) -> str:

@@ -133,7 +133,9 @@ class PipelineService:
         expected_version: int | None = None,
     ) -> PipelineView:
         """Ask a model to merge the candidates following `instruction`; the answer is recorded as the merge."""
-        pipeline = await self._load(pipeline_id, expected_version)
+        pipeline_id = await self._repo.resolve_id(pipeline_id)
+        async with self._lock(pipeline_id):
+            pipeline = await self._load(pipeline_id, expected_version)
         pipeline.require_mergeable(step, candidate_ids)  # before paying for a model call
         texts = [pipeline.candidates[c].text for c in candidate_ids]
         model_id, text = await self._generator.merge_text(texts, instruction, model, pipeline_id)
@@ -211,7 +213,8 @@ class PipelineService:
         return [summary(await self._read(pid)) for pid in await self._repo.ids()]
 
     async def events(self, pipeline_id: str, after: int = 0) -> list[Event]:
-        return await self._repo.events(await self._repo.resolve_id(pipeline_id), after)
+        pipeline = await self._read(await self._repo.resolve_id(pipeline_id))  # refuses an unknown id
+        return await self._repo.events(pipeline.id, after)
 
     async def export_markdown(self, pipeline_id: str, branch: str | None = None, *, appendix: bool = False) -> str:
         return export.markdown(await self.get(pipeline_id, branch), self._clock(), appendix=appendix)
@@ -271,6 +274,7 @@ class PipelineService:
             return await self._repo.load(pipeline_id)
 
     async def _load(self, pipeline_id: str, expected_version: int | None) -> Pipeline:
+        """Only under the pipeline's lock: loading catches the cached aggregate up with the store."""
         pipeline = await self._repo.load(await self._repo.resolve_id(pipeline_id))
         if expected_version is not None and expected_version != pipeline.version:
             raise VersionConflictError(pipeline.id, expected_version, pipeline.version)

