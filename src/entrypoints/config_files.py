@@ -63,3 +63,15 @@ def write(path: Path, key: str, value: Any) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(yaml.safe_dump(data, sort_keys=True, allow_unicode=True), encoding="utf-8")
     tmp.replace(path)  # atomic: a crash never leaves half a config file
+
+
+def read_located(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
+    """The mapping in a config file, and the line (1-based) each top-level key is on."""
+    data = read(path)
+    if not data:
+        return data, {}
+    node = yaml.compose(path.read_text(encoding="utf-8"))
+    lines = {
+        key.value: key.start_mark.line + 1 for key, _ in getattr(node, "value", []) if isinstance(key, yaml.ScalarNode)
+    }
+    return data, lines

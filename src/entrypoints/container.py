@@ -65,7 +65,7 @@ def _activator(home: Path) -> Callable[[str], None]:
 
 
 class Container(containers.DeclarativeContainer):
-    settings = providers.Singleton(Settings)
+    settings = providers.Singleton(Settings.load)
 
     logging = providers.Resource(configure_logging, home=settings.provided.home, level=settings.provided.log_level)
     environment = providers.Resource(_open_store, settings)

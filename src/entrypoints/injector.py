@@ -2,8 +2,10 @@
 
 Its `wiring` module imports fastapi, starlette and werkzeug when they are installed, only to recognise their
 markers in `@inject`-wired functions. WriteIt wires nothing (the container is called explicitly), and those
-imports cost the TUI ~10 MB before it has served anything: while dependency-injector loads, they are made
-absent (a `None` in `sys.modules` makes an import raise ImportError, which it expects), then restored.
+imports cost the TUI ~10 MB before it has served anything. Its `providers` module imports pydantic-settings
+(and so pydantic, ~12 MB more) only for `Configuration.from_pydantic`, which WriteIt does not use. While
+dependency-injector loads, these are made absent (a `None` in `sys.modules` makes an import raise ImportError,
+which it expects), then restored: the API still imports them when it first serves.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-_UNUSED = ("fastapi", "starlette", "werkzeug", "fast_depends")
+_UNUSED = ("fastapi", "starlette", "werkzeug", "fast_depends", "pydantic_settings")
 
 
 @contextmanager

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
-
-from pydantic import ValidationError
 
 from writeit.application.errors import ModelError, ModelKeyMissingError, ModelNotFoundError
 
@@ -52,7 +51,8 @@ def is_transient(exc: BaseException) -> bool:
 
 def describe(exc: Exception, secret: str | None = None) -> str:
     """One line naming the failure, with any key (the model's own, or anything shaped like one) redacted."""
-    if isinstance(exc, ValidationError):
+    pydantic = sys.modules.get("pydantic")  # llm validates options with it; not imported here for an idle TUI
+    if pydantic is not None and isinstance(exc, pydantic.ValidationError):
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         return f"invalid options ({problems})"
     lines = str(exc).strip().splitlines()

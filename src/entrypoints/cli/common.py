@@ -46,8 +46,6 @@ def handled(fn: Callable[P, T]) -> Callable[P, T]:
         except (typer.Exit, typer.Abort, SystemExit):
             raise
         except Exception as exc:
-            if type(exc).__name__ == "ValidationError" and hasattr(exc, "errors"):
-                raise fail(f"invalid setting: {_settings_error(exc)}") from None
             where = _log_unexpected(exc)
             raise fail(f"unexpected failure: {type(exc).__name__}: {exc} (details in {where})", 70) from None
 
@@ -65,11 +63,6 @@ def _log_unexpected(exc: Exception) -> str:
     except Exception:  # the log itself failing must not put a traceback on the screen
         return "nowhere: the log could not be written"
     return str(path)
-
-
-def _settings_error(exc: Exception) -> str:
-    errors = exc.errors()  # type: ignore[attr-defined]
-    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in errors)
 
 
 def run_async(main: Callable[[Container], Coroutine[Any, Any, T]]) -> T:

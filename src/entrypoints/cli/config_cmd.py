@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import typer
 
 from writeit.entrypoints.cli.common import fail, handled, print_json
@@ -17,7 +15,7 @@ def show(as_json: bool = typer.Option(False, "--json", help="Print as JSON.")) -
     """Every setting with the value in force (defaults < global < workspace config < WRITEIT_* env)."""
     from writeit.entrypoints.settings import Settings
 
-    values = json.loads(Settings().model_dump_json())
+    values = Settings.load().as_dict()
     if as_json:
         print_json(values)
         return
@@ -38,11 +36,13 @@ def set_value(
     from writeit.entrypoints import config_files
     from writeit.entrypoints.settings import Settings
 
-    if key not in Settings.model_fields or key == "home":
-        raise fail(f"unknown setting '{key}' (settings: {', '.join(k for k in Settings.model_fields if k != 'home')})")
+    names = [name for name in Settings.names() if name != "home"]
+    if key not in names:
+        raise fail(f"unknown setting '{key}' (settings: {', '.join(names)})")
     parsed = yaml.safe_load(value) if value != "" else None
     if parsed is not None:
-        Settings.model_validate({**Settings().model_dump(), key: parsed})  # refuse a bad value before writing
+        # refuse a bad value before writing it
+        Settings.load().replaced(origin=f"writeit config set {key}", **{key: parsed})
     base = config_files.home()
     path = (
         config_files.workspace_config(config_files.active_workspace(base), base)

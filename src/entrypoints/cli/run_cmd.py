@@ -6,7 +6,7 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -133,7 +133,7 @@ def override_models_settings(
 
     from writeit.application.cache import CacheMode
 
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}
     if replay:
         changes["cache"] = CacheMode.REPLAY
     if budget is not None:
@@ -141,4 +141,4 @@ def override_models_settings(
     if concurrency is not None:
         changes["concurrency"] = concurrency
     if changes:
-        container.settings.override(providers.Object(container.settings().model_copy(update=changes)))
+        container.settings.override(providers.Object(container.settings().replaced(**changes)))
