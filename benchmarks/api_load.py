@@ -42,18 +42,19 @@ class Tally:
 class Http:
     """One keep-alive HTTP/1.1 connection that POSTs JSON and reads JSON back (FastAPI sends Content-Length)."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._reader, self._writer = reader, writer
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str) -> None:
+        self._reader, self._writer, self._host = reader, writer, host
 
     @classmethod
     async def open(cls, url: str) -> Http:
         parts = urlsplit(url)
         reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
-        return cls(reader, writer)
+        return cls(reader, writer, parts.netloc)  # a loopback Host: the server refuses others without a token
 
     async def post(self, path: str, body: dict[str, Any], expected: int) -> dict[str, Any]:
         data = json.dumps(body).encode()
-        head = f"POST {path} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\nContent-Length: {len(data)}"
+        head = f"POST {path} HTTP/1.1\r\nHost: {self._host}\r\nContent-Type: application/json\r\n"
+        head += f"Content-Length: {len(data)}"
         self._writer.write(head.encode() + b"\r\n\r\n" + data)
         status = int((await self._reader.readline()).split()[1])
         length = 0

@@ -75,11 +75,16 @@ class PipelineService:
         feedback: str | None = None,
         models: Sequence[str] | None = None,
         candidate_id: str | None = None,
+        branch: str | None = None,
     ) -> Generation:
-        """Start a generation round (all candidates, or again the one `candidate_id`); returns at once."""
+        """Start a generation round (all candidates, or again the one `candidate_id`); returns at once.
+
+        `branch`, on this and every command: the branch the caller is looking at; if another client has switched
+        the pipeline to a different one since, the command is refused (BranchMovedError) and nothing changes.
+        """
         pipeline_id = await self._repo.resolve_id(pipeline_id)
         async with self._lock(pipeline_id):
-            pipeline = await self._load(pipeline_id, expected_version)
+            pipeline = await self._load(pipeline_id, expected_version, branch)
             try:
                 for cid in self._orphans(pipeline, step or pipeline.current_step()):
                     pipeline.interrupt_candidate(cid, self._clock())
@@ -103,24 +108,46 @@ class PipelineService:
         return [self._generator.resolve(m) for m in models]
 
     async def select(
-        self, pipeline_id: str, step: str, candidate_id: str, expected_version: int | None = None
+        self,
+        pipeline_id: str,
+        step: str,
+        candidate_id: str,
+        expected_version: int | None = None,
+        *,
+        branch: str | None = None,
     ) -> PipelineView:
-        return await self._command(pipeline_id, expected_version, lambda p, now: p.select(step, candidate_id, now))
+        return await self._command(
+            pipeline_id, expected_version, lambda p, now: p.select(step, candidate_id, now), branch
+        )
 
     async def edit(
-        self, pipeline_id: str, step: str, candidate_id: str, text: str, expected_version: int | None = None
+        self,
+        pipeline_id: str,
+        step: str,
+        candidate_id: str,
+        text: str,
+        expected_version: int | None = None,
+        *,
+        branch: str | None = None,
     ) -> PipelineView:
         new_id = self._new_id()
         return await self._command(
-            pipeline_id, expected_version, lambda p, now: p.edit(step, candidate_id, new_id, text, now)
+            pipeline_id, expected_version, lambda p, now: p.edit(step, candidate_id, new_id, text, now), branch
         )
 
     async def merge_by_hand(
-        self, pipeline_id: str, step: str, candidate_ids: Sequence[str], text: str, expected_version: int | None = None
+        self,
+        pipeline_id: str,
+        step: str,
+        candidate_ids: Sequence[str],
+        text: str,
+        expected_version: int | None = None,
+        *,
+        branch: str | None = None,
     ) -> PipelineView:
         new_id = self._new_id()
         return await self._command(
-            pipeline_id, expected_version, lambda p, now: p.merge(step, candidate_ids, new_id, text, now)
+            pipeline_id, expected_version, lambda p, now: p.merge(step, candidate_ids, new_id, text, now), branch
         )
 
     async def merge_by_model(
@@ -131,11 +158,13 @@ class PipelineService:
         instruction: str,
         model: str | None = None,
         expected_version: int | None = None,
+        *,
+        branch: str | None = None,
     ) -> PipelineView:
         """Ask a model to merge the candidates following `instruction`; the answer is recorded as the merge."""
         pipeline_id = await self._repo.resolve_id(pipeline_id)
         async with self._lock(pipeline_id):
-            pipeline = await self._load(pipeline_id, expected_version)
+            pipeline = await self._load(pipeline_id, expected_version, branch)
         pipeline.require_mergeable(step, candidate_ids)  # before paying for a model call
         texts = [pipeline.candidates[c].text for c in candidate_ids]
         model_id, text = await self._generator.merge_text(texts, instruction, model, pipeline_id)
@@ -145,22 +174,34 @@ class PipelineService:
             pipeline_id,
             None,
             lambda p, now: p.merge(step, candidate_ids, new_id, text, now, model=model_id, instruction=instruction),
+            branch,
         )
 
     async def give_feedback(
-        self, pipeline_id: str, step: str, text: str, expected_version: int | None = None
+        self, pipeline_id: str, step: str, text: str, expected_version: int | None = None, *, branch: str | None = None
     ) -> PipelineView:
         """Record feedback on a step. To regenerate with it in the prompt, pass it to `generate(feedback=...)`."""
-        return await self._command(pipeline_id, expected_version, lambda p, now: p.give_feedback(step, text, now))
+        return await self._command(
+            pipeline_id, expected_version, lambda p, now: p.give_feedback(step, text, now), branch
+        )
 
-    async def keep_stale(self, pipeline_id: str, step: str, expected_version: int | None = None) -> PipelineView:
-        return await self._command(pipeline_id, expected_version, lambda p, now: p.keep_stale(step, now))
+    async def keep_stale(
+        self, pipeline_id: str, step: str, expected_version: int | None = None, *, branch: str | None = None
+    ) -> PipelineView:
+        return await self._command(pipeline_id, expected_version, lambda p, now: p.keep_stale(step, now), branch)
 
     async def fork(
-        self, pipeline_id: str, from_step: str, name: str | None = None, expected_version: int | None = None
+        self,
+        pipeline_id: str,
+        from_step: str,
+        name: str | None = None,
+        expected_version: int | None = None,
+        *,
+        branch: str | None = None,
     ) -> PipelineView:
+        """Fork the current branch at `from_step` (`branch`: the branch the caller means to fork)."""
         return await self._command(
-            pipeline_id, expected_version, lambda p, now: p.fork(from_step, name or p.next_branch_name(), now)
+            pipeline_id, expected_version, lambda p, now: p.fork(from_step, name or p.next_branch_name(), now), branch
         )
 
     async def switch(self, pipeline_id: str, branch: str, expected_version: int | None = None) -> PipelineView:
@@ -273,11 +314,12 @@ class PipelineService:
         async with self._lock(pipeline_id):
             return await self._repo.load(pipeline_id)
 
-    async def _load(self, pipeline_id: str, expected_version: int | None) -> Pipeline:
+    async def _load(self, pipeline_id: str, expected_version: int | None, branch: str | None = None) -> Pipeline:
         """Only under the pipeline's lock: loading catches the cached aggregate up with the store."""
         pipeline = await self._repo.load(await self._repo.resolve_id(pipeline_id))
         if expected_version is not None and expected_version != pipeline.version:
             raise VersionConflictError(pipeline.id, expected_version, pipeline.version)
+        pipeline.require_branch(branch)
         return pipeline
 
     def _discard(self, pipeline: Pipeline) -> None:
@@ -285,11 +327,15 @@ class PipelineService:
             self._repo.forget(pipeline.id)
 
     async def _command(
-        self, pipeline_id: str, expected_version: int | None, command: Callable[[Pipeline, datetime], object]
+        self,
+        pipeline_id: str,
+        expected_version: int | None,
+        command: Callable[[Pipeline, datetime], object],
+        branch: str | None = None,
     ) -> PipelineView:
         pipeline_id = await self._repo.resolve_id(pipeline_id)
         async with self._lock(pipeline_id):
-            pipeline = await self._load(pipeline_id, expected_version)
+            pipeline = await self._load(pipeline_id, expected_version, branch)
             try:
                 command(pipeline, self._clock())
                 await self._repo.save(pipeline)

@@ -40,6 +40,18 @@ class BranchError(DomainError):
     """Forking or switching broke a branching rule."""
 
 
+class BranchMovedError(BranchError):
+    """The command was meant for one branch, but the pipeline has since been switched to another."""
+
+    def __init__(self, meant: str, current: str) -> None:
+        super().__init__(
+            f"the pipeline is on branch '{current}' now, not '{meant}' (switched meanwhile): nothing was changed; "
+            f"look again, or switch back to '{meant}'"
+        )
+        self.meant = meant
+        self.current = current
+
+
 class InvalidCommandError(DomainError):
     """The command's own arguments are invalid (empty feedback, too few candidates to merge...)."""
 

@@ -11,6 +11,7 @@ from typing import Any
 from writeit.domain import events as ev
 from writeit.domain.errors import (
     BranchError,
+    BranchMovedError,
     CandidateStateError,
     InvalidCommandError,
     StepNotReadyError,
@@ -94,6 +95,13 @@ class Pipeline:
     @property
     def branch(self) -> Branch:
         return self.branches[self.current_branch]
+
+    def require_branch(self, branch: str | None) -> None:
+        """Refuse a command meant for `branch` when another branch is current (None: whichever is current)."""
+        if branch is not None and branch != self.current_branch:
+            if branch not in self.branches:
+                raise UnknownBranchError(branch, tuple(self.branches))
+            raise BranchMovedError(branch, self.current_branch)
 
     def step_state(self, step: str, branch: str | None = None) -> StepState:
         if step not in self.step_keys:

@@ -24,6 +24,7 @@ def test_each_benchmark_runs_at_its_tiny_size_and_reports_rows(name: str, tmp_pa
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "| benchmark | ours | reference | ratio | target | met |" in done.stdout
     assert "FAILED" not in done.stdout
+    assert "error:" not in done.stdout  # a workload that failed measured nothing (how the API's 403s went unseen)
 
 
 def test_an_unknown_benchmark_name_is_refused_with_the_list_of_known_ones() -> None:

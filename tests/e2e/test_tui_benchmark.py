@@ -23,5 +23,5 @@ def test_the_tui_benchmark_prints_frame_times_and_memory(tmp_path: Path) -> None
     for name in ("TUI frame p50, 8 candidates streaming", "TUI frame p99, 8 candidates streaming"):
         assert rows[name].unit == "ms"
         assert rows[name].value > 0
-    assert rows["TUI RSS idle"].value > 0
+    assert rows["TUI RSS idle under Pilot, headless"].value > 0
     assert rows["TUI RSS peak during a 4-step run"].value > 0

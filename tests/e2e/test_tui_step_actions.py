@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from textual.widgets import TextArea
@@ -139,3 +143,55 @@ async def test_a_failed_candidate_is_marked_with_its_error_beside_the_others(con
         assert "✗ failed" in screen_text(app)
         assert "needs an API key" in screen_text(app)
         assert panels(app)[1].has_class("-failed")
+
+
+_SWITCH_ELSEWHERE = """
+import asyncio, sys
+from writeit.entrypoints.cli.common import open_container
+
+async def main():
+    async with open_container() as container:
+        await container.pipelines().fork(sys.argv[1], "plan", "elsewhere")  # a fork switches to it
+
+asyncio.run(main())
+"""
+
+
+async def test_a_key_pressed_after_another_process_switched_branch_changes_nothing_and_shows_the_branch(
+    container: Container,
+) -> None:
+    app = make_app(container)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_step(app, container, ["echo"])
+        await wait_for(pilot, lambda: all_finished(app), "the candidate")
+        assert screen.branch == "main"
+        # Another process (a script on the API, `writeit serve`...) forks: its event never reaches this TUI's hub.
+        other = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", _SWITCH_ELSEWHERE, screen.pipeline_id, stderr=asyncio.subprocess.PIPE
+        )
+        _, errors = await other.communicate()
+        assert other.returncode == 0, errors.decode()
+        await pilot.press("1")
+        await wait_for(pilot, lambda: "on branch 'elsewhere' now, not 'main'" in notified(app), "the refusal")
+        await wait_for(pilot, lambda: "branch elsewhere" in screen_text(app), "the branch it is on now")
+        service = container.pipelines()
+        assert (await service.get(screen.pipeline_id, "main")).step("plan").selected is None
+        assert (await service.get(screen.pipeline_id, "elsewhere")).step("plan").selected is None
+        await pilot.press("1")  # now meant for the branch on screen
+        await wait_for(pilot, lambda: "★ selected" in screen_text(app), "the selection")
+        assert (await service.get(screen.pipeline_id, "elsewhere")).step("plan").selected is not None
+
+
+async def test_a_round_of_priced_models_is_announced_with_its_estimated_cost(
+    isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (isolated_home / "prices.yaml").write_text("echo: {input: 3.0, output: 15.0}\n", encoding="utf-8")
+    monkeypatch.setenv("WRITEIT_DEFAULT_MODEL", "echo")
+    with open_container() as priced:
+        app = make_app(priced)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await open_step(app, priced, ["echo", "echo"])
+            await wait_for(pilot, lambda: "estimated" in notified(app), "the estimate")
+            assert re.search(
+                r"2 candidate\(s\), about \$0\.0\d{3} \(estimated: \d+ tokens in, 1600 out\)", notified(app)
+            )

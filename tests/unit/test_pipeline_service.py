@@ -17,6 +17,7 @@ from writeit.application.pick import PickStrategy
 from writeit.application.views import CandidateView, StepView
 from writeit.domain import events as ev
 from writeit.domain.errors import (
+    BranchMovedError,
     InputInvalidError,
     StepNotReadyError,
     TemplateInvalidError,
@@ -180,6 +181,28 @@ async def test_a_fork_then_generation_on_it_leaves_main_as_it_was(tmp_path: Path
     main_after = await w.service.get(view.id, "main")
     assert main_after.steps == main_before.steps
     assert (await w.service.get(view.id, "alt")).step("outline").feedback == ("tighter",)
+
+
+async def test_a_command_meant_for_a_branch_another_client_switched_away_from_changes_nothing(tmp_path: Path) -> None:
+    w = world(tmp_path)
+    view = await w.service.start("three", {"topic": "x"})
+    await (await w.service.generate(view.id)).wait()
+    first = (await w.service.get(view.id)).step("angles").candidates[0]
+    await w.service.fork(view.id, "angles", "alt")  # another client forks (and so switches) meanwhile
+    before = await w.service.get(view.id)
+
+    with pytest.raises(BranchMovedError, match="on branch 'alt' now, not 'main'"):
+        await w.service.select(view.id, "angles", first.id, branch="main")
+    with pytest.raises(BranchMovedError):
+        await w.service.generate(view.id, "angles", feedback="again", branch="main")
+    with pytest.raises(UnknownBranchError):
+        await w.service.keep_stale(view.id, "angles", branch="nope")
+
+    after = await w.service.get(view.id)
+    assert after.version == before.version
+    assert (await w.service.get(view.id, "main")).step("angles").selected is None
+    selected = await w.service.select(view.id, "angles", first.id, branch="alt")  # meant for the branch shown
+    assert selected.step("angles").selected == first.id
 
 
 async def test_candidates_of_a_dead_process_are_recovered_as_interrupted_and_the_step_runs_again(

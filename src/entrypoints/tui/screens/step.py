@@ -87,12 +87,13 @@ class StepScreen(StepCompareScreen):
             await self._select(panel)
 
     async def _select(self, panel: CandidatePanel) -> None:
-        view = await attempt(self, self.pipelines.select(self.pipeline_id, self.step_key, panel.candidate.id), "select")
+        select = self.pipelines.select(self.pipeline_id, self.step_key, panel.candidate.id, branch=self.branch)
+        view = await self.act(select, "select")
         if view is not None:
             await self.show_view(view)
 
     async def action_keep_stale(self) -> None:
-        view = await attempt(self, self.pipelines.keep_stale(self.pipeline_id, self.step_key), "keep the step")
+        view = await self.act(self.pipelines.keep_stale(self.pipeline_id, self.step_key, branch=self.branch), "keep")
         if view is not None:
             await self.show_view(view)
 
@@ -103,8 +104,10 @@ class StepScreen(StepCompareScreen):
 
         async def save(text: str | None) -> None:
             if text is not None:
-                edit = self.pipelines.edit(self.pipeline_id, self.step_key, panel.candidate.id, text)
-                if (view := await attempt(self, edit, "save the edit")) is not None:
+                edit = self.pipelines.edit(
+                    self.pipeline_id, self.step_key, panel.candidate.id, text, branch=self.branch
+                )
+                if (view := await self.act(edit, "save the edit")) is not None:
                     await self.show_view(view)
 
         self.app.push_screen(EditorScreen(title, panel.text), save)
@@ -113,9 +116,21 @@ class StepScreen(StepCompareScreen):
     async def generate(self, *, feedback: str | None = None, candidate_id: str | None = None) -> None:
         models = self.models or None if candidate_id is None else None
         run = self.pipelines.generate(
-            self.pipeline_id, self.step_key, feedback=feedback, models=models, candidate_id=candidate_id
+            self.pipeline_id,
+            self.step_key,
+            feedback=feedback,
+            models=models,
+            candidate_id=candidate_id,
+            branch=self.branch,
         )
-        if await attempt(self, run, "generate") is not None:
+        if (generation := await self.act(run, "generate")) is not None:
+            estimate = generation.estimate
+            if estimate is not None and estimate.cost > 0:  # priced models only: local and test models are free
+                self.notify(
+                    f"{estimate.candidates} candidate(s), about ${estimate.cost:.4f} (estimated: "
+                    f"{estimate.input_tokens} tokens in, {estimate.output_tokens} out)",
+                    title="Generating",
+                )
             await self.reload()
 
     async def action_generate(self) -> None:
@@ -189,7 +204,8 @@ class StepScreen(StepCompareScreen):
             if choice is None:
                 return
             if choice.fork_step:
-                view = await attempt(self, self.pipelines.fork(self.pipeline_id, choice.fork_step), "fork")
+                fork = self.pipelines.fork(self.pipeline_id, choice.fork_step, branch=self.branch)
+                view = await self.act(fork, "fork")
                 if view is not None:
                     self.notify(f"Forked branch '{view.branch}' at step '{choice.fork_step}'.")
             else:

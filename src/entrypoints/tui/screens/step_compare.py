@@ -6,7 +6,6 @@ from functools import partial
 
 from textual import work
 
-from writeit.entrypoints.tui.guard import attempt
 from writeit.entrypoints.tui.screens.dialogs import ExportDialog, MergeDialog, MergeRequest
 from writeit.entrypoints.tui.screens.diff import DiffScreen
 from writeit.entrypoints.tui.screens.editor import EditorScreen
@@ -47,8 +46,8 @@ class StepCompareScreen(StepViewScreen):
 
         async def save(merged: str | None) -> None:
             if merged is not None:
-                merge = self.pipelines.merge_by_hand(self.pipeline_id, self.step_key, ids, merged)
-                if (view := await attempt(self, merge, "merge")) is not None:
+                merge = self.pipelines.merge_by_hand(self.pipeline_id, self.step_key, ids, merged, branch=self.branch)
+                if (view := await self.act(merge, "merge")) is not None:
                     await self.show_view(view)
 
         self.app.push_screen(EditorScreen(f"Merge {len(ids)} candidates by hand", text), save)
@@ -57,9 +56,9 @@ class StepCompareScreen(StepViewScreen):
     async def _merge_by_model(self, ids: list[str], request: MergeRequest) -> None:
         self.notify(f"Merging {len(ids)} candidates with {request.model or 'the default model'}…")
         merge = self.pipelines.merge_by_model(
-            self.pipeline_id, self.step_key, ids, request.instruction, request.model or None
+            self.pipeline_id, self.step_key, ids, request.instruction, request.model or None, branch=self.branch
         )
-        if (view := await attempt(self, merge, "merge")) is not None:
+        if (view := await self.act(merge, "merge")) is not None:
             await self.show_view(view)
             self.notify("Merged: the merge is now the selection.")
 

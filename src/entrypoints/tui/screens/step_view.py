@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
+from typing import TypeVar
 
 from rich.text import Text
 from textual import events, work
@@ -16,10 +17,13 @@ from textual.widgets import Footer, Header, Static
 from writeit.application.hub import Message, Subscription, TokenMessage
 from writeit.application.service import PipelineService
 from writeit.application.views import CandidateView, PipelineView, StepView
+from writeit.domain.errors import BranchMovedError
 from writeit.domain.events import StepStarted
 from writeit.entrypoints.tui.guard import attempt, report
 from writeit.entrypoints.tui.widgets.candidate import CandidatePanel
 from writeit.entrypoints.tui.widgets.deck import CandidateDeck, by_id, visible_candidates
+
+T = TypeVar("T")
 
 # Streamed text is shown this many times a second: 8 models at 100 tokens/s each would otherwise re-parse and
 # repaint 800 times a second; 20 looks live and leaves the loop free for keys.
@@ -68,6 +72,23 @@ class StepViewScreen(Screen[None]):
     def on_unmount(self) -> None:
         if self._subscription is not None:
             self._subscription.close()
+
+    @property
+    def branch(self) -> str | None:
+        """The branch on screen: every command names it, so none lands on a branch another client switched to."""
+        return self.view.branch if self.view is not None else None
+
+    async def act(self, command: Awaitable[T], what: str) -> T | None:
+        """Run a command; on failure notify the writer (and show the pipeline as it is now if its branch moved)."""
+        try:
+            return await command
+        except BranchMovedError as exc:
+            report(self, exc, what)
+            await self.reload()
+            return None
+        except Exception as exc:
+            report(self, exc, what)
+            return None
 
     # ----- display ---------------------------------------------------------------------------------
     async def reload(self) -> None:
