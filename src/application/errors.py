@@ -40,12 +40,16 @@ class TemplateNotFoundError(ApplicationError):
 
 
 class ModelError(ApplicationError):
-    """A language model could not answer. `transient` errors are worth retrying."""
+    """A language model could not answer. `transient` errors are worth retrying; `retry_after` is how many
+    seconds the provider asked to wait first (its Retry-After header), when it said."""
 
-    def __init__(self, model_id: str, message: str, *, transient: bool = False) -> None:
+    def __init__(
+        self, model_id: str, message: str, *, transient: bool = False, retry_after: float | None = None
+    ) -> None:
         super().__init__(f"model '{model_id}': {message}")
         self.model_id = model_id
         self.transient = transient
+        self.retry_after = retry_after
 
 
 class ModelNotFoundError(ModelError):

@@ -15,6 +15,7 @@ from tenacity import (
     wait_exponential,
     wait_random,
 )
+from tenacity.wait import wait_base
 
 from writeit.application.cache import ResponseRecorder
 from writeit.application.errors import ModelError
@@ -58,15 +59,34 @@ def _transient(exc: BaseException) -> bool:
     return isinstance(exc, ModelError) and exc.transient
 
 
+class _AsProviderAsks(wait_base):
+    """Our backoff, or longer when the provider said how long to wait (Retry-After): retrying sooner only
+    earns another 429. A wait past the retry time limit stops the retries (`stop_before_delay`)."""
+
+    def __init__(self, backoff: wait_base) -> None:
+        self._backoff = backoff
+
+    def __call__(self, retry_state: RetryCallState) -> float:
+        ours = self._backoff(retry_state)
+        exc = retry_state.outcome.exception() if retry_state.outcome else None
+        asked = exc.retry_after if isinstance(exc, ModelError) else None
+        return max(ours, asked) if asked is not None else ours
+
+
 class ModelRunner:
     """First model of the chain that answers wins; a failure a retry cannot fix falls through to the next."""
 
     def __init__(
-        self, models: LanguageModel, policy: RetryPolicy | None = None, recorder: ResponseRecorder | None = None
+        self,
+        models: LanguageModel,
+        policy: RetryPolicy | None = None,
+        recorder: ResponseRecorder | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._models = models
         self._policy = policy or RetryPolicy()
         self._recorder = recorder or ResponseRecorder()
+        self._sleep = sleep
 
     async def run(
         self, chain: tuple[str, ...], request: ModelRequest, hooks: CandidateHooks, sample: int = 0
@@ -104,9 +124,12 @@ class ModelRunner:
         retrying = AsyncRetrying(
             retry=retry_if_exception(_transient),
             stop=stop_after_attempt(policy.attempts) | stop_before_delay(policy.max_elapsed),
-            wait=wait_exponential(multiplier=policy.initial_wait, max=policy.max_wait)
-            + wait_random(0, policy.initial_wait),
+            wait=_AsProviderAsks(
+                wait_exponential(multiplier=policy.initial_wait, max=policy.max_wait)
+                + wait_random(0, policy.initial_wait)
+            ),
             before_sleep=before_sleep,
+            sleep=self._sleep,
             reraise=True,
         )
         tries = 0
@@ -116,7 +139,12 @@ class ModelRunner:
                     tries += 1
                     return await self._attempt(request, hooks.on_chunk)
         except ModelError as exc:
-            if tries > 1:  # the last error alone would hide that the model was given several chances
+            if exc.transient and exc.retry_after is not None and tries < policy.attempts:
+                exc.args = (
+                    f"{exc} (gave up after {tries} attempt(s): the provider asked to wait {exc.retry_after:g} s, "
+                    f"and the next attempt would start past the {policy.max_elapsed:g} s retry limit)",
+                )
+            elif tries > 1:  # the last error alone would hide that the model was given several chances
                 exc.args = (f"{exc} (gave up after {tries} attempts)",)
             raise
         raise AssertionError("unreachable: tenacity reraises the last error")

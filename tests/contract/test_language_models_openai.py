@@ -30,6 +30,8 @@ REPLY = " ".join(f"word{i}" for i in range(25))
 BEHAVIOURS = {
     "steady": Behaviour(reply=REPLY, delay=0.01),
     "limited": Behaviour(fail_first=FOREVER, status=429),
+    "busy": Behaviour(fail_first=FOREVER, status=429, retry_after="7"),
+    "busy-until": Behaviour(fail_first=FOREVER, status=503, retry_after="Wed, 21 Oct 2015 07:28:00 GMT"),
     "broken": Behaviour(fail_first=FOREVER, status=500),
     "dropping": Behaviour(reply=REPLY, drops=FOREVER, drop_after=3),
     "hanging": Behaviour(hang=True),
@@ -104,6 +106,19 @@ async def test_a_failing_status_costs_exactly_one_request(
     with pytest.raises(ModelError):
         await complete(model, ModelRequest(model_id=model_id, prompt="hi"))
     assert server.requests[MODELS[model_id]] == 1, "the SDK's own retries would be silent: they are off"
+
+
+async def test_the_wait_a_provider_asks_for_travels_with_its_error(model: LlmLanguageModel) -> None:
+    with pytest.raises(ModelError) as seconds:
+        await complete(model, ModelRequest(model_id="srv-busy", prompt="hi"))
+    assert seconds.value.transient
+    assert seconds.value.retry_after == 7.0
+    with pytest.raises(ModelError) as date:  # a Retry-After date in the past: retry now
+        await complete(model, ModelRequest(model_id="srv-busy-until", prompt="hi"))
+    assert date.value.retry_after == 0.0
+    with pytest.raises(ModelError) as unsaid:
+        await complete(model, ModelRequest(model_id="srv-limited", prompt="hi"))
+    assert unsaid.value.retry_after is None
 
 
 async def test_a_dropped_connection_fails_after_the_chunks_that_arrived(model: LlmLanguageModel) -> None:

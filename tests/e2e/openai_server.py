@@ -31,13 +31,15 @@ class Behaviour:
     `drop_after` chunks then lose the connection; `hang` requests get nothing until the server stops.
     The next `stalls` requests stream `stall_after` chunks then go silent until the server stops; the next
     `garbles` requests stream `garble_after` chunks then `garbage` (not an event a client can parse) and end.
-    The answer is `reply`, else "<model name> says: <the prompt>".
+    The answer is `reply`, else "<model name> says: <the prompt>". A failure carries `retry_after` as its
+    Retry-After header when set.
     """
 
     reply: str | None = None
     delay: float = 0.0
     fail_first: int = 0
     status: int = 429
+    retry_after: str | None = None
     drops: int = 0
     drop_after: int = 2
     hang: bool = False
@@ -146,7 +148,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         n = self.owner.next_request(name)
         if n <= behaviour.fail_first:
-            self._fail(behaviour.status, n)
+            self._fail(behaviour.status, n, behaviour.retry_after)
         elif behaviour.hang:
             self.owner.stopping.wait()
             self.close_connection = True
@@ -155,17 +157,19 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._whole(name, body, behaviour)
 
-    def _fail(self, status: int, n: int) -> None:
+    def _fail(self, status: int, n: int, retry_after: str | None = None) -> None:
         if status == 401:  # as OpenAI does, quoting the key it was given
             key = self.headers.get("Authorization", "").removeprefix("Bearer ")
             self._error(401, f"Incorrect API key provided: {key}.", "invalid_api_key")
         else:
             kind = "rate_limit_exceeded" if status == 429 else "server_error"
-            self._error(status, f"simulated {status} for request {n}", kind)
+            self._error(status, f"simulated {status} for request {n}", kind, retry_after)
 
-    def _error(self, status: int, message: str, code: str) -> None:
+    def _error(self, status: int, message: str, code: str, retry_after: str | None = None) -> None:
         payload = json.dumps({"error": {"message": message, "type": code, "code": code, "param": None}}).encode()
         self.send_response(status)
+        if retry_after is not None:
+            self.send_header("Retry-After", retry_after)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from tests.unit.generation_world import generation_world
-from writeit.adapters.memory.language_model import Script
+from writeit.adapters.memory.language_model import Script, ScriptedLanguageModel
 from writeit.application.errors import ModelError, ModelKeyMissingError
 from writeit.application.hub import TokenMessage
-from writeit.application.runner import RetryPolicy
+from writeit.application.ports import ModelRequest
+from writeit.application.runner import CandidateHooks, ModelRunner, RetryPolicy
 from writeit.domain import events as ev
 
 CHAINED = """
@@ -134,3 +136,49 @@ def _drain(queue: object) -> list[object]:
     while not queue.empty():  # type: ignore[attr-defined]
         items.append(queue.get_nowait())  # type: ignore[attr-defined]
     return items
+
+
+def _quiet_hooks() -> CandidateHooks:
+    async def ignore(*_: object) -> None:
+        return None
+
+    return CandidateHooks(on_chunk=lambda _: None, on_restart=lambda: None, on_retry=ignore, on_fallback=ignore)
+
+
+async def test_a_retry_waits_as_long_as_the_provider_asked_not_less() -> None:
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    busy = ModelError("m", "429 slow down", transient=True, retry_after=7.5)
+    models = ScriptedLanguageModel({"m": [Script(error=busy), Script(chunks=("ok",))]})
+    runner = ModelRunner(models, RetryPolicy(attempts=3, initial_wait=0.001, max_wait=0.002), sleep=sleep)
+
+    answer = await runner.run(("m",), ModelRequest(model_id="m", prompt="hi"), _quiet_hooks())
+
+    assert answer.completion.text == "ok"
+    assert slept == [7.5]
+
+
+async def test_a_wait_past_the_retry_limit_falls_through_at_once_and_says_why() -> None:
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    busy = ModelError("m", "429 come back tomorrow", transient=True, retry_after=86_400)
+    models = ScriptedLanguageModel({"m": Script(error=busy), "spare": Script(chunks=("spare answer",))})
+    runner = ModelRunner(models, RetryPolicy(attempts=3, max_elapsed=60), sleep=sleep)
+    fell: list[str] = []
+
+    async def on_fallback(source: str, target: str, why: str) -> None:
+        fell.append(why)
+
+    hooks = replace(_quiet_hooks(), on_fallback=on_fallback)
+    answer = await runner.run(("m", "spare"), ModelRequest(model_id="m", prompt="hi"), hooks)
+
+    assert answer.completion.text == "spare answer"
+    assert slept == []
+    assert "asked to wait 86400 s" in fell[0]
+    assert "60 s retry limit" in fell[0]

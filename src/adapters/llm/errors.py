@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import email.utils
 import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 from writeit.application.errors import ModelError, ModelKeyMissingError, ModelNotFoundError
@@ -38,7 +40,30 @@ def translate_error(model_id: str, exc: Exception, secret: str | None = None) ->
         return ModelNotFoundError(model_id)
     if isinstance(exc, llm.NeedsKeyException):
         return ModelKeyMissingError(model_id)
-    return ModelError(model_id, describe(exc, secret), transient=is_transient(exc))
+    transient = is_transient(exc)
+    wait = retry_after(exc) if transient else None
+    return ModelError(model_id, describe(exc, secret), transient=transient, retry_after=wait)
+
+
+def retry_after(exc: BaseException) -> float | None:
+    """Seconds the provider asked to wait before retrying, from the HTTP response an SDK error carries (OpenAI's
+    `retry-after-ms`, or the standard `Retry-After` in seconds or as a date); None when it did not say."""
+    headers = getattr(getattr(exc, "response", None), "headers", None)
+    if headers is None or not hasattr(headers, "get"):
+        return None
+    try:
+        if (millis := headers.get("retry-after-ms")) is not None:
+            return max(float(millis) / 1000, 0.0)
+        value = headers.get("retry-after")
+        if value is None:
+            return None
+        try:
+            return max(float(value), 0.0)
+        except ValueError:
+            when = email.utils.parsedate_to_datetime(value)
+            return max((when - datetime.now(UTC)).total_seconds(), 0.0)
+    except (TypeError, ValueError, OverflowError):
+        return None  # a header we cannot read is as good as none: our own backoff applies
 
 
 def is_transient(exc: BaseException) -> bool:
