@@ -114,7 +114,8 @@ class StepGenerator:
         if feedback:
             pipeline.give_feedback(key, feedback, now)
         pipeline.require_can_generate(key)
-        context = step_context(pipeline, key, feedback or "")
+        # Every feedback given since the step's last round: this call's, and any recorded alone before it.
+        context = step_context(pipeline, key, "\n\n".join(pipeline.step_state(key).unused_feedback))
         rendered = self._catalog.render(template, key, pipeline.inputs, context)
         choice = ChainChoice(
             candidate_model=pipeline_candidate(pipeline, key, candidate_id).model if candidate_id else None,

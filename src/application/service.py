@@ -180,7 +180,7 @@ class PipelineService:
     async def give_feedback(
         self, pipeline_id: str, step: str, text: str, expected_version: int | None = None, *, branch: str | None = None
     ) -> PipelineView:
-        """Record feedback on a step. To regenerate with it in the prompt, pass it to `generate(feedback=...)`."""
+        """Record feedback on a step: the step's next round has it in its prompt (as has `generate(feedback=...)`)."""
         return await self._command(
             pipeline_id, expected_version, lambda p, now: p.give_feedback(step, text, now), branch
         )

@@ -24,6 +24,7 @@ def apply_event(p: Pipeline, event: ev.Event) -> None:
         case ev.StepStarted():
             state = p.branches[event.branch].steps[event.step]
             state.generation = event.generation
+            state.unused_feedback.clear()  # this round's prompt carried it
             for cid, model in zip(event.candidate_ids, event.models, strict=True):
                 p.candidates[cid] = Candidate(
                     cid,
@@ -88,7 +89,9 @@ def apply_event(p: Pipeline, event: ev.Event) -> None:
             )
             c.instruction = event.instruction
         case ev.FeedbackGiven():
-            p.branches[event.branch].steps[event.step].feedback.append(event.text)
+            given = p.branches[event.branch].steps[event.step]
+            given.feedback.append(event.text)
+            given.unused_feedback.append(event.text)
         case ev.StepMarkedStale():
             p.branches[event.branch].steps[event.step].stale = True
             p.branches[event.branch].completed = False

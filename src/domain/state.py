@@ -67,6 +67,7 @@ class StepState:
     candidate_ids: list[str] = field(default_factory=list)
     selected: str | None = None
     feedback: list[str] = field(default_factory=list)
+    unused_feedback: list[str] = field(default_factory=list)  # given since the step's last round: the next one's
     stale: bool = False
     generation: int = 0
 
@@ -76,6 +77,7 @@ class StepState:
             candidate_ids=list(self.candidate_ids),
             selected=self.selected if keep_selection else None,
             feedback=list(self.feedback) if keep_selection else [],
+            unused_feedback=list(self.unused_feedback) if keep_selection else [],
             stale=self.stale if keep_selection else False,
             generation=self.generation,
         )

@@ -153,6 +153,22 @@ async def test_feedback_reaches_the_next_prompt_and_old_candidates_stay(tmp_path
     assert step.feedback == ("make it funnier",)
 
 
+async def test_feedback_given_on_its_own_reaches_the_next_round_once(tmp_path: Path) -> None:
+    w = world(tmp_path)
+    view = await w.service.start("three", {"topic": "x"})
+    await (await w.service.generate(view.id)).wait()
+    await w.service.give_feedback(view.id, "angles", "fewer adjectives")
+    await w.service.give_feedback(view.id, "angles", "cite a source")
+
+    await (await w.service.generate(view.id, "angles")).wait()
+    assert "fewer adjectives" in w.models.requests[-1].prompt
+    assert "cite a source" in w.models.requests[-1].prompt
+
+    await (await w.service.generate(view.id, "angles")).wait()  # that round used them
+    assert "fewer adjectives" not in w.models.requests[-1].prompt
+    assert (await w.service.get(view.id)).step("angles").feedback == ("fewer adjectives", "cite a source")
+
+
 async def test_regenerating_one_candidate_adds_one_with_the_same_model(tmp_path: Path) -> None:
     w = world(tmp_path)
     view = await w.service.start("three", {"topic": "x"})
