@@ -157,7 +157,7 @@ def _explain(key: str, message: str) -> str:
         return "expected one of debug, info, warning, error"
     if key == "cache":
         return f"{message.lower()}; expected one of {', '.join(mode.value for mode in CacheMode)}"
-    return message[0].lower() + message[1:]
+    return (message[0].lower() + message[1:]).replace("`", "")
 
 
 def _decode(kind: type, value: Any) -> Any:

@@ -66,7 +66,7 @@ def test_every_bad_value_is_reported_with_where_it_came_from(
         Settings.load()
 
     lines = str(raised.value).splitlines()
-    assert f"{config}:2: concurrency: expected `int` >= 1" in lines
+    assert f"{config}:2: concurrency: expected int >= 1" in lines
     assert any(line.startswith(f"{config}:3: cache: ") and "off, record, on, replay" in line for line in lines)
     assert f"{config}:4: unknown setting 'concurency' (did you mean 'concurrency'?)" in lines
     assert any(line.startswith("WRITEIT_MODEL_TIMEOUT='soon': model_timeout: ") for line in lines)
@@ -89,7 +89,7 @@ def test_a_replaced_value_is_validated_like_any_other() -> None:
     settings = Settings.load()
 
     assert settings.replaced(concurrency=2).concurrency == 2
-    with pytest.raises(SettingsError, match=r"^--concurrency: concurrency: expected `int` <= 64"):
+    with pytest.raises(SettingsError, match=r"^--concurrency: concurrency: expected int <= 64"):
         settings.replaced(origin="--concurrency", concurrency=65)
     assert settings.concurrency == 8  # unchanged
 
