@@ -164,6 +164,7 @@ def run(size: str) -> list[Row]:
     import os
 
     chunks = scaled(size, 30, 600)
+    rounds = scaled(size, 1, 3)
     delay = 0.002 if size == "tiny" else 0.005
     with isolated_home():
         os.environ["WRITEIT_DEFAULT_MODEL"] = "echo"
@@ -173,14 +174,19 @@ def run(size: str) -> list[Row]:
         clock.install()
 
         async def measure() -> tuple[Any, ...]:
-            from writeit.entrypoints.launch import tune_gc
+            from writeit.entrypoints.launch import freeze_new_imports, tune_gc
 
             async with open_container() as container:
                 tune_gc()  # as `writeit` does
+                freezer = asyncio.create_task(freeze_new_imports())
                 models = ["bench-stream", "bench-stream"]
                 idle, peak = await four_steps(container, models, lambda: register_model(chunks, delay))
                 one, _ = await stream_round(container, clock, ["bench-stream"])
-                eight, lags = await stream_round(container, clock, ["bench-stream"] * 8)
+                eight, lags = [], []
+                for _ in range(rounds):  # several: a pause that comes every few rounds (a collection) shows
+                    frames, lagged = await stream_round(container, clock, ["bench-stream"] * 8)
+                    eight, lags = eight + frames, lags + lagged
+                freezer.cancel()
             return idle, peak, one, eight, lags
 
         idle, peak, one, eight, lags = asyncio.run(measure())
@@ -191,10 +197,12 @@ def run(size: str) -> list[Row]:
             "1 candidate", percentile(one, 50), "≤ 16 ms (60 fps)", at_most(percentile(eight, 50), 16)),
         Row("TUI frame p99, 8 candidates streaming", percentile(eight, 99), "ms",
             "1 candidate", percentile(one, 99), "≤ 50 ms", at_most(percentile(eight, 99), 50)),
-        Row(f"TUI frames drawn while 8 stream ({len(eight)} frames)", float(len(eight)), "frames",
+        Row(f"TUI frames drawn per round while 8 stream ({rounds} rounds)", len(eight) / rounds, "frames",
             "1 candidate", float(len(one))),
         Row("TUI event-loop lag p99 while 8 stream (10 ms timer)", percentile(lags, 99), "ms", target="≤ 50 ms",
             met=at_most(percentile(lags, 99), 50)),
+        Row(f"TUI longest stall while 8 stream ({rounds} rounds: frame or loop lag)", max(max(eight), max(lags)),
+            "ms"),
         Row("TUI RSS idle under Pilot, headless (the real process: see the startup rows)", idle, "MB",
             "bare Textual app", bare),
         Row("TUI RSS peak during a 4-step run (2 candidates/step)", peak, "MB", "bare Textual app", bare),

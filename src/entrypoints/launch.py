@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import socket
+import sys
 from typing import TYPE_CHECKING
 
 import typer
@@ -38,12 +39,27 @@ def api_server(container: Container, port: int = 0) -> OnDemandServer:
 def tune_gc() -> None:
     """Keep garbage collection from stalling the screen while candidates stream.
 
-    Rendering allocates many short-lived objects, which made full collections run twice a second and walk
-    every long-lived object (llm, pydantic, Textual): 30-170 ms pauses, measured by benchmarks/tui_frames.py.
-    Freezing what exists at startup and collecting less often brings them under 15 ms.
+    Rendering allocates many short-lived objects, and Textual leaves much of it as cyclic garbage (a Strip
+    caches itself); with the default thresholds full collections ran twice a second and walked every
+    long-lived object (llm, pydantic, Textual): 30-170 ms pauses, measured by benchmarks/tui_frames.py.
+    What exists at startup is frozen (never walked again; `freeze_new_imports` does the same for modules loaded
+    later). Young collections run every 10,000 allocations, and the middle generation every 10 of them: at
+    50 it grew to 180k objects and took 350-450 ms.
     """
     gc.freeze()
-    gc.set_threshold(50_000, 50, 100)
+    gc.set_threshold(10_000, 10, 100)
+
+
+async def freeze_new_imports(period: float = 2.0) -> None:
+    """Freeze what lazily imported modules (llm and its providers on the first round, the API on its first
+    client) allocated, soon after they load, so that no full collection walks them: one such collection took
+    0.8 s. Freezing happens only when modules were added, a few times a session."""
+    known = len(sys.modules)
+    while True:
+        await asyncio.sleep(period)
+        if len(sys.modules) != known:
+            known = len(sys.modules)
+            gc.freeze()
 
 
 async def run_tui(*, serve: bool = True, port: int = 0) -> int:
@@ -54,9 +70,11 @@ async def run_tui(*, serve: bool = True, port: int = 0) -> int:
         server = api_server(container, port) if serve else None
         app = WriteItApp(container.pipelines(), container.templates(), server, host=HOST)
         tune_gc()
+        freezer = asyncio.create_task(freeze_new_imports())
         try:
             await app.run_async()
         finally:
+            freezer.cancel()
             if server is not None:
                 await server.stop()
     return app.return_code or 0
