@@ -84,7 +84,9 @@ class StepViewScreen(Screen[None]):
             return await command
         except BranchMovedError as exc:
             report(self, exc, what)
-            await self.reload()
+            view = await attempt(self, self.pipelines.get(self.pipeline_id), "refresh the pipeline")
+            if view is not None:
+                await self.show_view(view, view.current_step)  # where that branch needs the writer
             return None
         except Exception as exc:
             report(self, exc, what)
