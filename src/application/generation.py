@@ -119,7 +119,7 @@ class StepGenerator:
         rendered = self._catalog.render(template, key, pipeline.inputs, context)
         choice = ChainChoice(
             candidate_model=pipeline_candidate(pipeline, key, candidate_id).model if candidate_id else None,
-            override=models,
+            override=models or pipeline.models or None,  # this call's, else those chosen at start
             default_model=self.default_model,
         )
         preference = preference_of(self._catalog, template, key, pipeline.inputs, context)

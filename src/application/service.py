@@ -49,11 +49,16 @@ class PipelineService:
         self._templates: dict[str, PipelineTemplate] = {}
 
     # ----- commands -------------------------------------------------------------------------------
-    async def start(self, template_name: str, inputs: Mapping[str, Any]) -> PipelineView:
+    async def start(
+        self, template_name: str, inputs: Mapping[str, Any], models: Sequence[str] | None = None
+    ) -> PipelineView:
+        """Start a pipeline. `models`, when given, answer every step in place of the template's, in every
+        session (they are recorded); an unknown one is refused before anything is stored."""
         template = self._catalog.get(template_name)
         values = template.validate_inputs(inputs)
+        chosen = self.check_models(models or ())
         self._trial_render(template, values)
-        pipeline = Pipeline.start(self._new_id(), template, values, self._clock())
+        pipeline = Pipeline.start(self._new_id(), template, values, self._clock(), chosen)
         await self._repo.save(pipeline)
         self._templates[pipeline.id] = template
         return pipeline_view(pipeline, template)

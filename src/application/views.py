@@ -76,6 +76,7 @@ class PipelineView:
     id: str
     template: str
     inputs: Mapping[str, Any]
+    models: tuple[str, ...]  # chosen at start for every step (empty: each step's template models)
     version: int
     branch: str
     current_step: str
@@ -119,7 +120,7 @@ def pipeline_view(p: Pipeline, template: PipelineTemplate | None, branch: str | 
     steps = tuple(_step_view(p, key, name, template) for key in p.step_keys)
     used = [c for s in steps for c in s.candidates]
     return PipelineView(
-        id=p.id, template=p.template_name, inputs=dict(p.inputs), version=p.version, branch=name,
+        id=p.id, template=p.template_name, inputs=dict(p.inputs), models=p.models, version=p.version, branch=name,
         current_step=p.current_step(name), completed=p.is_complete(name),
         branches=tuple(_branch_view(p, b) for b in p.branches),
         steps=steps,

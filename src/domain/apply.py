@@ -19,6 +19,7 @@ def apply_event(p: Pipeline, event: ev.Event) -> None:
             p.template_text = event.template_text
             p.step_keys = tuple(event.step_keys)
             p.inputs = dict(event.inputs)
+            p.models = tuple(event.models)
             p.created_at = event.at
             p.branches = {"main": Branch("main", {k: StepState(k) for k in p.step_keys}, created_at=event.at)}
         case ev.StepStarted():

@@ -19,11 +19,17 @@ class Event:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PipelineStarted(Event):
+    """A pipeline began. `models`: the models the writer chose to answer every step, in place of the
+    template's (empty: the template's). v2 added `models` (v1 records are upcast with none)."""
+
+    version: ClassVar[int] = 2
+
     template_name: str
     template_source: str
     template_text: str
     step_keys: tuple[str, ...]
     inputs: Mapping[str, Any] = field(default_factory=dict)
+    models: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

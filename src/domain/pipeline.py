@@ -53,6 +53,7 @@ class Pipeline:
         self.template_text = ""
         self.step_keys: tuple[str, ...] = ()
         self.inputs: dict[str, Any] = {}
+        self.models: tuple[str, ...] = ()  # chosen at start for every step; empty: each step's template models
         self.branches: dict[str, Branch] = {}
         self.current_branch = MAIN
         self.candidates: dict[str, Candidate] = {}
@@ -62,7 +63,15 @@ class Pipeline:
 
     # ----- construction -------------------------------------------------------------------------
     @classmethod
-    def start(cls, pipeline_id: str, template: PipelineTemplate, inputs: Mapping[str, Any], now: datetime) -> Pipeline:
+    def start(
+        cls,
+        pipeline_id: str,
+        template: PipelineTemplate,
+        inputs: Mapping[str, Any],
+        now: datetime,
+        models: Sequence[str] = (),
+    ) -> Pipeline:
+        """A new pipeline; `models` (canonical ids), when given, answer every step in place of the template's."""
         pipeline = cls(pipeline_id)
         pipeline._record(
             ev.PipelineStarted,
@@ -72,6 +81,7 @@ class Pipeline:
             template_text=template.text,
             step_keys=template.step_keys,
             inputs=dict(inputs),
+            models=tuple(models),
         )
         return pipeline
 

@@ -25,3 +25,9 @@ def upcaster(type_name: str, from_version: int) -> Callable[[Upcaster], Upcaster
 def step_started_v1_to_v2(record: Record) -> Record:
     # v1 did not say which process ran the round; "" means unknown, which recovery treats as orphaned.
     return {**record, "session": "", "v": 2}
+
+
+@upcaster("PipelineStarted", 1)
+def pipeline_started_v1_to_v2(record: Record) -> Record:
+    # v1 could not record a choice of models: every step used its template's.
+    return {**record, "models": [], "v": 2}

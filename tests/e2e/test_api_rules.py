@@ -121,6 +121,28 @@ async def test_an_unknown_model_is_422_naming_it_and_nothing_is_recorded(server:
         assert (await state_of(client, pid))["version"] == 1
 
 
+async def test_models_chosen_at_creation_are_recorded_and_an_unknown_one_is_422(server: ApiServer) -> None:
+    async with server.client() as client:
+        before = len((await client.get("/api/pipelines")).json())
+        refused = await client.post(
+            "/api/pipelines", json={"template": "quick-article", "inputs": {"topic": "x"}, "models": ["nope-model"]}
+        )
+        assert refused.status_code == 422
+        assert "nope-model" in refused.json()["detail"]
+        assert len((await client.get("/api/pipelines")).json()) == before
+
+        created = await client.post(
+            "/api/pipelines", json={"template": "quick-article", "inputs": {"topic": "x"}, "models": ["markov"]}
+        )
+        assert created.status_code == 201
+        pid = created.json()["id"]
+        assert created.json()["models"] == ["markov"]
+        async with connect(f"{server.ws_url}/api/pipelines/{pid}/stream") as ws:
+            started = await client.post(f"/api/pipelines/{pid}/steps/plan/generate", json={"expected_version": 1})
+            await Watcher(ws).until_finished(started.json()["candidate_ids"])
+        assert [c["model"] for c in step(await state_of(client, pid), "plan")["candidates"]] == ["markov"]
+
+
 async def test_a_failing_model_is_reported_in_its_candidate_never_as_an_error(server: ApiServer) -> None:
     async with server.client() as client:
         created = await client.post("/api/pipelines", json={"template": "failing", "inputs": {"topic": "x"}})

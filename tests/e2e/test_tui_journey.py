@@ -41,6 +41,7 @@ async def test_the_whole_journey_from_template_to_export(container: Container, t
         assert "step 1 of 3: Plan" in screen_text(app)
         assert [p.candidate.model for p in panels(app)] == ["echo", "markov"]
         pipeline_id = step_screen(app).pipeline_id
+        assert (await service.get(pipeline_id)).models == ("echo", "markov")  # recorded: a later session uses them
 
         await pilot.press("1")
         plan = (await service.get(pipeline_id)).step("plan")

@@ -31,6 +31,18 @@ def test_a_hand_written_v1_step_started_is_upcast_to_the_current_shape() -> None
     assert to_record(event)["v"] == 2
 
 
+def test_a_v1_pipeline_started_is_upcast_with_no_chosen_models() -> None:
+    v1 = {
+        "type": "PipelineStarted", "v": 1, "pipeline_id": "p", "seq": 1, "at": "2025-06-01T10:00:00+00:00",
+        "template_name": "t", "template_source": "builtin", "template_text": "steps: {}", "step_keys": ["a"],
+        "inputs": {"topic": "x"},
+    }  # fmt: skip
+    event = from_record(v1)
+    assert isinstance(event, ev.PipelineStarted)
+    assert event.models == ()
+    assert to_record(event)["v"] == 2
+
+
 def test_an_unknown_event_type_is_refused_by_name() -> None:
     with pytest.raises(ValueError, match="'StepExploded'"):
         from_record({"type": "StepExploded", "v": 1})

@@ -153,6 +153,32 @@ async def test_feedback_reaches_the_next_prompt_and_old_candidates_stay(tmp_path
     assert step.feedback == ("make it funnier",)
 
 
+async def test_models_chosen_at_start_answer_every_step_in_every_session(tmp_path: Path) -> None:
+    scripts = {"alpha": ["from alpha"], "beta": ["from beta"]}
+    w = world(tmp_path, scripts)
+    view = await w.service.start("three", {"topic": "x"}, models=["alpha", "beta"])
+    assert view.models == ("alpha", "beta")
+    await (await w.service.generate(view.id)).wait()
+    later = world(tmp_path, scripts, session="process-2", store=w.store)  # another process, the same store
+    first = (await later.service.get(view.id)).step("angles")
+    await later.service.select(view.id, "angles", first.candidates[0].id)
+    await (await later.service.generate(view.id)).wait()
+    second = (await later.service.get(view.id)).step("outline")
+
+    assert [c.model for c in first.candidates] == ["alpha", "alpha", "beta", "beta"]  # response_count 2
+    assert [c.model for c in second.candidates] == ["alpha", "beta"]
+    one_off = await later.service.generate(view.id, "outline", models=["echo"])  # a call's own models win
+    await one_off.wait()
+    assert [c.model for c in (await later.service.get(view.id)).step("outline").candidates[2:]] == ["echo"]
+
+
+async def test_an_unknown_model_chosen_at_start_is_refused_before_anything_is_stored(tmp_path: Path) -> None:
+    w = world(tmp_path)
+    with pytest.raises(ModelNotFoundError, match="no-such-model"):
+        await w.service.start("three", {"topic": "x"}, models=["echo", "no-such-model"])
+    assert await w.store.pipeline_ids() == []
+
+
 async def test_feedback_given_on_its_own_reaches_the_next_round_once(tmp_path: Path) -> None:
     w = world(tmp_path)
     view = await w.service.start("three", {"topic": "x"})

@@ -69,6 +69,7 @@ class PipelineState(BaseModel):
     id: str
     template: str
     inputs: dict[str, Any]
+    models: list[str]
     version: int
     branch: str
     current_step: str
@@ -158,8 +159,8 @@ def step_out(s: StepView) -> StepOut:
 
 def pipeline_state(view: PipelineView) -> PipelineState:
     return PipelineState(
-        id=view.id, template=view.template, inputs=dict(view.inputs), version=view.version, branch=view.branch,
-        current_step=view.current_step, completed=view.completed,
+        id=view.id, template=view.template, inputs=dict(view.inputs), models=list(view.models), version=view.version,
+        branch=view.branch, current_step=view.current_step, completed=view.completed,
         branches=[BranchOut.model_validate(b, from_attributes=True) for b in view.branches],
         steps=[step_out(s) for s in view.steps],
         totals=TotalsOut.model_validate(view.totals, from_attributes=True),

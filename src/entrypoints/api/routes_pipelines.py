@@ -45,7 +45,7 @@ async def view_of(service: PipelineService, pipeline_id: str, branch: str | None
 )
 async def create_pipeline(body: CreatePipeline, pipelines: Pipelines) -> PipelineState:
     """Start a pipeline from a template and its inputs (validated before anything is stored)."""
-    return pipeline_state(await pipelines.start(named(body.template), body.inputs))
+    return pipeline_state(await pipelines.start(named(body.template), body.inputs, body.models))
 
 
 @router.get("", response_model=list[PipelineSummaryOut])

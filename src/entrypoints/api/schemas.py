@@ -58,6 +58,9 @@ class CreatePipeline(Request):
     )
     template: str = Field(pattern=NAME_PATTERN, description="A template name, as listed by GET /api/templates.")
     inputs: dict[str, InputValue] = Field(default_factory=dict)
+    models: list[ModelId] | None = Field(
+        default=None, max_length=16, description="Models to answer every step instead of the template's (recorded)."
+    )
 
 
 class Generate(Request):

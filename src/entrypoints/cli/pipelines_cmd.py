@@ -58,6 +58,8 @@ def show(
 def _print_view(view: PipelineView) -> None:
     t = view.totals
     typer.echo(f"pipeline {view.id}  template {view.template}  version {view.version}")
+    if view.models:
+        typer.echo(f"models (every step): {', '.join(view.models)}")
     approx = "~" if t.estimated else ""
     typer.echo(f"tokens {approx}{t.input_tokens} in / {approx}{t.output_tokens} out  cost ${t.cost:.4f}")
     typer.echo("branches:")

@@ -106,7 +106,7 @@ class InputFormScreen(Screen[None]):
             self.show_problems({MODELS_FIELD: describe(exc)})
             return
         try:
-            view = await self.pipelines.start(self.name_in_catalog, self.values())
+            view = await self.pipelines.start(self.name_in_catalog, self.values(), models)
         except InputInvalidError as exc:
             self.show_problems({p.field: p.message for p in exc.problems})
             return
@@ -117,7 +117,7 @@ class InputFormScreen(Screen[None]):
         from writeit.entrypoints.tui.screens.step import StepScreen
 
         # Not awaited: switching removes this screen, which must not be waiting on it.
-        self.app.switch_screen(StepScreen(self.pipelines, view.id, models=models, generate=True))
+        self.app.switch_screen(StepScreen(self.pipelines, view.id, generate=True))  # the models are recorded
 
     def show_problems(self, problems: dict[str, str]) -> None:
         """Each message under its field; one about no field (or an unknown one) as a notification."""
