@@ -73,6 +73,20 @@ class _AsProviderAsks(wait_base):
         return max(ours, asked) if asked is not None else ours
 
 
+def _why_given_up(exc: ModelError, tries: int, elapsed: float, policy: RetryPolicy) -> str:
+    """What the last error alone would hide: how many chances the model had, and what ended them."""
+    if not exc.transient or tries >= policy.attempts:
+        return f" (gave up after {tries} attempts)" if tries > 1 else ""
+    asked = exc.retry_after
+    ours = policy.max_wait + policy.initial_wait  # the longest backoff of our own
+    if asked is not None and asked > ours and elapsed + ours < policy.max_elapsed <= elapsed + asked:
+        return (
+            f" (gave up after {tries} attempt(s): the provider asked to wait {asked:g} s, past the "
+            f"{policy.max_elapsed:g} s retry limit)"
+        )
+    return f" (gave up after {tries} attempt(s) and {elapsed:.1f} s: the retry time limit is {policy.max_elapsed:g} s)"
+
+
 class ModelRunner:
     """First model of the chain that answers wins; a failure a retry cannot fix falls through to the next."""
 
@@ -133,19 +147,14 @@ class ModelRunner:
             reraise=True,
         )
         tries = 0
+        started = asyncio.get_running_loop().time()
         try:
             async for attempt in retrying:
                 with attempt:
                     tries += 1
                     return await self._attempt(request, hooks.on_chunk)
         except ModelError as exc:
-            if exc.transient and exc.retry_after is not None and tries < policy.attempts:
-                exc.args = (
-                    f"{exc} (gave up after {tries} attempt(s): the provider asked to wait {exc.retry_after:g} s, "
-                    f"and the next attempt would start past the {policy.max_elapsed:g} s retry limit)",
-                )
-            elif tries > 1:  # the last error alone would hide that the model was given several chances
-                exc.args = (f"{exc} (gave up after {tries} attempts)",)
+            exc.args = (f"{exc}{_why_given_up(exc, tries, asyncio.get_running_loop().time() - started, policy)}",)
             raise
         raise AssertionError("unreachable: tenacity reraises the last error")
 

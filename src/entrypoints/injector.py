@@ -3,9 +3,10 @@
 Its `wiring` module imports fastapi, starlette and werkzeug when they are installed, only to recognise their
 markers in `@inject`-wired functions. WriteIt wires nothing (the container is called explicitly), and those
 imports cost the TUI ~10 MB before it has served anything. Its `providers` module imports pydantic-settings
-(and so pydantic, ~12 MB more) only for `Configuration.from_pydantic`, which WriteIt does not use. While
-dependency-injector loads, these are made absent (a `None` in `sys.modules` makes an import raise ImportError,
-which it expects), then restored: the API still imports them when it first serves.
+(~8 MB with what it pulls in) only for `Configuration.from_pydantic`, which WriteIt does not use; it then
+still imports pydantic's top-level package (~3 MB) to check its version, which cannot be avoided this way.
+While dependency-injector loads, these are made absent (a `None` in `sys.modules` makes an import raise
+ImportError, which it expects), then restored: the API still imports them when it first serves.
 """
 
 from __future__ import annotations

@@ -42,8 +42,8 @@ def tune_gc() -> None:
     Rendering allocates many short-lived objects, and Textual leaves much of it as cyclic garbage (a Strip
     caches itself); with the default thresholds full collections ran twice a second and walked every
     long-lived object (llm, pydantic, Textual): 30-170 ms pauses, measured by benchmarks/tui_frames.py.
-    What exists at startup is frozen (never walked again; `freeze_new_imports` does the same for modules loaded
-    later). Young collections run every 10,000 allocations, and the middle generation every 10 of them: at
+    What exists at startup is frozen (never walked again; `freeze_new_imports` does the same after modules
+    load later). Young collections run every 10,000 allocations, and the middle generation every 10 of them: at
     50 it grew to 180k objects and took 350-450 ms.
     """
     gc.freeze()
@@ -51,14 +51,17 @@ def tune_gc() -> None:
 
 
 async def freeze_new_imports(period: float = 2.0) -> None:
-    """Freeze what lazily imported modules (llm and its providers on the first round, the API on its first
-    client) allocated, soon after they load, so that no full collection walks them: one such collection took
-    0.8 s. Freezing happens only when modules were added, a few times a session."""
+    """Soon after modules are imported lazily (llm and its providers on the first round, the API on its first
+    client), collect once and freeze everything alive, so that no later full collection walks those modules'
+    objects again: one such collection took 0.8 s. It runs a few times a session, each a single full
+    collection (tens of ms). What was alive at that moment and dies later is never collected: the benchmark
+    (`tui_frames`) measures what that pins."""
     known = len(sys.modules)
     while True:
         await asyncio.sleep(period)
         if len(sys.modules) != known:
             known = len(sys.modules)
+            gc.collect()  # garbage is freed first, never frozen
             gc.freeze()
 
 

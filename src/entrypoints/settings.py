@@ -1,9 +1,9 @@
 """Settings: defaults < WRITEIT_HOME/config.yaml < the workspace's config.yaml < WRITEIT_* variables.
 
 Validated by msgspec (already the store's codec) rather than pydantic-settings: the TUI builds its container
-at start, and pydantic + pydantic-settings cost it ~12 MB of its 60 MB budget (benchmarks/tui_frames.py).
-Every problem is reported with where the value came from: `file:line` for a config file, the variable's name
-for the environment.
+at start, and pydantic-settings alone cost it 8 MB of its 60 MB budget (benchmarks/startup.py measures the
+real process). Every problem is reported with the value and where it came from: `file:line` for a config
+file, the variable for the environment.
 """
 
 from __future__ import annotations
@@ -22,6 +22,12 @@ from writeit.entrypoints import config_files
 
 WORKSPACE_PATTERN = "^[a-z0-9][a-z0-9_-]{0,63}$"
 ENV_PREFIX = "WRITEIT_"
+DAY = 86_400.0
+# Not settable in a config file: where the files are, and which workspace's file to read.
+_NOT_IN_FILES = {
+    "home": "home is not set in a config file: set WRITEIT_HOME",
+    "workspace": "the workspace is chosen with `writeit workspace use`, --workspace or WRITEIT_WORKSPACE",
+}
 
 
 class SettingsError(ApplicationError):
@@ -37,10 +43,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     map_size: Annotated[int, msgspec.Meta(ge=1 << 20)] = 1 << 30
     log_level: Annotated[str, msgspec.Meta(pattern="(?i)^(debug|info|warning|error)$")] = "INFO"
     cache: CacheMode = CacheMode.RECORD  # off | record | on (reuse recorded answers) | replay (only those)
-    budget_usd: Annotated[float, msgspec.Meta(ge=0)] | None = None  # the most one pipeline may spend, in all
+    budget_usd: Annotated[float, msgspec.Meta(ge=0, le=1e6)] | None = None  # the most one pipeline may spend
     output_tokens_guess: Annotated[int, msgspec.Meta(ge=1)] = 800  # per candidate, for the estimate before a round
-    model_timeout: Annotated[float, msgspec.Meta(gt=0)] = 120.0  # seconds without output before an attempt ends
-    retry_max_seconds: Annotated[float, msgspec.Meta(gt=0)] = 60.0  # no retry starts after this long
+    model_timeout: Annotated[float, msgspec.Meta(gt=0, le=DAY)] = 120.0  # seconds without output: attempt ends
+    retry_max_seconds: Annotated[float, msgspec.Meta(gt=0, le=DAY)] = 60.0  # no retry starts after this long
     local_instances: Annotated[int, msgspec.Meta(ge=1, le=16)] = 2  # calls of one local model at once, each a copy
 
     @classmethod
@@ -51,46 +57,58 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     def load(cls, **explicit: Any) -> Settings:
         """The settings in force: every source read, merged by precedence, validated; explicit values win."""
         base = config_files.home()
-        workspace = str(explicit.get("workspace") or config_files.active_workspace(base))
-        values: dict[str, Any] = {"home": base, "workspace": workspace}
-        origins = {"workspace": "WRITEIT_WORKSPACE" if os.environ.get("WRITEIT_WORKSPACE") else "the active workspace"}
-        files = [config_files.global_config(base)]
-        if _ok(workspace):
-            files.append(config_files.workspace_config(workspace, base))  # a bad name never becomes a path
-        unknown: list[str] = []
-        for path in files:
-            data, lines = config_files.read_located(path)
+        values: dict[str, Any] = {"home": base}
+        origins: dict[str, str] = {}
+        problems: list[str] = []
+        global_path = config_files.global_config(base)
+        global_data, global_lines = config_files.read_located(global_path)
+        workspace, origins["workspace"] = _chosen_workspace(explicit, global_data, f"{global_path}", global_lines)
+        values["workspace"] = workspace
+        sources = [(global_path, global_data, global_lines)]
+        if is_workspace_name(workspace):  # a bad name never becomes a path
+            workspace_path = config_files.workspace_config(workspace, base)
+            sources.append((workspace_path, *config_files.read_located(workspace_path)))
+        for path, data, lines in sources:
             for key, value in data.items():
                 where = f"{path}:{lines[key]}" if key in lines else str(path)
-                if key not in cls.names() or key == "home":
-                    unknown.append(f"{where}: {_unknown(str(key), cls.names())}")
-                elif key != "workspace":  # the global file's `workspace` is the active one, read above
-                    values[key] = value
-                    origins[key] = where
+                if key == "workspace" and path == global_path:
+                    continue  # the active workspace, read above
+                if key in _NOT_IN_FILES:
+                    problems.append(f"{where}: {_NOT_IN_FILES[key]}")
+                elif key not in cls.names():
+                    problems.append(f"{where}: {unknown_setting(str(key))}")
+                else:
+                    values[key], origins[key] = value, where
         for key in cls.names():
-            if key in ("home", "workspace"):
-                continue
-            raw = os.environ.get(ENV_PREFIX + key.upper(), "")
-            if raw != "":  # an empty variable counts as unset
-                values[key] = raw
-                origins[key] = f"{ENV_PREFIX}{key.upper()}={raw!r}"
+            raw = os.environ.get(ENV_PREFIX + key.upper(), "").strip()
+            if key not in _NOT_IN_FILES and raw:  # an empty variable counts as unset
+                values[key], origins[key] = raw, f"{ENV_PREFIX}{key.upper()}={raw!r}"
         for key, value in explicit.items():
-            values[key] = value
-            origins[key] = "the command line"
-        return cls._validated(values, origins, unknown)
+            values[key], origins[key] = value, "the command line"
+        return cls._validated(values, origins, problems)
+
+    @classmethod
+    def parse(cls, key: str, raw: str, origin: str) -> Any:
+        """`raw` (text from the command line) as the value setting `key` takes, in its plain form (for YAML)."""
+        parsed = cls._validated({"home": "/", key: raw}, {key: origin}, [])
+        return msgspec.to_builtins(getattr(parsed, key), enc_hook=str)
 
     def replaced(self, *, origin: str = "the command line", **changes: Any) -> Settings:
         """These settings with some values changed (a run's --budget, --concurrency...), validated again."""
-        values = {**self.as_dict(), **changes}
-        return self._validated(values, dict.fromkeys(changes, origin))
+        return self._validated({**self.as_dict(), **changes}, dict.fromkeys(changes, origin), [])
 
     def as_dict(self) -> dict[str, Any]:
         """Every setting as plain JSON-able values (paths and modes as strings)."""
-        return {key: value for key, value in msgspec.to_builtins(self, enc_hook=str).items()}
+        return dict(msgspec.to_builtins(self, enc_hook=str))
 
     @classmethod
-    def _validated(cls, values: dict[str, Any], origins: dict[str, str], unknown: list[str] | None = None) -> Settings:
-        problems = [*(unknown or []), *_problems(cls, dict(values), origins)]
+    def _validated(cls, values: dict[str, Any], origins: dict[str, str], problems: list[str]) -> Settings:
+        cache = values.get("cache")
+        if isinstance(cache, bool):  # YAML reads a bare on/off as a boolean
+            values["cache"] = "on" if cache else "off"
+        elif isinstance(cache, str):
+            values["cache"] = cache.strip().lower()
+        problems = [*problems, *_problems(cls, dict(values), origins)]
         if problems:
             raise SettingsError("\n".join(problems))
         return msgspec.convert(values, cls, strict=False, dec_hook=_decode)
@@ -117,18 +135,32 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
         return [self.workspace_dir / "styles", self.home / "styles"]
 
 
-def _ok(workspace: str) -> bool:
+def unknown_setting(key: str) -> str:
+    """A key no setting has (a typo, most often): say so, with the closest name, rather than ignore it."""
+    close = difflib.get_close_matches(key, [name for name in Settings.names() if name != "home"], n=1)
+    return f"unknown setting '{key}'" + (f" (did you mean '{close[0]}'?)" if close else "")
+
+
+def _chosen_workspace(
+    explicit: dict[str, Any], global_data: dict[str, Any], global_path: str, lines: dict[str, int]
+) -> tuple[str, str]:
+    """The active workspace and where it was chosen: the caller, --workspace/WRITEIT_WORKSPACE, the global file."""
+    if explicit.get("workspace"):
+        return str(explicit["workspace"]), "the command line"
+    if variable := os.environ.get("WRITEIT_WORKSPACE", "").strip():
+        return variable, f"--workspace/WRITEIT_WORKSPACE={variable!r}"
+    if global_data.get("workspace") is not None:
+        line = f":{lines['workspace']}" if "workspace" in lines else ""
+        return str(global_data["workspace"]), f"{global_path}{line}"
+    return "default", "the default"
+
+
+def is_workspace_name(workspace: str) -> bool:
     try:
         msgspec.convert(workspace, Annotated[str, msgspec.Meta(pattern=WORKSPACE_PATTERN)])
     except msgspec.ValidationError:
         return False
     return True
-
-
-def _unknown(key: str, names: tuple[str, ...]) -> str:
-    """A key no setting has (a typo, most often): say so, with the closest name, rather than ignore it."""
-    close = difflib.get_close_matches(key, [name for name in names if name != "home"], n=1)
-    return f"unknown setting '{key}'" + (f" (did you mean '{close[0]}'?)" if close else "")
 
 
 def _problems(cls: type[Settings], values: dict[str, Any], origins: dict[str, str]) -> Iterator[str]:
@@ -142,7 +174,9 @@ def _problems(cls: type[Settings], values: dict[str, Any], origins: dict[str, st
             if key not in values:  # not a field's value: report it whole rather than loop
                 yield str(exc)
                 return
-            yield f"{origins.get(key, 'setting')}: {key}: {_explain(key, message)}"
+            origin = origins.get(key, "setting")
+            said = f"={values[key]!r}" in origin  # a variable's origin already shows its value
+            yield f"{origin}: {key}: {_explain(key, values[key], message, said)}"
             del values[key]
             if key in ("home", "workspace"):
                 return  # everything else depends on these
@@ -150,14 +184,15 @@ def _problems(cls: type[Settings], values: dict[str, Any], origins: dict[str, st
             return
 
 
-def _explain(key: str, message: str) -> str:
+def _explain(key: str, value: Any, message: str, said: bool) -> str:
     if key == "workspace":
-        return "not a workspace name (lowercase letters, digits, '-', '_'; up to 64)"
+        return f"{value!r} is not a workspace name (lowercase letters, digits, '-', '_'; up to 64)"
     if key == "log_level":
-        return "expected one of debug, info, warning, error"
+        return f"{value!r} is not one of debug, info, warning, error"
     if key == "cache":
-        return f"{message.lower()}; expected one of {', '.join(mode.value for mode in CacheMode)}"
-    return (message[0].lower() + message[1:]).replace("`", "")
+        return f"{value!r} is not one of {', '.join(mode.value for mode in CacheMode)}"
+    expected = message.split(", got ")[0].replace("`", "")  # "Expected `int`, got `str`": the value says more
+    return f"{expected[0].lower()}{expected[1:]}" + ("" if said else f" (got {value!r})")
 
 
 def _decode(kind: type, value: Any) -> Any:

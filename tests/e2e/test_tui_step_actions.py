@@ -192,6 +192,20 @@ async def test_a_round_of_priced_models_is_announced_with_its_estimated_cost(
         async with app.run_test(size=(120, 40)) as pilot:
             await open_step(app, priced, ["echo", "echo"])
             await wait_for(pilot, lambda: "estimated" in notified(app), "the estimate")
-            assert re.search(
-                r"2 candidate\(s\), about \$0\.0\d{3} \(estimated: \d+ tokens in, 1600 out\)", notified(app)
-            )
+            assert re.search(r"2 candidate\(s\), about \$0\.0\d+ \(estimated: \d+ tokens in, 1600 out\)", notified(app))
+
+
+async def test_an_edit_refused_because_the_branch_moved_keeps_the_text_on_the_clipboard(container: Container) -> None:
+    app = make_app(container)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_step(app, container, ["echo"])
+        await wait_for(pilot, lambda: all_finished(app), "the candidate")
+        other = await asyncio.create_subprocess_exec(sys.executable, "-c", _SWITCH_ELSEWHERE, screen.pipeline_id)
+        assert await other.wait() == 0
+        await pilot.press("e")
+        app.screen.query_one(TextArea).text = "An hour of careful rewriting."
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: "was not saved; its text is on the clipboard" in notified(app), "the warning")
+        assert app.clipboard == "An hour of careful rewriting."
+        plan = (await container.pipelines().get(screen.pipeline_id, "main")).step("plan")
+        assert [c.origin for c in plan.candidates] == ["generated"]

@@ -104,6 +104,21 @@ def test_config_set_is_validated_and_takes_effect(writeit: Runner) -> None:
     assert "unknown setting 'colour'" in unknown.stderr
 
 
+def test_a_broken_config_names_each_problem_and_config_set_can_mend_it(writeit: Runner, isolated_home: Path) -> None:
+    config = isolated_home / "config.yaml"
+    config.write_text("concurency: 3\ncache: off\n")  # a typo, and a YAML boolean where a mode is meant
+    broken = writeit("workspace", "list")
+    assert broken.returncode == 1
+    assert f"{config}:1: unknown setting 'concurency' (did you mean 'concurrency'?)" in broken.stderr
+    assert "Traceback" not in broken.stderr
+
+    assert writeit("config", "set", "concurency", "").returncode == 0  # even an unknown key can be removed
+    assert writeit("config", "set", "concurrency", "3").returncode == 0
+    assert writeit("workspace", "list").returncode == 0
+    shown = json.loads(writeit("config", "show", "--json").stdout)
+    assert (shown["concurrency"], shown["cache"]) == (3, "off")
+
+
 def test_workspace_names_that_escape_the_home_are_refused(writeit: Runner, isolated_home: Path) -> None:
     for name in ("../escape", "/etc", "A B"):
         result = writeit("workspace", "create", name)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from tests.unit.generation_world import generation_world
 from writeit.adapters.memory.language_model import Script, ScriptedLanguageModel
 from writeit.application.errors import ModelError, ModelKeyMissingError
@@ -180,5 +182,17 @@ async def test_a_wait_past_the_retry_limit_falls_through_at_once_and_says_why() 
 
     assert answer.completion.text == "spare answer"
     assert slept == []
-    assert "asked to wait 86400 s" in fell[0]
+    assert "asked to wait 86400 s, past the 60 s retry limit" in fell[0]
     assert "60 s retry limit" in fell[0]
+
+
+async def test_a_stop_caused_by_the_time_already_spent_is_not_blamed_on_the_provider() -> None:
+    busy = ModelError("m", "429", transient=True, retry_after=0.01)
+    slow = Script(chunks=("partial",), delay=0.3, error=busy)  # the attempt alone outlasts the retry limit
+    runner = ModelRunner(ScriptedLanguageModel({"m": slow}), RetryPolicy(attempts=3, max_elapsed=0.2))
+
+    with pytest.raises(ModelError) as raised:
+        await runner.run(("m",), ModelRequest(model_id="m", prompt="hi"), _quiet_hooks())
+
+    assert "asked to wait" not in str(raised.value)
+    assert "the retry time limit is 0.2 s" in str(raised.value)

@@ -23,6 +23,7 @@ def snapshot(p: Pipeline) -> dict[str, object]:
     return {
         "version": p.version,
         "current": p.current_branch,
+        "models": p.models,
         "branches": {n: branch_snapshot(p, n) for n in p.branches},
         "candidates": {c.id: (c.status, c.text, c.model, c.sources, tuple(c.attempts)) for c in p.candidates.values()},
     }
@@ -30,7 +31,10 @@ def snapshot(p: Pipeline) -> dict[str, object]:
 
 def branch_snapshot(p: Pipeline, name: str) -> object:
     b = p.branches[name]
-    steps_state = {k: (s.selected, tuple(s.candidate_ids), tuple(s.feedback), s.stale) for k, s in b.steps.items()}
+    steps_state = {
+        k: (s.selected, tuple(s.candidate_ids), tuple(s.feedback), tuple(s.unused_feedback), s.stale)
+        for k, s in b.steps.items()
+    }
     return (b.parent, b.fork_step, b.completed, steps_state)
 
 

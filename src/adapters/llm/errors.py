@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import email.utils
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -60,6 +59,8 @@ def retry_after(exc: BaseException) -> float | None:
         try:
             return max(float(value), 0.0)
         except ValueError:
+            import email.utils  # only for a date-valued Retry-After, which is rare
+
             when = email.utils.parsedate_to_datetime(value)
             return max((when - datetime.now(UTC)).total_seconds(), 0.0)
     except (TypeError, ValueError, OverflowError):

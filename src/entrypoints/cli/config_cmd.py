@@ -27,27 +27,32 @@ def show(as_json: bool = typer.Option(False, "--json", help="Print as JSON.")) -
 @handled
 def set_value(
     key: str = typer.Argument(..., help="Setting name, e.g. default_model or concurrency."),
-    value: str = typer.Argument(..., help="New value (YAML scalar; empty string removes the key)."),
+    value: str = typer.Argument(..., help="New value; an empty string removes the key (any key, even unknown)."),
     workspace: bool = typer.Option(False, "--workspace-only", help="Write to the active workspace's config."),
 ) -> None:
-    """Set one setting in the global config file (or the workspace's), validated before it is written."""
-    import yaml
+    """Set one setting in the global config file (or the workspace's), checked before it is written.
 
+    Only this value is checked, so a config that is broken elsewhere can still be mended with this command.
+    """
     from writeit.entrypoints import config_files
-    from writeit.entrypoints.settings import Settings
+    from writeit.entrypoints.settings import Settings, is_workspace_name, unknown_setting
 
-    names = [name for name in Settings.names() if name != "home"]
-    if key not in names:
-        raise fail(f"unknown setting '{key}' (settings: {', '.join(names)})")
-    parsed = yaml.safe_load(value) if value != "" else None
-    if parsed is not None:
-        # refuse a bad value before writing it
-        Settings.load().replaced(origin=f"writeit config set {key}", **{key: parsed})
     base = config_files.home()
-    path = (
-        config_files.workspace_config(config_files.active_workspace(base), base)
-        if workspace
-        else config_files.global_config(base)
-    )
+    path = config_files.global_config(base)
+    if workspace:
+        name = config_files.active_workspace(base)
+        if not is_workspace_name(name):
+            raise fail(f"'{name}' is not a workspace name (lowercase letters, digits, '-', '_'; up to 64)")
+        if name != "default" and not (base / "workspaces" / name).is_dir():
+            raise fail(f"no workspace '{name}' (create it with `writeit workspace create {name}`)")
+        path = config_files.workspace_config(name, base)
+    if value == "":
+        config_files.write(path, key, None)
+        typer.echo(f"{key} removed from {path}")
+        return
+    if key not in Settings.names() or key == "home" or (key == "workspace" and workspace):
+        hint = "set WRITEIT_HOME" if key == "home" else "a workspace's config cannot choose the workspace"
+        raise fail(unknown_setting(key) if key not in Settings.names() else f"{key}: {hint}")
+    parsed = Settings.parse(key, value, origin=f"writeit config set {key}")
     config_files.write(path, key, parsed)
     typer.echo(f"{key} = {parsed} in {path}")

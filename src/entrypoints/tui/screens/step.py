@@ -109,11 +109,14 @@ class StepScreen(StepCompareScreen):
                 )
                 if (view := await self.act(edit, "save the edit")) is not None:
                     await self.show_view(view)
+                else:
+                    self.keep_draft(text, "edit")
 
         self.app.push_screen(EditorScreen(title, panel.text), save)
 
     # ----- generating ------------------------------------------------------------------------------
-    async def generate(self, *, feedback: str | None = None, candidate_id: str | None = None) -> None:
+    async def generate(self, *, feedback: str | None = None, candidate_id: str | None = None) -> bool:
+        """Start a round of this step; False (the writer told why) if it could not start."""
         models = self.models or None if candidate_id is None else None
         run = self.pipelines.generate(
             self.pipeline_id,
@@ -123,15 +126,18 @@ class StepScreen(StepCompareScreen):
             candidate_id=candidate_id,
             branch=self.branch,
         )
-        if (generation := await self.act(run, "generate")) is not None:
-            estimate = generation.estimate
-            if estimate is not None and estimate.cost > 0:  # priced models only: local and test models are free
-                self.notify(
-                    f"{estimate.candidates} candidate(s), about ${estimate.cost:.4f} (estimated: "
-                    f"{estimate.input_tokens} tokens in, {estimate.output_tokens} out)",
-                    title="Generating",
-                )
-            await self.reload()
+        if (generation := await self.act(run, "generate")) is None:
+            return False
+        estimate = generation.estimate
+        if estimate is not None and estimate.cost > 0:  # priced models only: local and test models are free
+            unpriced = f"; not priced: {', '.join(estimate.unpriced)}" if estimate.unpriced else ""
+            self.notify(
+                f"{estimate.candidates} candidate(s), about ${estimate.cost:.4g} (estimated: "
+                f"{estimate.input_tokens} tokens in, {estimate.output_tokens} out{unpriced})",
+                title="Generating",
+            )
+        await self.reload()
+        return True
 
     async def action_generate(self) -> None:
         await self.generate()
@@ -142,8 +148,8 @@ class StepScreen(StepCompareScreen):
 
     def action_feedback(self) -> None:
         async def regenerate(text: str | None) -> None:
-            if text:
-                await self.generate(feedback=text)
+            if text and not await self.generate(feedback=text):
+                self.keep_draft(text, "feedback")
 
         self.app.push_screen(FeedbackDialog(), regenerate)
 

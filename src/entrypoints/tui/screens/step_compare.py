@@ -49,6 +49,8 @@ class StepCompareScreen(StepViewScreen):
                 merge = self.pipelines.merge_by_hand(self.pipeline_id, self.step_key, ids, merged, branch=self.branch)
                 if (view := await self.act(merge, "merge")) is not None:
                     await self.show_view(view)
+                else:
+                    self.keep_draft(merged, "merge")
 
         self.app.push_screen(EditorScreen(f"Merge {len(ids)} candidates by hand", text), save)
 

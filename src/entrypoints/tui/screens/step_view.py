@@ -92,6 +92,11 @@ class StepViewScreen(Screen[None]):
             report(self, exc, what)
             return None
 
+    def keep_draft(self, text: str, what: str) -> None:
+        """A refused command must not lose what the writer typed: it goes to the clipboard."""
+        self.app.copy_to_clipboard(text)
+        self.notify(f"Your {what} was not saved; its text is on the clipboard.", severity="warning", timeout=8)
+
     # ----- display ---------------------------------------------------------------------------------
     async def reload(self) -> None:
         view = await attempt(self, self.pipelines.get(self.pipeline_id), "refresh the pipeline")
