@@ -191,8 +191,7 @@ class StepGenerator:
 
         hooks = CandidateHooks(on_chunk=on_chunk, on_restart=restart, on_retry=on_retry, on_fallback=on_fallback)
         try:
-            async with self._slots:
-                answer = await self._runner.run(plan.chain, plan.request, hooks, plan.sample)
+            answer = await self._runner.run(plan.chain, plan.request, hooks, plan.sample, gate=self._slots)
         except asyncio.CancelledError:
             await self._finish(pipeline_id, cid, record, lambda p, now: p.cancel_candidate(cid, now, "".join(parts)))
             return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, replace
 
 from tenacity import (
@@ -103,31 +104,44 @@ class ModelRunner:
         self._sleep = sleep
 
     async def run(
-        self, chain: tuple[str, ...], request: ModelRequest, hooks: CandidateHooks, sample: int = 0
+        self,
+        chain: tuple[str, ...],
+        request: ModelRequest,
+        hooks: CandidateHooks,
+        sample: int = 0,
+        gate: AbstractAsyncContextManager[object] | None = None,
     ) -> Answer:
-        """The answer of the first model in `chain` that gives one; raises the last model's ModelError."""
+        """The answer of the first model in `chain` that gives one; raises the last model's ModelError.
+
+        `gate` is held around each call of a model only (the caller's concurrency limit), never while waiting to
+        retry: a rate-limited model waiting out its Retry-After must not keep other candidates from running.
+        """
         last: ModelError | None = None
         for index, model_id in enumerate(chain):
             if index > 0 and last is not None:
                 await hooks.on_fallback(chain[index - 1], model_id, str(last))
             try:
-                return await self._answer(replace(request, model_id=model_id), hooks, sample)
+                return await self._answer(replace(request, model_id=model_id), hooks, sample, gate or nullcontext())
             except ModelError as exc:
                 last = exc
         if last is None:
             raise ValueError("a candidate needs at least one model")
         raise last
 
-    async def _answer(self, request: ModelRequest, hooks: CandidateHooks, sample: int) -> Answer:
+    async def _answer(
+        self, request: ModelRequest, hooks: CandidateHooks, sample: int, gate: AbstractAsyncContextManager[object]
+    ) -> Answer:
         recorded = await self._recorder.lookup(request, sample)
         if recorded is not None:
             hooks.on_chunk(recorded.text)
             return Answer(recorded, cached=True)
-        completion = await self._with_retries(request, hooks)
+        completion = await self._with_retries(request, hooks, gate)
         await self._recorder.record(request, sample, completion)
         return Answer(completion)
 
-    async def _with_retries(self, request: ModelRequest, hooks: CandidateHooks) -> Completion:
+    async def _with_retries(
+        self, request: ModelRequest, hooks: CandidateHooks, gate: AbstractAsyncContextManager[object]
+    ) -> Completion:
         policy = self._policy
 
         async def before_sleep(state: RetryCallState) -> None:
@@ -152,7 +166,8 @@ class ModelRunner:
             async for attempt in retrying:
                 with attempt:
                     tries += 1
-                    return await self._attempt(request, hooks.on_chunk)
+                    async with gate:
+                        return await self._attempt(request, hooks.on_chunk)
         except ModelError as exc:
             exc.args = (f"{exc}{_why_given_up(exc, tries, asyncio.get_running_loop().time() - started, policy)}",)
             raise

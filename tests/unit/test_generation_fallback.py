@@ -196,3 +196,20 @@ async def test_a_stop_caused_by_the_time_already_spent_is_not_blamed_on_the_prov
 
     assert "asked to wait" not in str(raised.value)
     assert "the retry time limit is 0.2 s" in str(raised.value)
+
+
+async def test_a_candidate_waiting_to_retry_leaves_its_slot_to_the_others(tmp_path: Path) -> None:
+    busy = ModelError("limited", "429 slow down", transient=True, retry_after=0.3)
+    scripts = {"limited": [Script(error=busy), Script(chunks=("late",))], "free": Script(chunks=("early",))}
+    policy = RetryPolicy(attempts=3, initial_wait=0.001, max_wait=0.002)
+    w = generation_world(tmp_path, scripts, concurrency=1, policy=policy)
+    w.template("one", ONE)
+    view = await w.service.start("one", {})
+
+    await (await w.service.generate(view.id, "only", models=["limited", "free"])).wait()
+
+    completed = [e.candidate_id for e in await w.events(view.id, ev.CandidateCompleted)]
+    step = (await w.service.get(view.id)).step("only")
+    by_model = {c.model: c.id for c in step.candidates}
+    assert completed[:2] == [by_model["free"], by_model["limited"]], "free ran while limited waited 0.3 s"
+    assert w.models.peak == 1, "still one model call at a time"
