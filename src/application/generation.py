@@ -114,8 +114,10 @@ class StepGenerator:
         if feedback:
             pipeline.give_feedback(key, feedback, now)
         pipeline.require_can_generate(key)
-        # Every feedback given since the step's last round: this call's, and any recorded alone before it.
-        context = step_context(pipeline, key, "\n\n".join(pipeline.step_state(key).unused_feedback))
+        # Every feedback no model has answered yet: this call's, any recorded alone before it, and any whose
+        # round produced nothing (all failed or cancelled).
+        pending = pipeline.step_state(key).pending_feedback
+        context = step_context(pipeline, key, "\n\n".join(f.text for f in pending))
         rendered = self._catalog.render(template, key, pipeline.inputs, context)
         choice = ChainChoice(
             candidate_model=pipeline_candidate(pipeline, key, candidate_id).model if candidate_id else None,

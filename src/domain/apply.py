@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from writeit.domain import events as ev
-from writeit.domain.state import Branch, Candidate, CandidateOrigin, CandidateStatus, StepState
+from writeit.domain.state import Branch, Candidate, CandidateOrigin, CandidateStatus, PendingFeedback, StepState
 
 if TYPE_CHECKING:
     from writeit.domain.pipeline import Pipeline
@@ -25,7 +25,8 @@ def apply_event(p: Pipeline, event: ev.Event) -> None:
         case ev.StepStarted():
             state = p.branches[event.branch].steps[event.step]
             state.generation = event.generation
-            state.unused_feedback.clear()  # this round's prompt carried it
+            for pending in state.pending_feedback:
+                pending.round = event.generation if pending.round is None else pending.round
             for cid, model in zip(event.candidate_ids, event.models, strict=True):
                 p.candidates[cid] = Candidate(
                     cid,
@@ -46,6 +47,12 @@ def apply_event(p: Pipeline, event: ev.Event) -> None:
             c.input_tokens, c.output_tokens = event.input_tokens, event.output_tokens
             c.usage_estimated, c.cost = event.usage_estimated, event.cost
             c.duration_ms, c.cached = event.duration_ms, event.cached
+            # A model answered a round that carried this feedback: it has been heard. Until then (every candidate
+            # failed, or was cancelled) it stays, so a retry still carries it.
+            answered = p.branches[c.branch].steps[c.step]
+            answered.pending_feedback = [
+                f for f in answered.pending_feedback if f.round is None or f.round > c.generation
+            ]
         case ev.CandidateFailed():
             c = p.candidates[event.candidate_id]
             c.status, c.model, c.error, c.text = CandidateStatus.FAILED, event.model, event.error, event.partial_text
@@ -92,7 +99,7 @@ def apply_event(p: Pipeline, event: ev.Event) -> None:
         case ev.FeedbackGiven():
             given = p.branches[event.branch].steps[event.step]
             given.feedback.append(event.text)
-            given.unused_feedback.append(event.text)
+            given.pending_feedback.append(PendingFeedback(event.text))
         case ev.StepMarkedStale():
             p.branches[event.branch].steps[event.step].stale = True
             p.branches[event.branch].completed = False

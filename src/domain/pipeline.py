@@ -315,8 +315,8 @@ class Pipeline:
             self._usable(step, cid)
 
     def give_feedback(self, step: str, text: str, now: datetime) -> None:
-        """Attach the writer's feedback to a step; the next round of the step has it in its prompt (with any
-        other feedback given since the last round)."""
+        """Attach the writer's feedback to a step: its rounds carry it in their prompts (with any other feedback
+        not answered yet) until one of them completes a candidate."""
         self.step_state(step)
         if not text.strip():
             raise InvalidCommandError("feedback cannot be empty")

@@ -62,12 +62,21 @@ class Candidate:
 
 
 @dataclass(slots=True)
+class PendingFeedback:
+    """Feedback a model has not answered yet: it goes into every round of its step until one completes a
+    candidate. `round` is the first round (generation) that carried it; None while none has."""
+
+    text: str
+    round: int | None = None
+
+
+@dataclass(slots=True)
 class StepState:
     key: str
     candidate_ids: list[str] = field(default_factory=list)
     selected: str | None = None
     feedback: list[str] = field(default_factory=list)
-    unused_feedback: list[str] = field(default_factory=list)  # given since the step's last round: the next one's
+    pending_feedback: list[PendingFeedback] = field(default_factory=list)
     stale: bool = False
     generation: int = 0
 
@@ -77,7 +86,9 @@ class StepState:
             candidate_ids=list(self.candidate_ids),
             selected=self.selected if keep_selection else None,
             feedback=list(self.feedback) if keep_selection else [],
-            unused_feedback=list(self.unused_feedback) if keep_selection else [],
+            pending_feedback=[PendingFeedback(f.text, f.round) for f in self.pending_feedback]
+            if keep_selection
+            else [],
             stale=self.stale if keep_selection else False,
             generation=self.generation,
         )

@@ -195,6 +195,21 @@ async def test_feedback_given_on_its_own_reaches_the_next_round_once(tmp_path: P
     assert (await w.service.get(view.id)).step("angles").feedback == ("fewer adjectives", "cite a source")
 
 
+async def test_feedback_whose_round_produced_nothing_is_carried_by_the_next_round(tmp_path: Path) -> None:
+    boom = Script(error=ModelError("m", "boom"))
+    w = world(tmp_path, {"m": [boom, boom, Script(chunks=("ok",))]})
+    view = await w.service.start("three", {"topic": "x"})
+    await (await w.service.generate(view.id, "angles", feedback="say it plainly", models=["m"])).wait()
+    assert [c.status for c in (await w.service.get(view.id)).step("angles").candidates] == ["failed", "failed"]
+
+    await (await w.service.generate(view.id, "angles", models=["m"])).wait()  # the writer tries again
+    assert "say it plainly" in w.models.requests[-1].prompt
+    assert (await w.service.get(view.id)).step("angles").candidates[-1].status == "completed"
+
+    await (await w.service.generate(view.id, "angles", models=["m"])).wait()  # answered: not carried again
+    assert "say it plainly" not in w.models.requests[-1].prompt
+
+
 async def test_regenerating_one_candidate_adds_one_with_the_same_model(tmp_path: Path) -> None:
     w = world(tmp_path)
     view = await w.service.start("three", {"topic": "x"})

@@ -32,7 +32,13 @@ def snapshot(p: Pipeline) -> dict[str, object]:
 def branch_snapshot(p: Pipeline, name: str) -> object:
     b = p.branches[name]
     steps_state = {
-        k: (s.selected, tuple(s.candidate_ids), tuple(s.feedback), tuple(s.unused_feedback), s.stale)
+        k: (
+            s.selected,
+            tuple(s.candidate_ids),
+            tuple(s.feedback),
+            tuple((f.text, f.round) for f in s.pending_feedback),
+            s.stale,
+        )
         for k, s in b.steps.items()
     }
     return (b.parent, b.fork_step, b.completed, steps_state)
@@ -54,9 +60,10 @@ class PipelineMachine(RuleBasedStateMachine):
         ids = sorted(self.p.candidates)
         return ids[index % len(ids)] if ids else "missing"
 
-    def _run(self, command: object) -> None:
+    def _run(self, command: object, also: str | None = None) -> None:
+        """Run a command; besides the current branch only `also` (a finishing candidate's own branch) may change."""
         before = snapshot(self.p)
-        others = {n: branch_snapshot(self.p, n) for n in self.p.branches if n != self.p.current_branch}
+        others = {n: branch_snapshot(self.p, n) for n in self.p.branches if n not in (self.p.current_branch, also)}
         try:
             command()  # type: ignore[operator]
         except DomainError:
@@ -81,7 +88,8 @@ class PipelineMachine(RuleBasedStateMachine):
             "cancel": lambda: self.p.cancel_candidate(cid, now, partial_text="par"),
             "interrupt": lambda: self.p.interrupt_candidate(cid, now),
         }
-        self._run(actions[outcome])
+        candidate = self.p.candidates.get(cid)
+        self._run(actions[outcome], also=candidate.branch if candidate is not None else None)
 
     @rule(step=steps, i=picks)
     def select(self, step: str, i: int) -> None:
