@@ -79,10 +79,11 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
                     problems.append(f"{where}: {unknown_setting(str(key))}")
                 else:
                     values[key], origins[key] = value, where
+        variables = {n.upper(): (n, v) for n, v in os.environ.items() if n.upper().startswith(ENV_PREFIX)}
         for key in cls.names():
-            raw = os.environ.get(ENV_PREFIX + key.upper(), "").strip()
-            if key not in _NOT_IN_FILES and raw:  # an empty variable counts as unset
-                values[key], origins[key] = raw, f"{ENV_PREFIX}{key.upper()}={raw!r}"
+            name, raw = variables.get(ENV_PREFIX + key.upper(), ("", ""))  # any letter case, as shells allow
+            if key not in _NOT_IN_FILES and raw.strip():  # an empty variable counts as unset
+                values[key], origins[key] = raw.strip(), f"{name}={raw.strip()!r}"
         for key, value in explicit.items():
             values[key], origins[key] = value, "the command line"
         return cls._validated(values, origins, problems)

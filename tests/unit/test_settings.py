@@ -46,6 +46,7 @@ def test_variables_are_converted_to_each_setting_type_and_empty_ones_ignored(mon
     monkeypatch.setenv("WRITEIT_BUDGET_USD", "0.25")
     monkeypatch.setenv("WRITEIT_CACHE", "replay")
     monkeypatch.setenv("WRITEIT_RETRY_ATTEMPTS", "")
+    monkeypatch.setenv("writeit_concurrency", " 5 ")  # any letter case, spaces around the value
     monkeypatch.setenv("WRITEIT_API_TOKEN", "not-a-setting")  # other WRITEIT_* variables are not settings
 
     settings = Settings.load()
@@ -53,6 +54,7 @@ def test_variables_are_converted_to_each_setting_type_and_empty_ones_ignored(mon
     assert settings.budget_usd == 0.25
     assert settings.cache is CacheMode.REPLAY
     assert settings.retry_attempts == 3
+    assert settings.concurrency == 5
     assert "not-a-setting" not in str(settings.as_dict())
 
 
