@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, replace
 
@@ -12,10 +13,10 @@ from tenacity import (
     RetryCallState,
     retry_if_exception,
     stop_after_attempt,
-    stop_before_delay,
     wait_exponential,
     wait_random,
 )
+from tenacity.stop import stop_base
 from tenacity.wait import wait_base
 
 from writeit.application.cache import ResponseRecorder
@@ -62,7 +63,7 @@ def _transient(exc: BaseException) -> bool:
 
 class _AsProviderAsks(wait_base):
     """Our backoff, or longer when the provider said how long to wait (Retry-After): retrying sooner only
-    earns another 429. A wait past the retry time limit stops the retries (`stop_before_delay`)."""
+    earns another 429. A wait past the retry time limit stops the retries (`_PastTimeLimit`)."""
 
     def __init__(self, backoff: wait_base) -> None:
         self._backoff = backoff
@@ -74,12 +75,43 @@ class _AsProviderAsks(wait_base):
         return max(ours, asked) if asked is not None else ours
 
 
+class _RetryClock:
+    """Seconds spent on one model (its attempts and the waits between them), not queued for a concurrency
+    slot behind other candidates: that queue must not use up the model's retry time."""
+
+    def __init__(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._started = self._loop.time()
+        self._queued = 0.0
+
+    @contextlib.asynccontextmanager
+    async def through(self, gate: AbstractAsyncContextManager[object]) -> AsyncIterator[None]:
+        waiting = self._loop.time()
+        async with gate:
+            self._queued += self._loop.time() - waiting
+            yield
+
+    def elapsed(self) -> float:
+        return self._loop.time() - self._started - self._queued
+
+
+class _PastTimeLimit(stop_base):
+    """Stop before a retry that would start past the time limit (as tenacity's stop_before_delay, on our clock)."""
+
+    def __init__(self, clock: _RetryClock, limit: float) -> None:
+        self._clock, self._limit = clock, limit
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return self._clock.elapsed() + (retry_state.upcoming_sleep or 0.0) >= self._limit
+
+
 def _why_given_up(exc: ModelError, tries: int, elapsed: float, policy: RetryPolicy) -> str:
     """What the last error alone would hide: how many chances the model had, and what ended them."""
     if not exc.transient or tries >= policy.attempts:
         return f" (gave up after {tries} attempts)" if tries > 1 else ""
     asked = exc.retry_after
-    ours = policy.max_wait + policy.initial_wait  # the longest backoff of our own
+    # The longest our own backoff could have been before this retry (exponential, capped, plus jitter).
+    ours = min(policy.initial_wait * 2 ** (tries - 1), policy.max_wait) + policy.initial_wait
     if asked is not None and asked > ours and elapsed + ours < policy.max_elapsed <= elapsed + asked:
         return (
             f" (gave up after {tries} attempt(s): the provider asked to wait {asked:g} s, past the "
@@ -149,9 +181,10 @@ class ModelRunner:
             hooks.on_restart()
             await hooks.on_retry(request.model_id, state.attempt_number, str(exc))
 
+        clock = _RetryClock()
         retrying = AsyncRetrying(
             retry=retry_if_exception(_transient),
-            stop=stop_after_attempt(policy.attempts) | stop_before_delay(policy.max_elapsed),
+            stop=stop_after_attempt(policy.attempts) | _PastTimeLimit(clock, policy.max_elapsed),
             wait=_AsProviderAsks(
                 wait_exponential(multiplier=policy.initial_wait, max=policy.max_wait)
                 + wait_random(0, policy.initial_wait)
@@ -161,15 +194,14 @@ class ModelRunner:
             reraise=True,
         )
         tries = 0
-        started = asyncio.get_running_loop().time()
         try:
             async for attempt in retrying:
                 with attempt:
                     tries += 1
-                    async with gate:
+                    async with clock.through(gate):
                         return await self._attempt(request, hooks.on_chunk)
         except ModelError as exc:
-            exc.args = (f"{exc}{_why_given_up(exc, tries, asyncio.get_running_loop().time() - started, policy)}",)
+            exc.args = (f"{exc}{_why_given_up(exc, tries, clock.elapsed(), policy)}",)
             raise
         raise AssertionError("unreachable: tenacity reraises the last error")
 
