@@ -44,6 +44,7 @@ class StepView:
     stale: bool
     selected: str | None
     feedback: tuple[str, ...]
+    pending_feedback: tuple[str, ...]  # not answered yet: the step's next round carries it
     generation: int
     candidates: tuple[CandidateView, ...]
 
@@ -149,7 +150,8 @@ def _step_view(p: Pipeline, key: str, branch: str, template: PipelineTemplate | 
         name = template.step(key).name or key
     return StepView(
         key=key, name=name, status=p.step_status(key, branch).value, stale=state.stale,
-        selected=state.selected, feedback=tuple(state.feedback), generation=state.generation,
+        selected=state.selected, feedback=tuple(state.feedback),
+        pending_feedback=tuple(f.text for f in state.pending_feedback), generation=state.generation,
         candidates=tuple(candidate_view(p.candidates[c]) for c in state.candidate_ids),
     )  # fmt: skip
 

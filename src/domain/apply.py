@@ -71,6 +71,7 @@ def apply_event(p: Pipeline, event: ev.Event) -> None:
             state = p.branches[event.branch].steps[event.step]
             state.selected = event.candidate_id
             state.stale = False
+            state.pending_feedback = []  # the writer chose (an edit and a merge choose too): no longer asked for
         case ev.CandidateEdited():
             _add_derived(
                 p,

@@ -316,7 +316,7 @@ class Pipeline:
 
     def give_feedback(self, step: str, text: str, now: datetime) -> None:
         """Attach the writer's feedback to a step: its rounds carry it in their prompts (with any other feedback
-        not answered yet) until one of them completes a candidate."""
+        not answered yet) until one of them completes a candidate, or the writer selects one."""
         self.step_state(step)
         if not text.strip():
             raise InvalidCommandError("feedback cannot be empty")

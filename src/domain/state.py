@@ -63,8 +63,8 @@ class Candidate:
 
 @dataclass(slots=True)
 class PendingFeedback:
-    """Feedback a model has not answered yet: it goes into every round of its step until one completes a
-    candidate. `round` is the first round (generation) that carried it; None while none has."""
+    """Feedback not answered yet: it goes into every round of its step until one completes a candidate, or the
+    writer selects one (or edits, or merges). `round` is the first round (generation) that carried it."""
 
     text: str
     round: int | None = None

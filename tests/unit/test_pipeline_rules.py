@@ -14,7 +14,7 @@ from writeit.domain.errors import (
     UnknownCandidateError,
     UnknownStepError,
 )
-from writeit.domain.pipeline import Pipeline
+from writeit.domain.pipeline import CandidateOutput, Pipeline
 from writeit.domain.state import CandidateStatus
 
 
@@ -228,3 +228,40 @@ def _state(p: Pipeline) -> object:
         {name: _branch_state(p, name) for name in p.branches},
         {cid: (c.status, c.text, c.model, c.sources) for cid, c in p.candidates.items()},
     )
+
+
+def _pending(p: Pipeline, step: str, branch: str) -> list[str]:
+    return [f.text for f in p.branches[branch].steps[step].pending_feedback]
+
+
+def test_feedback_is_pending_until_a_model_answers_it_on_its_own_branch_only(clock: Clock) -> None:
+    p = started(clock)
+    through(p, "angles", clock)
+    p.fork("outline", "alt", clock())
+    p.switch("main", clock())
+    p.give_feedback("outline", "tighter", clock())
+    running = new_id()
+    p.start_step("outline", [(running, "echo")], clock(), prompt="outline, tighter")
+    p.switch("alt", clock())
+    p.give_feedback("outline", "looser", clock())
+    assert _pending(p, "outline", "main") == ["tighter"]
+    assert _pending(p, "outline", "alt") == ["looser"]
+
+    p.complete_candidate(running, CandidateOutput(model="echo", text="tight outline"), clock())  # main's round
+
+    assert _pending(p, "outline", "main") == []
+    assert _pending(p, "outline", "alt") == ["looser"], "an answer on main is no answer to alt's feedback"
+
+
+def test_feedback_nobody_answered_is_dropped_once_the_writer_selects(clock: Clock) -> None:
+    p = started(clock)
+    made = through(p, "angles", clock)
+    p.give_feedback("angles", "in Klingon", clock())
+    failing = new_id()
+    p.start_step("angles", [(failing, "echo")], clock(), prompt="angles, in Klingon")
+    p.fail_candidate(failing, "echo", "context overflow", clock())
+    assert _pending(p, "angles", "main") == ["in Klingon"]
+
+    p.select("angles", made["angles"][1], clock())  # the writer settles for an earlier candidate
+
+    assert _pending(p, "angles", "main") == []

@@ -200,7 +200,9 @@ async def test_feedback_whose_round_produced_nothing_is_carried_by_the_next_roun
     w = world(tmp_path, {"m": [boom, boom, Script(chunks=("ok",))]})
     view = await w.service.start("three", {"topic": "x"})
     await (await w.service.generate(view.id, "angles", feedback="say it plainly", models=["m"])).wait()
-    assert [c.status for c in (await w.service.get(view.id)).step("angles").candidates] == ["failed", "failed"]
+    failed = (await w.service.get(view.id)).step("angles")
+    assert [c.status for c in failed.candidates] == ["failed", "failed"]
+    assert failed.pending_feedback == ("say it plainly",)  # shown to the writer as waiting for an answer
 
     await (await w.service.generate(view.id, "angles", models=["m"])).wait()  # the writer tries again
     assert "say it plainly" in w.models.requests[-1].prompt

@@ -44,6 +44,7 @@ class StepOut(BaseModel):
     stale: bool
     selected: str | None
     feedback: list[str]
+    pending_feedback: list[str] = Field(description="Feedback no model has answered yet: the next round carries it.")
     generation: int
     candidates: list[CandidateOut]
 
@@ -153,6 +154,7 @@ def candidate_out(c: CandidateView) -> CandidateOut:
 def step_out(s: StepView) -> StepOut:
     return StepOut(
         key=s.key, name=s.name, status=s.status, stale=s.stale, selected=s.selected, feedback=list(s.feedback),
+        pending_feedback=list(s.pending_feedback),
         generation=s.generation, candidates=[candidate_out(c) for c in s.candidates],
     )  # fmt: skip
 

@@ -165,7 +165,10 @@ class StepViewScreen(Screen[None]):
         if step.stale:
             return Text("This step was built on an earlier selection: g or f regenerates it, a keeps it.", "yellow")
         last = step.key == view.steps[-1].key
-        parts = [f"feedback: {step.feedback[-1]}"] if step.feedback else []
+        if step.pending_feedback:  # carried by the next round until a model answers it or a candidate is selected
+            parts = [f"feedback for the next round: {' / '.join(step.pending_feedback)}"]
+        else:
+            parts = [f"feedback: {step.feedback[-1]}"] if step.feedback else []
         if step.selected is not None:
             parts.append("s exports the article" if last else "n goes to the next step")
         return Text("  ·  ".join(parts), "dim")
