@@ -28,9 +28,20 @@ def workspace_config(workspace: str, base: Path | None = None) -> Path:
 
 
 def active_workspace(base: Path | None = None) -> str:
-    """WRITEIT_WORKSPACE, else the one `writeit workspace use` recorded, else "default"."""
-    chosen = os.environ.get("WRITEIT_WORKSPACE") or read(global_config(base)).get("workspace")
-    return str(chosen or "default")
+    """WRITEIT_WORKSPACE (or --workspace), else the one `writeit workspace use` recorded, else "default"."""
+    return chosen_workspace(base)[0]
+
+
+def chosen_workspace(base: Path | None = None) -> tuple[str, str]:
+    """The active workspace's name (not yet checked) and where it was chosen, for messages."""
+    if variable := os.environ.get("WRITEIT_WORKSPACE", "").strip():
+        return variable, f"--workspace/WRITEIT_WORKSPACE={variable!r}"
+    path = global_config(base)
+    data, lines = read_located(path)
+    recorded = data.get("workspace")
+    if recorded is not None and str(recorded).strip():
+        return str(recorded).strip(), f"{path}:{lines['workspace']}" if "workspace" in lines else str(path)
+    return "default", "the default"
 
 
 def read(path: Path) -> dict[str, Any]:
@@ -50,6 +61,15 @@ def read(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ConfigFileError(f"{path}: expected a mapping of settings, got {type(data).__name__}")
     return data
+
+
+def parse_scalar(text: str) -> Any:
+    """`text` read as a YAML scalar (None when it is not one)."""
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None
+    return value if isinstance(value, str | int | float | bool) else None
 
 
 def write(path: Path, key: str, value: Any) -> None:

@@ -62,7 +62,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
         problems: list[str] = []
         global_path = config_files.global_config(base)
         global_data, global_lines = config_files.read_located(global_path)
-        workspace, origins["workspace"] = _chosen_workspace(explicit, global_data, f"{global_path}", global_lines)
+        if explicit.get("workspace"):
+            workspace, origins["workspace"] = str(explicit["workspace"]), "the command line"
+        else:
+            workspace, origins["workspace"] = config_files.chosen_workspace(base)
         values["workspace"] = workspace
         sources = [(global_path, global_data, global_lines)]
         if is_workspace_name(workspace):  # a bad name never becomes a path
@@ -90,8 +93,21 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
 
     @classmethod
     def parse(cls, key: str, raw: str, origin: str) -> Any:
-        """`raw` (text from the command line) as the value setting `key` takes, in its plain form (for YAML)."""
-        parsed = cls._validated({"home": "/", key: raw}, {key: origin}, [])
+        """`raw` (text from the command line) as the value setting `key` takes, in its plain form (for YAML).
+
+        Read as that setting's type first, then as YAML (`.5`, `1_000`, `+5`); the first reading's error is
+        the one reported."""
+        text = raw.strip()
+        try:
+            parsed = cls._validated({"home": "/", key: text}, {key: origin}, [])
+        except SettingsError as first:
+            as_yaml = config_files.parse_scalar(text)
+            if as_yaml is None or as_yaml == text:
+                raise
+            try:
+                parsed = cls._validated({"home": "/", key: as_yaml}, {key: origin}, [])
+            except SettingsError:
+                raise first from None
         return msgspec.to_builtins(getattr(parsed, key), enc_hook=str)
 
     def replaced(self, *, origin: str = "the command line", **changes: Any) -> Settings:
@@ -140,20 +156,6 @@ def unknown_setting(key: str) -> str:
     """A key no setting has (a typo, most often): say so, with the closest name, rather than ignore it."""
     close = difflib.get_close_matches(key, [name for name in Settings.names() if name != "home"], n=1)
     return f"unknown setting '{key}'" + (f" (did you mean '{close[0]}'?)" if close else "")
-
-
-def _chosen_workspace(
-    explicit: dict[str, Any], global_data: dict[str, Any], global_path: str, lines: dict[str, int]
-) -> tuple[str, str]:
-    """The active workspace and where it was chosen: the caller, --workspace/WRITEIT_WORKSPACE, the global file."""
-    if explicit.get("workspace"):
-        return str(explicit["workspace"]), "the command line"
-    if variable := os.environ.get("WRITEIT_WORKSPACE", "").strip():
-        return variable, f"--workspace/WRITEIT_WORKSPACE={variable!r}"
-    if global_data.get("workspace") is not None:
-        line = f":{lines['workspace']}" if "workspace" in lines else ""
-        return str(global_data["workspace"]), f"{global_path}{line}"
-    return "default", "the default"
 
 
 def is_workspace_name(workspace: str) -> bool:

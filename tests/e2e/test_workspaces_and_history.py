@@ -92,7 +92,7 @@ def test_a_style_primer_reaches_the_prompt_stored_with_the_candidate(writeit: Ru
     assert style["voice"].splitlines()[0] in prompt
 
 
-def test_config_set_is_validated_and_takes_effect(writeit: Runner) -> None:
+def test_config_set_is_validated_and_takes_effect(writeit: Runner, isolated_home: Path) -> None:
     assert writeit("config", "set", "concurrency", "3").returncode == 0
     shown = json.loads(writeit("config", "show", "--json").stdout)
     assert shown["concurrency"] == 3
@@ -102,6 +102,12 @@ def test_config_set_is_validated_and_takes_effect(writeit: Runner) -> None:
     unknown = writeit("config", "set", "colour", "blue")
     assert unknown.returncode == 1
     assert "unknown setting 'colour'" in unknown.stderr
+    assert writeit("config", "set", "budget_usd", ".5").returncode == 0  # YAML's forms of a number work too
+    assert writeit("config", "set", "default_model", " markov ").returncode == 0
+    assert json.loads(writeit("config", "show", "--json").stdout)["budget_usd"] == 0.5
+    assert "default_model: markov\n" in (isolated_home / "config.yaml").read_text()  # stripped
+    assert writeit("config", "set", "default_model", "null").returncode == 0  # removes the key
+    assert "default_model" not in (isolated_home / "config.yaml").read_text()
 
 
 def test_a_broken_config_names_each_problem_and_config_set_can_mend_it(writeit: Runner, isolated_home: Path) -> None:

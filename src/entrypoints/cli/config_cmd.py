@@ -27,7 +27,7 @@ def show(as_json: bool = typer.Option(False, "--json", help="Print as JSON.")) -
 @handled
 def set_value(
     key: str = typer.Argument(..., help="Setting name, e.g. default_model or concurrency."),
-    value: str = typer.Argument(..., help="New value; an empty string removes the key (any key, even unknown)."),
+    value: str = typer.Argument(..., help='New value; "" (or null) removes the key, any key, even an unknown one.'),
     workspace: bool = typer.Option(False, "--workspace-only", help="Write to the active workspace's config."),
 ) -> None:
     """Set one setting in the global config file (or the workspace's), checked before it is written.
@@ -46,7 +46,7 @@ def set_value(
         if name != "default" and not (base / "workspaces" / name).is_dir():
             raise fail(f"no workspace '{name}' (create it with `writeit workspace create {name}`)")
         path = config_files.workspace_config(name, base)
-    if value == "":
+    if value.strip() in ("", "null", "~"):
         config_files.write(path, key, None)
         typer.echo(f"{key} removed from {path}")
         return
