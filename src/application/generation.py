@@ -116,8 +116,12 @@ class StepGenerator:
         pipeline.require_can_generate(key)
         # Every feedback no model has answered yet: this call's, any recorded alone before it, and any whose
         # round produced nothing (all failed or cancelled).
-        pending = pipeline.step_state(key).pending_feedback
-        context = step_context(pipeline, key, "\n\n".join(f.text for f in pending))
+        state = pipeline.step_state(key)
+        texts = [f.text for f in state.pending_feedback]
+        if candidate_id:  # that candidate again, with what its own round carried (siblings may have answered it)
+            carried = state.round_feedback.get(pipeline_candidate(pipeline, key, candidate_id).generation, ())
+            texts = [*carried, *(t for t in texts if t not in carried)]
+        context = step_context(pipeline, key, "\n\n".join(texts))
         rendered = self._catalog.render(template, key, pipeline.inputs, context)
         choice = ChainChoice(
             candidate_model=pipeline_candidate(pipeline, key, candidate_id).model if candidate_id else None,

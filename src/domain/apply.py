@@ -27,6 +27,8 @@ def apply_event(p: Pipeline, event: ev.Event) -> None:
             state.generation = event.generation
             for pending in state.pending_feedback:
                 pending.round = event.generation if pending.round is None else pending.round
+            if state.pending_feedback:
+                state.round_feedback[event.generation] = tuple(f.text for f in state.pending_feedback)
             for cid, model in zip(event.candidate_ids, event.models, strict=True):
                 p.candidates[cid] = Candidate(
                     cid,

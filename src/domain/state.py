@@ -77,6 +77,7 @@ class StepState:
     selected: str | None = None
     feedback: list[str] = field(default_factory=list)
     pending_feedback: list[PendingFeedback] = field(default_factory=list)
+    round_feedback: dict[int, tuple[str, ...]] = field(default_factory=dict)  # what each round's prompt carried
     stale: bool = False
     generation: int = 0
 
@@ -89,6 +90,7 @@ class StepState:
             pending_feedback=[PendingFeedback(f.text, f.round) for f in self.pending_feedback]
             if keep_selection
             else [],
+            round_feedback=dict(self.round_feedback) if keep_selection else {},
             stale=self.stale if keep_selection else False,
             generation=self.generation,
         )

@@ -212,6 +212,20 @@ async def test_feedback_whose_round_produced_nothing_is_carried_by_the_next_roun
     assert "say it plainly" not in w.models.requests[-1].prompt
 
 
+async def test_regenerating_one_failed_candidate_carries_the_feedback_of_its_round(tmp_path: Path) -> None:
+    w = world(tmp_path, {"good": ["fine"], "bad": [Script(error=ModelError("bad", "boom")), Script(chunks=("ok",))]})
+    view = await w.service.start("three", {"topic": "x"})
+    await (await w.service.generate(view.id, "angles", feedback="name a source", models=["good", "bad"])).wait()
+    step = (await w.service.get(view.id)).step("angles")
+    failed = next(c for c in step.candidates if c.status == "failed")
+    assert step.pending_feedback == (), "a sibling answered it"
+
+    await (await w.service.generate(view.id, "angles", candidate_id=failed.id)).wait()
+
+    assert w.models.requests[-1].model_id == "bad"
+    assert "name a source" in w.models.requests[-1].prompt
+
+
 async def test_regenerating_one_candidate_adds_one_with_the_same_model(tmp_path: Path) -> None:
     w = world(tmp_path)
     view = await w.service.start("three", {"topic": "x"})

@@ -37,6 +37,7 @@ def branch_snapshot(p: Pipeline, name: str) -> object:
             tuple(s.candidate_ids),
             tuple(s.feedback),
             tuple((f.text, f.round) for f in s.pending_feedback),
+            tuple(sorted(s.round_feedback.items())),
             s.stale,
         )
         for k, s in b.steps.items()
