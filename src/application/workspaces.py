@@ -8,7 +8,8 @@ from typing import Protocol
 
 from writeit.application.errors import ApplicationError
 
-_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+_NAME = re.compile(NAME_PATTERN)
 
 
 class WorkspaceError(ApplicationError):

@@ -18,9 +18,9 @@ import msgspec
 
 from writeit.application.cache import CacheMode
 from writeit.application.errors import ApplicationError
+from writeit.application.workspaces import NAME_PATTERN, WorkspaceError, check_name
 from writeit.entrypoints import config_files
 
-WORKSPACE_PATTERN = "^[a-z0-9][a-z0-9_-]{0,63}$"
 ENV_PREFIX = "WRITEIT_"
 DAY = 86_400.0
 # Not settable in a config file: where the files are, and which workspace's file to read.
@@ -36,7 +36,7 @@ class SettingsError(ApplicationError):
 
 class Settings(msgspec.Struct, kw_only=True, frozen=True):
     home: Path
-    workspace: Annotated[str, msgspec.Meta(pattern=WORKSPACE_PATTERN)] = "default"
+    workspace: Annotated[str, msgspec.Meta(pattern=NAME_PATTERN)] = "default"
     default_model: str | None = None
     concurrency: Annotated[int, msgspec.Meta(ge=1, le=64)] = 8
     retry_attempts: Annotated[int, msgspec.Meta(ge=1, le=10)] = 3
@@ -68,7 +68,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
             workspace, origins["workspace"] = config_files.chosen_workspace(base)
         values["workspace"] = workspace
         sources = [(global_path, global_data, global_lines)]
-        if is_workspace_name(workspace):  # a bad name never becomes a path
+        if _is_workspace_name(workspace):  # a bad name never becomes a path
             workspace_path = config_files.workspace_config(workspace, base)
             sources.append((workspace_path, *config_files.read_located(workspace_path)))
         for path, data, lines in sources:
@@ -158,10 +158,10 @@ def unknown_setting(key: str) -> str:
     return f"unknown setting '{key}'" + (f" (did you mean '{close[0]}'?)" if close else "")
 
 
-def is_workspace_name(workspace: str) -> bool:
+def _is_workspace_name(workspace: str) -> bool:
     try:
-        msgspec.convert(workspace, Annotated[str, msgspec.Meta(pattern=WORKSPACE_PATTERN)])
-    except msgspec.ValidationError:
+        check_name(workspace)
+    except WorkspaceError:
         return False
     return True
 
@@ -189,7 +189,10 @@ def _problems(cls: type[Settings], values: dict[str, Any], origins: dict[str, st
 
 def _explain(key: str, value: Any, message: str, said: bool) -> str:
     if key == "workspace":
-        return f"{value!r} is not a workspace name (lowercase letters, digits, '-', '_'; up to 64)"
+        try:
+            check_name(str(value))
+        except WorkspaceError as exc:
+            return str(exc)
     if key == "log_level":
         return f"{value!r} is not one of debug, info, warning, error"
     if key == "cache":

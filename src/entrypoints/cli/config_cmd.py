@@ -34,15 +34,14 @@ def set_value(
 
     Only this value is checked, so a config that is broken elsewhere can still be mended with this command.
     """
+    from writeit.application.workspaces import check_name
     from writeit.entrypoints import config_files
-    from writeit.entrypoints.settings import Settings, is_workspace_name, unknown_setting
+    from writeit.entrypoints.settings import Settings, unknown_setting
 
     base = config_files.home()
     path = config_files.global_config(base)
     if workspace:
-        name = config_files.active_workspace(base)
-        if not is_workspace_name(name):
-            raise fail(f"'{name}' is not a workspace name (lowercase letters, digits, '-', '_'; up to 64)")
+        name = check_name(config_files.active_workspace(base))
         if name != "default" and not (base / "workspaces" / name).is_dir():
             raise fail(f"no workspace '{name}' (create it with `writeit workspace create {name}`)")
         path = config_files.workspace_config(name, base)

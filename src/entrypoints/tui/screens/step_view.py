@@ -84,9 +84,7 @@ class StepViewScreen(Screen[None]):
             return await command
         except BranchMovedError as exc:
             report(self, exc, what)
-            view = await attempt(self, self.pipelines.get(self.pipeline_id), "refresh the pipeline")
-            if view is not None:
-                await self.show_view(view, view.current_step)  # where that branch needs the writer
+            await self.reload(to_current_step=True)  # where that branch needs the writer
             return None
         except Exception as exc:
             report(self, exc, what)
@@ -98,10 +96,11 @@ class StepViewScreen(Screen[None]):
         self.notify(f"Your {what} was not saved; its text is on the clipboard.", severity="warning", timeout=8)
 
     # ----- display ---------------------------------------------------------------------------------
-    async def reload(self) -> None:
+    async def reload(self, *, to_current_step: bool = False) -> None:
+        """Show the pipeline as stored now: at the step shown, or at the one its branch needs the writer at."""
         view = await attempt(self, self.pipelines.get(self.pipeline_id), "refresh the pipeline")
         if view is not None:
-            await self.show_view(view)
+            await self.show_view(view, view.current_step if to_current_step else None)
 
     async def show_view(self, view: PipelineView, step: str | None = None) -> None:
         """Show `step` (default: the one shown) of `view`; panels are updated in place when the set is unchanged."""
