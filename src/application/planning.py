@@ -83,7 +83,7 @@ def samples(pipeline: Pipeline, step: str, rendered: RenderedPrompt, chains: Seq
     in another pipeline asks for the same samples: what makes recorded answers replayable.
     """
     seen = Counter(
-        _first_model(c)
+        c.asked_model
         for c in pipeline.candidates.values()
         if c.step == step
         and c.origin is CandidateOrigin.GENERATED
@@ -95,11 +95,6 @@ def samples(pipeline: Pipeline, step: str, rendered: RenderedPrompt, chains: Seq
         result.append(seen[chain[0]])
         seen[chain[0]] += 1
     return result
-
-
-def _first_model(candidate: Candidate) -> str:
-    # A fall-through replaces the candidate's model; the first fallback names the one it started with.
-    return candidate.fallbacks[0].partition(" -> ")[0] if candidate.fallbacks else candidate.model
 
 
 def resolve_chain(chain: tuple[str, ...], resolve: Callable[[str], str]) -> tuple[str, ...]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from writeit.domain.pipeline import Pipeline, require_branch
-from writeit.domain.state import Candidate
+from writeit.domain.state import Attempt, Candidate, Fallback
 from writeit.domain.template import PipelineTemplate
 
 
@@ -111,9 +111,17 @@ def candidate_view(c: Candidate) -> CandidateView:
         id=c.id, step=c.step, branch=c.branch, model=c.model, status=c.status.value, origin=c.origin.value,
         sources=c.sources, text=c.text, prompt=c.prompt, system=c.system, error=c.error,
         input_tokens=c.input_tokens, output_tokens=c.output_tokens, usage_estimated=c.usage_estimated,
-        cost=c.cost, duration_ms=c.duration_ms, cached=c.cached, attempts=tuple(c.attempts),
-        fallbacks=tuple(c.fallbacks), instruction=c.instruction, generation=c.generation,
+        cost=c.cost, duration_ms=c.duration_ms, cached=c.cached, attempts=tuple(map(attempt_text, c.attempts)),
+        fallbacks=tuple(map(fallback_text, c.fallbacks)), instruction=c.instruction, generation=c.generation,
     )  # fmt: skip
+
+
+def attempt_text(a: Attempt) -> str:
+    return f"{a.model} attempt {a.attempt}: {a.reason}"
+
+
+def fallback_text(f: Fallback) -> str:
+    return f"{f.from_model} -> {f.to_model}: {f.reason}"
 
 
 def pipeline_view(p: Pipeline, template: PipelineTemplate | None, branch: str | None = None) -> PipelineView:

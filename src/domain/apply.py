@@ -1,163 +1,177 @@
-"""The one place where the Pipeline's state changes: applying an event, during a command or a replay."""
+"""The one place where the Pipeline's state changes: one small rule per event, during a command or a replay."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from writeit.domain import events as ev
-from writeit.domain.state import Branch, Candidate, CandidateOrigin, CandidateStatus, PendingFeedback, StepState
+from writeit.domain.state import (
+    Attempt,
+    Branch,
+    Candidate,
+    CandidateOrigin,
+    CandidateStatus,
+    Fallback,
+    Feedback,
+    StepState,
+)
 
 if TYPE_CHECKING:
     from writeit.domain.pipeline import Pipeline
 
+E = TypeVar("E", bound=ev.Event)
+Rule = Callable[["Pipeline", E], None]
+
+RULES: dict[type[ev.Event], Callable[[Pipeline, Any], None]] = {}
+
 
 def apply_event(p: Pipeline, event: ev.Event) -> None:
-    match event:
-        case ev.PipelineStarted():
-            p.template_name = event.template_name
-            p.template_source = event.template_source
-            p.template_text = event.template_text
-            p.step_keys = tuple(event.step_keys)
-            p.inputs = dict(event.inputs)
-            p.models = tuple(event.models)
-            p.created_at = event.at
-            p.branches = {"main": Branch("main", {k: StepState(k) for k in p.step_keys}, created_at=event.at)}
-        case ev.StepStarted():
-            state = p.branches[event.branch].steps[event.step]
-            state.generation = event.generation
-            for pending in state.pending_feedback:
-                pending.round = event.generation if pending.round is None else pending.round
-            if state.pending_feedback:
-                state.round_feedback[event.generation] = tuple(f.text for f in state.pending_feedback)
-            for cid, model in zip(event.candidate_ids, event.models, strict=True):
-                p.candidates[cid] = Candidate(
-                    cid,
-                    event.step,
-                    event.branch,
-                    model,
-                    event.generation,
-                    prompt=event.prompt,
-                    system=event.system,
-                    session=event.session,
-                    created_at=event.at,
-                )
-                state.candidate_ids.append(cid)
-        case ev.CandidateCompleted():
-            c = p.candidates[event.candidate_id]
-            c.status = CandidateStatus.COMPLETED
-            c.model, c.text, c.prompt, c.system = event.model, event.text, event.prompt, event.system
-            c.input_tokens, c.output_tokens = event.input_tokens, event.output_tokens
-            c.usage_estimated, c.cost = event.usage_estimated, event.cost
-            c.duration_ms, c.cached = event.duration_ms, event.cached
-            # A model answered a round that carried this feedback: it has been heard. Until then (every candidate
-            # failed, or was cancelled) it stays, so a retry still carries it.
-            answered = p.branches[c.branch].steps[c.step]
-            answered.pending_feedback = [
-                f for f in answered.pending_feedback if f.round is None or f.round > c.generation
-            ]
-        case ev.CandidateFailed():
-            c = p.candidates[event.candidate_id]
-            c.status, c.model, c.error, c.text = CandidateStatus.FAILED, event.model, event.error, event.partial_text
-        case ev.CandidateCancelled():
-            c = p.candidates[event.candidate_id]
-            c.status, c.text = CandidateStatus.CANCELLED, event.partial_text
-        case ev.CandidateInterrupted():
-            p.candidates[event.candidate_id].status = CandidateStatus.INTERRUPTED
-        case ev.CandidateRetried():
-            p.candidates[event.candidate_id].attempts.append(f"{event.model} attempt {event.attempt}: {event.reason}")
-        case ev.ModelFellBack():
-            c = p.candidates[event.candidate_id]
-            c.fallbacks.append(f"{event.from_model} -> {event.to_model}: {event.reason}")
-            c.model = event.to_model
-        case ev.CandidateSelected():
-            state = p.branches[event.branch].steps[event.step]
-            state.selected = event.candidate_id
-            state.stale = False
-            state.pending_feedback = []  # the writer chose (an edit and a merge choose too): no longer asked for
-        case ev.CandidateEdited():
-            _add_derived(
-                p,
-                event.branch,
-                event.step,
-                event.candidate_id,
-                event.at,
-                CandidateOrigin.EDITED,
-                (event.source_id,),
-                event.text,
-                p.candidates[event.source_id].model,
-            )
-        case ev.CandidatesMerged():
-            c = _add_derived(
-                p,
-                event.branch,
-                event.step,
-                event.candidate_id,
-                event.at,
-                CandidateOrigin.MERGED,
-                tuple(event.source_ids),
-                event.text,
-                event.model or "writer",
-            )
-            c.instruction = event.instruction
-        case ev.FeedbackGiven():
-            given = p.branches[event.branch].steps[event.step]
-            given.feedback.append(event.text)
-            given.pending_feedback.append(PendingFeedback(event.text))
-        case ev.StepMarkedStale():
-            p.branches[event.branch].steps[event.step].stale = True
-            p.branches[event.branch].completed = False
-        case ev.StaleStepKept():
-            p.branches[event.branch].steps[event.step].stale = False
-        case ev.BranchForked():
-            _fork(p, event)
-        case ev.BranchSwitched():
-            p.current_branch = event.branch
-        case ev.PipelineCompleted():
-            p.branches[event.branch].completed = True
-        case _:
-            raise ValueError(f"no rule to apply {type(event).__name__}")
+    rule = RULES.get(type(event))
+    if rule is None:
+        raise ValueError(f"no rule to apply {type(event).__name__}")
+    rule(p, event)
+
+
+def _rule(kind: type[E]) -> Callable[[Rule[E]], Rule[E]]:
+    def register(fn: Rule[E]) -> Rule[E]:
+        RULES[kind] = fn
+        return fn
+
+    return register
+
+
+@_rule(ev.PipelineStarted)
+def _started(p: Pipeline, e: ev.PipelineStarted) -> None:
+    p.template_name, p.template_source, p.template_text = e.template_name, e.template_source, e.template_text
+    p.step_keys, p.inputs, p.models = tuple(e.step_keys), dict(e.inputs), tuple(e.models)
+    p.created_at = e.at
+    p.branches = {"main": Branch("main", {k: StepState(k) for k in p.step_keys}, created_at=e.at)}
+
+
+@_rule(ev.StepStarted)
+def _step_started(p: Pipeline, e: ev.StepStarted) -> None:
+    state = p.branches[e.branch].steps[e.step]
+    state.generation = e.generation
+    for pending in state.pending_feedback:
+        pending.rounds.append(e.generation)
+    for cid, model in zip(e.candidate_ids, e.models, strict=True):
+        p.candidates[cid] = Candidate(
+            cid, e.step, e.branch, model, e.generation, prompt=e.prompt, system=e.system, session=e.session,
+            created_at=e.at,
+        )  # fmt: skip
+        state.candidate_ids.append(cid)
+
+
+@_rule(ev.CandidateCompleted)
+def _completed(p: Pipeline, e: ev.CandidateCompleted) -> None:
+    c = p.candidates[e.candidate_id]
+    c.status, c.answered_model, c.text = CandidateStatus.COMPLETED, e.model, e.text
+    c.prompt, c.system, c.cost, c.cached, c.duration_ms = e.prompt, e.system, e.cost, e.cached, e.duration_ms
+    c.input_tokens, c.output_tokens, c.usage_estimated = e.input_tokens, e.output_tokens, e.usage_estimated
+    # A model answered a round that carried this feedback: it has been heard. Until then (every candidate failed,
+    # or was cancelled) it stays, so a retry still carries it.
+    for pending in p.branches[c.branch].steps[c.step].pending_feedback:
+        if pending.round is not None and pending.round <= c.generation:
+            pending.settled = True
+
+
+@_rule(ev.CandidateFailed)
+def _failed(p: Pipeline, e: ev.CandidateFailed) -> None:
+    c = p.candidates[e.candidate_id]
+    c.status, c.answered_model, c.error, c.text = CandidateStatus.FAILED, e.model, e.error, e.partial_text
+
+
+@_rule(ev.CandidateCancelled)
+def _cancelled(p: Pipeline, e: ev.CandidateCancelled) -> None:
+    c = p.candidates[e.candidate_id]
+    c.status, c.text = CandidateStatus.CANCELLED, e.partial_text
+
+
+@_rule(ev.CandidateInterrupted)
+def _interrupted(p: Pipeline, e: ev.CandidateInterrupted) -> None:
+    p.candidates[e.candidate_id].status = CandidateStatus.INTERRUPTED
+
+
+@_rule(ev.CandidateRetried)
+def _retried(p: Pipeline, e: ev.CandidateRetried) -> None:
+    p.candidates[e.candidate_id].attempts.append(Attempt(e.model, e.attempt, e.reason))
+
+
+@_rule(ev.ModelFellBack)
+def _fell_back(p: Pipeline, e: ev.ModelFellBack) -> None:
+    p.candidates[e.candidate_id].fallbacks.append(Fallback(e.from_model, e.to_model, e.reason))
+
+
+@_rule(ev.CandidateSelected)
+def _selected(p: Pipeline, e: ev.CandidateSelected) -> None:
+    state = p.branches[e.branch].steps[e.step]
+    state.selected, state.stale = e.candidate_id, False
+    for pending in state.pending_feedback:  # the writer chose (an edit and a merge choose too): no longer asked for
+        pending.settled = True
+
+
+@_rule(ev.CandidateEdited)
+def _edited(p: Pipeline, e: ev.CandidateEdited) -> None:
+    model = p.candidates[e.source_id].model
+    _add_derived(p, e, CandidateOrigin.EDITED, (e.source_id,), e.text, model)
+
+
+@_rule(ev.CandidatesMerged)
+def _merged(p: Pipeline, e: ev.CandidatesMerged) -> None:
+    c = _add_derived(p, e, CandidateOrigin.MERGED, tuple(e.source_ids), e.text, e.model or "writer")
+    c.instruction = e.instruction
+
+
+@_rule(ev.FeedbackGiven)
+def _feedback(p: Pipeline, e: ev.FeedbackGiven) -> None:
+    p.branches[e.branch].steps[e.step].given.append(Feedback(e.text))
+
+
+@_rule(ev.StepMarkedStale)
+def _stale(p: Pipeline, e: ev.StepMarkedStale) -> None:
+    p.branches[e.branch].steps[e.step].stale = True
+
+
+@_rule(ev.StaleStepKept)
+def _kept(p: Pipeline, e: ev.StaleStepKept) -> None:
+    p.branches[e.branch].steps[e.step].stale = False
+
+
+@_rule(ev.BranchForked)
+def _forked(p: Pipeline, e: ev.BranchForked) -> None:
+    parent = p.branches[e.parent]
+    fork_index = p.step_keys.index(e.from_step)
+    steps = {
+        key: parent.steps[key].copy(keep_selection=i < fork_index) if i <= fork_index else StepState(key)
+        for i, key in enumerate(p.step_keys)
+    }
+    p.branches[e.branch] = Branch(e.branch, steps, parent=e.parent, fork_step=e.from_step, created_at=e.at)
+
+
+@_rule(ev.BranchSwitched)
+def _switched(p: Pipeline, e: ev.BranchSwitched) -> None:
+    p.current_branch = e.branch
+
+
+@_rule(ev.PipelineCompleted)
+def _pipeline_completed(p: Pipeline, e: ev.PipelineCompleted) -> None:
+    """A notice for those who follow the pipeline: completion itself is read from the steps (Branch.completed)."""
 
 
 def _add_derived(
     p: Pipeline,
-    branch: str,
-    step: str,
-    cid: str,
-    at: str,
+    e: ev.CandidateEdited | ev.CandidatesMerged,
     origin: CandidateOrigin,
     sources: tuple[str, ...],
     text: str,
     model: str,
 ) -> Candidate:
-    state = p.branches[branch].steps[step]
+    state = p.branches[e.branch].steps[e.step]
     candidate = Candidate(
-        cid,
-        step,
-        branch,
-        model,
-        state.generation,
-        status=CandidateStatus.COMPLETED,
-        origin=origin,
-        sources=sources,
-        text=text,
-        created_at=at,
-    )
-    p.candidates[cid] = candidate
-    state.candidate_ids.append(cid)
+        e.candidate_id, e.step, e.branch, model, state.generation, status=CandidateStatus.COMPLETED,
+        origin=origin, sources=sources, answered_model=model, text=text, created_at=e.at,
+    )  # fmt: skip
+    p.candidates[e.candidate_id] = candidate
+    state.candidate_ids.append(e.candidate_id)
     return candidate
-
-
-def _fork(p: Pipeline, event: ev.BranchForked) -> None:
-    parent = p.branches[event.parent]
-    fork_index = p.step_keys.index(event.from_step)
-    steps: dict[str, StepState] = {}
-    for i, key in enumerate(p.step_keys):
-        if i < fork_index:
-            steps[key] = parent.steps[key].copy()
-        elif i == fork_index:
-            steps[key] = parent.steps[key].copy(keep_selection=False)
-        else:
-            steps[key] = StepState(key)
-    p.branches[event.branch] = Branch(
-        event.branch, steps, parent=event.parent, fork_step=event.from_step, created_at=event.at
-    )

@@ -52,6 +52,11 @@ class BranchMovedError(BranchError):
         self.current = current
 
 
+class EventRefusedError(DomainError, ValueError):
+    """An event that cannot apply to this pipeline: another pipeline's, or out of sequence. A ValueError too, as
+    the other faults of a stored or imported stream (unknown type, malformed shape) are."""
+
+
 class InvalidCommandError(DomainError):
     """The command's own arguments are invalid (empty feedback, too few candidates to merge...)."""
 

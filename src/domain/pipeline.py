@@ -13,6 +13,7 @@ from writeit.domain.errors import (
     BranchError,
     BranchMovedError,
     CandidateStateError,
+    EventRefusedError,
     InvalidCommandError,
     StepNotReadyError,
     UnknownBranchError,
@@ -139,8 +140,7 @@ class Pipeline:
         return self.step_keys[-1]
 
     def is_complete(self, branch: str | None = None) -> bool:
-        steps = self.branches[branch or self.current_branch].steps.values()
-        return all(s.selected is not None and not s.stale for s in steps)
+        return self.branches[branch or self.current_branch].completed
 
     def pending_candidates(self) -> list[Candidate]:
         return [c for c in self.candidates.values() if c.status is CandidateStatus.PENDING]
@@ -255,11 +255,11 @@ class Pipeline:
             )
         if state.selected == candidate_id and not state.stale:
             return
-        changed = state.selected != candidate_id
+        changed, was_complete = state.selected != candidate_id, self.branch.completed
         self._record(ev.CandidateSelected, now, branch=self.current_branch, step=step, candidate_id=candidate_id)
         if changed:
             self._mark_downstream_stale(step, now)
-        self._complete_if_done(now)
+        self._announce_completion(was_complete, now)
 
     def edit(self, step: str, candidate_id: str, new_id: str, text: str, now: datetime) -> None:
         """Record the writer's rewrite of a candidate as a new candidate, and select it."""
@@ -327,7 +327,7 @@ class Pipeline:
         if not self.step_state(step).stale:
             raise StepNotReadyError(f"step '{step}' is not stale")
         self._record(ev.StaleStepKept, now, branch=self.current_branch, step=step)
-        self._complete_if_done(now)
+        self._announce_completion(False, now)  # a stale step made the branch incomplete
 
     def fork(self, from_step: str, name: str, now: datetime) -> None:
         """Start a branch that shares this branch's selections before `from_step` and diverges there."""
@@ -369,8 +369,9 @@ class Pipeline:
             if state.candidate_ids and not state.stale:
                 self._record(ev.StepMarkedStale, now, branch=self.current_branch, step=key, because=step)
 
-    def _complete_if_done(self, now: datetime) -> None:
-        if self.is_complete() and not self.branch.completed:
+    def _announce_completion(self, was_complete: bool, now: datetime) -> None:
+        """Record PipelineCompleted when a command completes the branch (followers learn it from the stream)."""
+        if self.branch.completed and not was_complete:
             self._record(ev.PipelineCompleted, now, branch=self.current_branch)
 
     def _record(self, cls: type[ev.Event], now: datetime, **fields: Any) -> None:
@@ -381,8 +382,12 @@ class Pipeline:
     def apply(self, event: ev.Event) -> None:
         from writeit.domain.apply import apply_event
 
+        if event.pipeline_id != self.id:
+            raise EventRefusedError(
+                f"event {event.seq} ({type(event).__name__}) belongs to pipeline {event.pipeline_id}, not {self.id}"
+            )
         if event.seq != self.version + 1:
-            raise ValueError(f"event {event.seq} out of order after {self.version} in pipeline {self.id}")
+            raise EventRefusedError(f"event {event.seq} out of order after {self.version} in pipeline {self.id}")
         apply_event(self, event)
         self.version = event.seq
         self.updated_at = event.at

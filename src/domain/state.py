@@ -27,16 +27,39 @@ class StepStatus(StrEnum):
     SELECTED = "selected"
 
 
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """A try of `model` that failed for a reason worth retrying; `attempt` counts the tries of that model (1: the
+    first)."""
+
+    model: str
+    attempt: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fallback:
+    """`from_model` failed for good (`reason`), so the candidate asked `to_model`, the next of its chain."""
+
+    from_model: str
+    to_model: str
+    reason: str
+
+
 @dataclass(slots=True)
 class Candidate:
+    """One answer of a step. `asked_model` is the model its round asked; `answered_model` the one whose answer
+    (or last failure) ended it, which differs after a fallback; both stay, so nothing is lost to display."""
+
     id: str
     step: str
     branch: str
-    model: str
+    asked_model: str
     generation: int
     status: CandidateStatus = CandidateStatus.PENDING
     origin: CandidateOrigin = CandidateOrigin.GENERATED
     sources: tuple[str, ...] = ()
+    answered_model: str = ""
     text: str = ""
     prompt: str = ""
     system: str = ""
@@ -49,9 +72,16 @@ class Candidate:
     cached: bool = False
     instruction: str = ""
     session: str = ""
-    attempts: list[str] = field(default_factory=list)
-    fallbacks: list[str] = field(default_factory=list)
+    attempts: list[Attempt] = field(default_factory=list)
+    fallbacks: list[Fallback] = field(default_factory=list)
     created_at: str = ""
+
+    @property
+    def model(self) -> str:
+        """The model that answered; while none has, the one asked now (the last fallen back to, or the first)."""
+        if self.answered_model:
+            return self.answered_model
+        return self.fallbacks[-1].to_model if self.fallbacks else self.asked_model
 
     @property
     def usable(self) -> bool:
@@ -62,12 +92,25 @@ class Candidate:
 
 
 @dataclass(slots=True)
-class PendingFeedback:
-    """Feedback not answered yet: it goes into every round of its step until one completes a candidate, or the
-    writer selects one (or edits, or merges). `round` is the first round (generation) that carried it."""
+class Feedback:
+    """The writer's feedback on a step and the rounds (generations) whose prompts carried it.
+
+    It is pending until `settled`: a model answered it (a candidate of one of its rounds, or of a later one,
+    completed) or the writer chose (selected, edited or merged) on the step. Every round of the step carries the
+    feedback pending when it starts.
+    """
 
     text: str
-    round: int | None = None
+    rounds: list[int] = field(default_factory=list)
+    settled: bool = False
+
+    @property
+    def round(self) -> int | None:
+        """The first round that carried it (None: no round yet)."""
+        return self.rounds[0] if self.rounds else None
+
+    def copy(self) -> Feedback:
+        return Feedback(self.text, list(self.rounds), self.settled)
 
 
 @dataclass(slots=True)
@@ -75,25 +118,36 @@ class StepState:
     key: str
     candidate_ids: list[str] = field(default_factory=list)
     selected: str | None = None
-    feedback: list[str] = field(default_factory=list)
-    pending_feedback: list[PendingFeedback] = field(default_factory=list)
-    round_feedback: dict[int, tuple[str, ...]] = field(default_factory=dict)  # what each round's prompt carried
+    given: list[Feedback] = field(default_factory=list)  # every feedback on the step, in the order given
     stale: bool = False
     generation: int = 0
 
+    @property
+    def feedback(self) -> list[str]:
+        """The texts of every feedback given on the step, in order."""
+        return [f.text for f in self.given]
+
+    @property
+    def pending_feedback(self) -> list[Feedback]:
+        """The feedback no model has answered and no choice of the writer has overtaken: the next round's."""
+        return [f for f in self.given if not f.settled]
+
+    def carried_by(self, generation: int) -> tuple[str, ...]:
+        """The feedback texts that round `generation`'s prompt carried."""
+        return tuple(f.text for f in self.given if generation in f.rounds)
+
+    @property
+    def round_feedback(self) -> dict[int, tuple[str, ...]]:
+        """What each round that carried any feedback carried, by generation."""
+        rounds = sorted({g for f in self.given for g in f.rounds})
+        return {g: self.carried_by(g) for g in rounds}
+
     def copy(self, *, keep_selection: bool = True) -> StepState:
-        return StepState(
-            key=self.key,
-            candidate_ids=list(self.candidate_ids),
-            selected=self.selected if keep_selection else None,
-            feedback=list(self.feedback) if keep_selection else [],
-            pending_feedback=[PendingFeedback(f.text, f.round) for f in self.pending_feedback]
-            if keep_selection
-            else [],
-            round_feedback=dict(self.round_feedback) if keep_selection else {},
-            stale=self.stale if keep_selection else False,
-            generation=self.generation,
-        )
+        """The step as a fork sees it: the same (keep_selection), or its candidates alone, to choose afresh."""
+        if not keep_selection:
+            return StepState(self.key, list(self.candidate_ids), generation=self.generation)
+        given = [f.copy() for f in self.given]
+        return StepState(self.key, list(self.candidate_ids), self.selected, given, self.stale, self.generation)
 
 
 @dataclass(slots=True)
@@ -102,5 +156,9 @@ class Branch:
     steps: dict[str, StepState]
     parent: str | None = None
     fork_step: str | None = None
-    completed: bool = False
     created_at: str = ""
+
+    @property
+    def completed(self) -> bool:
+        """Complete when every step has a selection and none is stale (the one notion of completion)."""
+        return all(s.selected is not None and not s.stale for s in self.steps.values())

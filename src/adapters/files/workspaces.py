@@ -38,7 +38,10 @@ class DirectoryWorkspaces:
             raise WorkspaceError(f"workspace '{name}' is open in another WriteIt process (a TUI or `writeit serve`)")
         self._trash.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        target = self._trash / f"{name}-{stamp}"
+        target, n = self._trash / f"{name}-{stamp}", 1
+        while target.exists():  # removed again within the second: moving onto it would nest inside it
+            n += 1
+            target = self._trash / f"{name}-{stamp}-{n}"
         shutil.move(str(self._root / name), target)
         return str(target)
 

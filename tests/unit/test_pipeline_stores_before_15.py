@@ -1,0 +1,110 @@
+"""A store written by the code before issue 15 opens with the views, summaries and exports that code showed."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.unit.builders import Clock
+from writeit.adapters.lmdb.environment import open_environment
+from writeit.adapters.lmdb.event_store import LmdbEventStore
+from writeit.adapters.memory.language_model import ScriptedLanguageModel
+from writeit.adapters.templates.catalog import FileTemplateCatalog
+from writeit.application import export
+from writeit.application.generation import StepGenerator
+from writeit.application.hub import StreamHub
+from writeit.application.repository import PipelineRepository
+from writeit.application.runner import ModelRunner, RetryPolicy
+from writeit.application.service import PipelineService
+from writeit.application.usage import PriceTable
+from writeit.domain.codec import from_record, to_record
+from writeit.domain.pipeline import Pipeline
+
+FIXTURE = Path(__file__).parent.parent / "fixtures" / "store_before_15"
+EXPORTED_AT = "2026-02-01T00:00:00+00:00"  # as make_fixture.py recorded the Markdown
+
+
+@pytest.fixture(scope="module")
+def recorded() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((FIXTURE / "views.json").read_text())
+    return data
+
+
+@pytest.fixture
+async def opened(tmp_path: Path) -> AsyncIterator[tuple[PipelineService, LmdbEventStore]]:
+    """The fixture's LMDB store (a copy: opening writes) behind a service, as every interface reads it."""
+    (tmp_path / "store").mkdir()
+    shutil.copy(FIXTURE / "store" / "data.mdb", tmp_path / "store" / "data.mdb")
+    environments = open_environment(tmp_path / "store", map_size=1 << 24)
+    store = LmdbEventStore(next(environments))
+    models = ScriptedLanguageModel(echo=("echo",))
+    hub = StreamHub()
+    catalog = FileTemplateCatalog([])
+    generator = StepGenerator(
+        ModelRunner(models, RetryPolicy()), models, catalog, hub, PriceTable(), new_id=str, default_model="echo"
+    )
+    yield PipelineService(PipelineRepository(store, hub), catalog, generator, hub, clock=Clock(), new_id=str), store
+    store.close()
+    environments.close()
+
+
+def plain(value: Any) -> Any:
+    """As JSON holds it (tuples become lists), to compare with what was recorded."""
+    return json.loads(json.dumps(value, ensure_ascii=False))
+
+
+async def test_every_branch_of_an_old_store_shows_the_view_it_showed(
+    opened: tuple[PipelineService, LmdbEventStore], recorded: dict[str, Any]
+) -> None:
+    service, _ = opened
+    for pid, shown in recorded["pipelines"].items():
+        for branch, view in shown["views"].items():
+            assert plain(dataclasses.asdict(await service.get(pid, branch))) == view, f"{pid} on {branch}"
+
+
+async def test_an_old_store_lists_the_same_summaries(
+    opened: tuple[PipelineService, LmdbEventStore], recorded: dict[str, Any]
+) -> None:
+    service, _ = opened
+    assert plain([dataclasses.asdict(s) for s in await service.summaries()]) == recorded["summaries"]
+
+
+async def test_an_old_store_exports_the_same_markdown_and_history(
+    opened: tuple[PipelineService, LmdbEventStore], recorded: dict[str, Any]
+) -> None:
+    service, _ = opened
+    at = datetime.fromisoformat(EXPORTED_AT)
+    for pid, shown in recorded["pipelines"].items():
+        view = await service.get(pid)
+        assert export.markdown(view, at) == shown["markdown"]
+        assert export.markdown(view, at, appendix=True) == shown["markdown_appendix"]
+        assert plain(await service.export_history(pid)) == shown["history"]
+
+
+async def test_the_json_lines_of_the_fixture_are_the_events_of_its_store(
+    opened: tuple[PipelineService, LmdbEventStore],
+) -> None:
+    _, store = opened
+    lines = [json.loads(line) for line in (FIXTURE / "events.jsonl").read_text().splitlines()]
+    stored = [to_record(e) for pid in await store.pipeline_ids() for e in await store.read(pid)]
+    assert stored == [to_record(from_record(r)) for r in lines]
+    assert {e.pipeline_id for e in map(from_record, lines)} == set(await store.pipeline_ids())
+
+
+def test_the_fixture_covers_every_kind_of_event_a_pipeline_records() -> None:
+    lines = [json.loads(line) for line in (FIXTURE / "events.jsonl").read_text().splitlines()]
+    kinds = {r["type"] for r in lines}
+    assert kinds >= {
+        "PipelineStarted", "StepStarted", "CandidateCompleted", "CandidateFailed", "CandidateCancelled",
+        "CandidateRetried", "ModelFellBack", "CandidateSelected", "CandidateEdited", "CandidatesMerged",
+        "FeedbackGiven", "StepMarkedStale", "StaleStepKept", "BranchForked", "BranchSwitched", "PipelineCompleted",
+    }  # fmt: skip
+    first = [from_record(r) for r in lines if r["pipeline_id"] == lines[0]["pipeline_id"]]
+    assert Pipeline.replay(first).version == len(first)
