@@ -11,11 +11,21 @@ from writeit.domain.events import Event
 from writeit.domain.template import PipelineTemplate
 
 
+@dataclass(frozen=True, slots=True)
+class LoggedEvent:
+    """An event with its place in the store's global log."""
+
+    position: int
+    event: Event
+
+
 class EventStore(Protocol):
-    """An append-only log of events per pipeline.
+    """An append-only log of events per pipeline, and one global log of them all.
 
     Sequence numbers start at 1 and increase by 1 within a pipeline. Appends are atomic: all of a call's
-    events are stored, or none. Stored events are never changed.
+    events are stored, or none. Stored events are never changed. Every stored event also has a global
+    position, given in the transaction that stores it: 1, 2, 3… in commit order with no gap, so a reader
+    that has seen position N and reads after N misses nothing, whichever process appended.
     """
 
     async def append(self, pipeline_id: str, events: Sequence[Event], expected_version: int) -> int:
@@ -36,6 +46,14 @@ class EventStore(Protocol):
 
     async def pipeline_ids(self) -> list[str]:
         """Every pipeline with at least one event, oldest first."""
+        ...
+
+    async def read_all(self, after: int = 0, limit: int = 1000) -> list[LoggedEvent]:
+        """At most `limit` events of any pipeline with a global position > `after`, in position order."""
+        ...
+
+    async def last_position(self) -> int:
+        """The global position of the last stored event; 0 for an empty store."""
         ...
 
 
