@@ -57,6 +57,39 @@ class EventStore(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class ProjectionState:
+    """Which version of a projection's code made its rows, and the last global position they include."""
+
+    version: int = 0
+    position: int = 0
+
+
+Row = Mapping[str, Any]
+
+
+class ProjectionStore(Protocol):
+    """Read models fed by the global log: per projection name, rows by key (JSON-able mappings) and the
+    position applied, always changed together in one transaction, so rows are never behind or ahead of it."""
+
+    async def state(self, name: str) -> ProjectionState:
+        """The projection's version and position; ProjectionState() (0, 0) when it was never built."""
+        ...
+
+    async def reset(self, name: str, version: int) -> None:
+        """Drop every row and start again at position 0 as `version`."""
+        ...
+
+    async def commit(self, name: str, expected: ProjectionState, position: int, rows: Mapping[str, Row]) -> bool:
+        """Store `rows` (replacing those with the same keys) and move to `position`, if the projection is still
+        at `expected`; False (nothing stored) when another writer moved it first."""
+        ...
+
+    async def rows(self, name: str) -> list[Row]:
+        """Every row, in key order."""
+        ...
+
+
 # LMDB keys are at most 511 bytes: ids stay well below, with room for the sequence suffix.
 MAX_PIPELINE_ID_BYTES = 256
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from writeit.application.errors import AmbiguousPipelineIdError, PipelineNotFoundError
 from writeit.application.hub import StreamHub
-from writeit.application.ports import EventStore
+from writeit.application.ports import EventStore, ProjectionStore
+from writeit.application.projections import SummaryProjection
+from writeit.application.views import PipelineSummary, summary
 from writeit.domain.events import Event
 from writeit.domain.pipeline import Pipeline
 
@@ -12,10 +14,11 @@ from writeit.domain.pipeline import Pipeline
 class PipelineRepository:
     """Aggregates are cached and caught up with only the events stored since; a failed save evicts."""
 
-    def __init__(self, store: EventStore, hub: StreamHub) -> None:
+    def __init__(self, store: EventStore, hub: StreamHub, projections: ProjectionStore | None = None) -> None:
         self._store = store
         self._hub = hub
         self._cache: dict[str, Pipeline] = {}
+        self.projection = SummaryProjection(store, projections) if projections is not None else None
 
     async def load(self, pipeline_id: str) -> Pipeline:
         cached = self._cache.get(pipeline_id)
@@ -56,6 +59,12 @@ class PipelineRepository:
 
     def forget(self, pipeline_id: str) -> None:
         self._cache.pop(pipeline_id, None)
+
+    async def summaries(self) -> list[PipelineSummary]:
+        """Every pipeline's summary, oldest first: read from the projection (replayed only when there is none)."""
+        if self.projection is not None:
+            return await self.projection.summaries()
+        return [summary(await self.load(pid)) for pid in await self.ids()]
 
     async def ids(self) -> list[str]:
         return await self._store.pipeline_ids()

@@ -13,7 +13,7 @@ from writeit.application.generation import Generation, StepGenerator
 from writeit.application.hub import StreamHub, Subscription
 from writeit.application.ports import StepContext, TemplateCatalog
 from writeit.application.repository import PipelineRepository
-from writeit.application.views import PipelineSummary, PipelineView, pipeline_view, summary
+from writeit.application.views import PipelineSummary, PipelineView, pipeline_view
 from writeit.domain.errors import TemplateInvalidError, UnknownCandidateError
 from writeit.domain.events import Event
 from writeit.domain.pipeline import Pipeline
@@ -256,7 +256,8 @@ class PipelineService:
         return pipeline_view(pipeline, self.template_of(pipeline), branch)
 
     async def summaries(self) -> list[PipelineSummary]:
-        return [summary(await self._read(pid)) for pid in await self._repo.ids()]
+        """From the summaries projection, caught up with the log: no pipeline is replayed to list them."""
+        return await self._repo.summaries()
 
     async def events(self, pipeline_id: str, after: int = 0) -> list[Event]:
         pipeline = await self._read(await self._repo.resolve_id(pipeline_id))  # refuses an unknown id

@@ -16,6 +16,7 @@ from writeit.adapters.llm.prices import load_price_table
 from writeit.adapters.lmdb.backup import backup_environment, restore_environment
 from writeit.adapters.lmdb.environment import open_environment, store_in_use
 from writeit.adapters.lmdb.event_store import LmdbEventStore
+from writeit.adapters.lmdb.projection_store import LmdbProjectionStore
 from writeit.adapters.lmdb.response_cache import LmdbResponseCache
 from writeit.adapters.templates.catalog import FileTemplateCatalog
 from writeit.application.budget import Budget
@@ -73,7 +74,8 @@ class Container(containers.DeclarativeContainer):
     backup = providers.Callable(backup_environment, environment)
     restore = providers.Callable(restore_environment, store=settings.provided.store_path)
     hub = providers.Singleton(StreamHub)
-    repository = providers.Singleton(PipelineRepository, event_store, hub)
+    projections = providers.Singleton(LmdbProjectionStore, environment)
+    repository = providers.Singleton(PipelineRepository, event_store, hub, projections)
 
     catalog = providers.Singleton(
         FileTemplateCatalog, search_dirs=settings.provided.template_dirs, styles_dirs=settings.provided.style_dirs
