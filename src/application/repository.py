@@ -66,6 +66,13 @@ class PipelineRepository:
             return await self.projection.summaries()
         return [summary(await self.load(pid)) for pid in await self.ids()]
 
+    async def pending_sessions(self) -> dict[str, tuple[str, ...]]:
+        """The pipelines with pending candidates, and the sessions that started them."""
+        if self.projection is not None:
+            return await self.projection.pending_sessions()
+        pending = {pid: {c.session for c in (await self.load(pid)).pending_candidates()} for pid in await self.ids()}
+        return {pid: tuple(sorted(sessions)) for pid, sessions in pending.items() if sessions}
+
     async def ids(self) -> list[str]:
         return await self._store.pipeline_ids()
 

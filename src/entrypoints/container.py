@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from writeit.adapters.lmdb.response_cache import LmdbResponseCache
 from writeit.adapters.templates.catalog import FileTemplateCatalog
 from writeit.application.budget import Budget
 from writeit.application.cache import ResponseRecorder
+from writeit.application.errors import ApplicationError
 from writeit.application.generation import StepGenerator
 from writeit.application.hub import StreamHub
 from writeit.application.repository import PipelineRepository
@@ -28,6 +30,7 @@ from writeit.application.runner import ModelRunner, RetryPolicy
 from writeit.application.service import PipelineService
 from writeit.application.templates import TemplateService
 from writeit.application.workspaces import WorkspaceError, WorkspaceService
+from writeit.domain.errors import DomainError
 from writeit.entrypoints import config_files
 from writeit.entrypoints.injector import containers, providers
 from writeit.entrypoints.logs import configure_logging
@@ -59,6 +62,16 @@ def _event_store(environment: lmdb.Environment) -> Iterator[LmdbEventStore]:
         yield store
     finally:
         store.close()  # drain queued appends before the environment closes
+
+
+async def _recovered(pipelines: Callable[[], PipelineService]) -> AsyncIterator[None]:
+    """Whatever opens the store marks the candidates of dead processes interrupted, before anyone looks.
+    (The service is made here, not when resources are listed, so overrides made just after opening hold.)"""
+    try:
+        await pipelines().recover_all()
+    except (ApplicationError, DomainError) as exc:  # one unreadable pipeline must not stop the store opening
+        logging.getLogger("writeit.recovery").warning("recovery on open failed: %s", exc)
+    yield
 
 
 def _activator(home: Path) -> Callable[[str], None]:
@@ -120,3 +133,4 @@ class Container(containers.DeclarativeContainer):
     pipelines = providers.Singleton(
         PipelineService, repository, catalog, generator, hub, clock=_now, new_id=_new_id, is_alive=is_alive
     )
+    recovery = providers.Resource(_recovered, pipelines.provider)
