@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from writeit.domain.events import Event
+from writeit.domain.pipeline import Pipeline
 from writeit.domain.template import PipelineTemplate
 
 
@@ -87,6 +88,22 @@ class ProjectionStore(Protocol):
 
     async def rows(self, name: str) -> list[Row]:
         """Every row, in key order."""
+        ...
+
+
+class SnapshotStore(Protocol):
+    """The latest saved state of each pipeline, so a long one loads from it plus the events after it.
+
+    A snapshot is versioned by the domain code that made it: one made by other code is never returned.
+    """
+
+    async def load(self, pipeline_id: str) -> Pipeline | None:
+        """A new aggregate as of the pipeline's latest usable snapshot (its `version`), or None."""
+        ...
+
+    async def save(self, pipeline: Pipeline) -> None:
+        """Keep the aggregate's state (as of its `version`) as the pipeline's snapshot. It is encoded before
+        the call first yields, so the caller may go on changing the aggregate. StoreError when it fails."""
         ...
 
 

@@ -19,6 +19,7 @@ from writeit.adapters.lmdb.environment import open_environment, store_in_use
 from writeit.adapters.lmdb.event_store import LmdbEventStore
 from writeit.adapters.lmdb.projection_store import LmdbProjectionStore
 from writeit.adapters.lmdb.response_cache import LmdbResponseCache
+from writeit.adapters.lmdb.snapshots import LmdbSnapshotStore
 from writeit.adapters.templates.catalog import FileTemplateCatalog
 from writeit.application.budget import Budget
 from writeit.application.cache import ResponseRecorder
@@ -88,7 +89,8 @@ class Container(containers.DeclarativeContainer):
     restore = providers.Callable(restore_environment, store=settings.provided.store_path)
     hub = providers.Singleton(StreamHub)
     projections = providers.Singleton(LmdbProjectionStore, environment)
-    repository = providers.Singleton(PipelineRepository, event_store, hub, projections)
+    snapshots = providers.Singleton(LmdbSnapshotStore, environment)
+    repository = providers.Singleton(PipelineRepository, event_store, hub, projections, snapshots)
 
     catalog = providers.Singleton(
         FileTemplateCatalog, search_dirs=settings.provided.template_dirs, styles_dirs=settings.provided.style_dirs
