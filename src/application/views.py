@@ -104,6 +104,10 @@ class PipelineSummary:
     completed: bool
     created_at: str
     updated_at: str
+    status: str = ""  # the current step's
+    input_tokens: int = 0  # every candidate's on every branch: what the pipeline has used
+    output_tokens: int = 0
+    cost: float = 0.0
 
 
 def candidate_view(c: Candidate) -> CandidateView:
@@ -147,7 +151,10 @@ def summary(p: Pipeline) -> PipelineSummary:
     return PipelineSummary(
         id=p.id, template=p.template_name, title=title, version=p.version, branch=p.current_branch,
         branches=len(p.branches), current_step=p.current_step(), completed=p.is_complete(),
-        created_at=p.created_at, updated_at=p.updated_at,
+        created_at=p.created_at, updated_at=p.updated_at, status=p.step_status(p.current_step()).value,
+        input_tokens=sum(c.input_tokens for c in p.candidates.values()),
+        output_tokens=sum(c.output_tokens for c in p.candidates.values()),
+        cost=round(sum(c.cost for c in p.candidates.values()), 8),
     )  # fmt: skip
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,10 +17,13 @@ from writeit.adapters.llm.prices import load_price_table
 from writeit.adapters.lmdb.backup import backup_environment, restore_environment
 from writeit.adapters.lmdb.environment import open_environment, store_in_use
 from writeit.adapters.lmdb.event_store import LmdbEventStore
+from writeit.adapters.lmdb.projection_store import LmdbProjectionStore
 from writeit.adapters.lmdb.response_cache import LmdbResponseCache
+from writeit.adapters.lmdb.snapshots import LmdbSnapshotStore
 from writeit.adapters.templates.catalog import FileTemplateCatalog
 from writeit.application.budget import Budget
 from writeit.application.cache import ResponseRecorder
+from writeit.application.errors import ApplicationError
 from writeit.application.generation import StepGenerator
 from writeit.application.hub import StreamHub
 from writeit.application.repository import PipelineRepository
@@ -27,6 +31,7 @@ from writeit.application.runner import ModelRunner, RetryPolicy
 from writeit.application.service import PipelineService
 from writeit.application.templates import TemplateService
 from writeit.application.workspaces import WorkspaceError, WorkspaceService
+from writeit.domain.errors import DomainError
 from writeit.entrypoints import config_files
 from writeit.entrypoints.injector import containers, providers
 from writeit.entrypoints.logs import configure_logging
@@ -60,6 +65,16 @@ def _event_store(environment: lmdb.Environment) -> Iterator[LmdbEventStore]:
         store.close()  # drain queued appends before the environment closes
 
 
+async def _recovered(pipelines: Callable[[], PipelineService]) -> AsyncIterator[None]:
+    """Whatever opens the store marks the candidates of dead processes interrupted, before anyone looks.
+    (The service is made here, not when resources are listed, so overrides made just after opening hold.)"""
+    try:
+        await pipelines().recover_all()
+    except (ApplicationError, DomainError) as exc:  # one unreadable pipeline must not stop the store opening
+        logging.getLogger("writeit.recovery").warning("recovery on open failed: %s", exc)
+    yield
+
+
 def _activator(home: Path) -> Callable[[str], None]:
     return lambda name: config_files.write(config_files.global_config(home), "workspace", name)
 
@@ -73,7 +88,9 @@ class Container(containers.DeclarativeContainer):
     backup = providers.Callable(backup_environment, environment)
     restore = providers.Callable(restore_environment, store=settings.provided.store_path)
     hub = providers.Singleton(StreamHub)
-    repository = providers.Singleton(PipelineRepository, event_store, hub)
+    projections = providers.Singleton(LmdbProjectionStore, environment)
+    snapshots = providers.Singleton(LmdbSnapshotStore, environment)
+    repository = providers.Singleton(PipelineRepository, event_store, hub, projections, snapshots)
 
     catalog = providers.Singleton(
         FileTemplateCatalog, search_dirs=settings.provided.template_dirs, styles_dirs=settings.provided.style_dirs
@@ -118,3 +135,4 @@ class Container(containers.DeclarativeContainer):
     pipelines = providers.Singleton(
         PipelineService, repository, catalog, generator, hub, clock=_now, new_id=_new_id, is_alive=is_alive
     )
+    recovery = providers.Resource(_recovered, pipelines.provider)

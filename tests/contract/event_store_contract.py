@@ -181,3 +181,47 @@ class EventStoreContract(abc.ABC):
         await store.append("p-é✓", events, 0)
         assert await store.read("p-é✓") == events
         assert await store.pipeline_ids() == ["p-é✓"]
+
+    # ----- the global log -----------------------------------------------------------------------
+    async def test_an_empty_store_has_position_0_and_an_empty_log(self, store: EventStore) -> None:
+        assert await store.last_position() == 0
+        assert await store.read_all() == []
+
+    async def test_every_event_gets_the_next_global_position_in_append_order(self, store: EventStore) -> None:
+        await store.append("b", stream("b", 2), 0)
+        await store.append("a", stream("a", 3), 0)
+        await store.append("b", stream("b", 1, first=3), 2)
+        logged = await store.read_all()
+        assert [entry.position for entry in logged] == [1, 2, 3, 4, 5, 6]
+        assert [entry.event for entry in logged] == [*stream("b", 2), *stream("a", 3), *stream("b", 1, first=3)]
+        assert await store.last_position() == 6
+
+    async def test_read_all_pages_by_position_and_limit(self, store: EventStore) -> None:
+        await store.append("p1", stream("p1", 10), 0)
+        page = await store.read_all(after=3, limit=4)
+        assert [entry.position for entry in page] == [4, 5, 6, 7]
+        assert [entry.event.seq for entry in page] == [4, 5, 6, 7]
+        assert await store.read_all(after=10) == []
+        assert await store.read_all(after=0, limit=0) == []
+
+    async def test_refused_appends_take_no_position(self, store: EventStore) -> None:
+        await store.append("p1", stream("p1", 2), 0)
+        with pytest.raises(VersionConflictError):
+            await store.append("p1", stream("p1", 1, first=2), 1)
+        with pytest.raises(ValueError, match="seq"):
+            await store.append("p1", [selected("p1", 9)], 2)
+        await store.append("p1", [], 2)
+        await store.append("p2", stream("p2", 1), 0)
+        assert [(e.position, e.event.pipeline_id) for e in await store.read_all()] == [(1, "p1"), (2, "p1"), (3, "p2")]
+
+    async def test_concurrent_appends_get_gapless_positions_each_event_once_in_seq_order(
+        self, store: EventStore
+    ) -> None:
+        ids = [f"pipe-{n:02}" for n in range(20)]
+        await asyncio.gather(*(store.append(p, stream(p, 2), 0) for p in ids))
+        await asyncio.gather(*(store.append(p, stream(p, 3, first=3), 2) for p in ids))
+        logged = await store.read_all(limit=10_000)
+        assert [entry.position for entry in logged] == list(range(1, 101))
+        assert await store.last_position() == 100
+        for p in ids:
+            assert [e.event for e in logged if e.event.pipeline_id == p] == await store.read(p)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -19,6 +20,8 @@ from writeit.adapters.memory.event_store import InMemoryEventStore
 from writeit.application.errors import StoreError
 
 from .event_store_contract import EventStoreContract, completed, stream
+
+BEFORE_LOG = Path(__file__).parent.parent / "fixtures" / "store_before_log"
 
 
 class TestInMemoryEventStore(EventStoreContract):
@@ -103,3 +106,71 @@ async def test_lmdb_failures_become_store_errors(tmp_path: Path) -> None:
         env.close()
         with pytest.raises(StoreError, match="store failed"):
             await store.read("p1")
+
+
+async def test_lmdb_positions_survive_reopening_and_continue_without_a_gap(tmp_path: Path) -> None:
+    with lmdb_store(tmp_path) as (_, store):
+        await store.append("b", stream("b", 3), 0)
+    with lmdb_store(tmp_path) as (_, store):
+        assert await store.last_position() == 3
+        await store.append("a", stream("a", 2), 0)
+        assert [(e.position, e.event.pipeline_id, e.event.seq) for e in await store.read_all()] == [
+            (1, "b", 1), (2, "b", 2), (3, "b", 3), (4, "a", 1), (5, "a", 2),
+        ]  # fmt: skip
+
+
+async def test_a_store_written_before_the_global_log_gets_positions_once_in_the_order_of_its_history(
+    tmp_path: Path,
+) -> None:
+    # data.mdb was written by the code of the commit before the log (see made_by.py.txt): appends b1-3, a1-2,
+    # b4-5, c1, a3, one second apart.
+    shutil.copytree(BEFORE_LOG, tmp_path / "old")
+    with lmdb_store(tmp_path / "old") as (_, store):
+        order = [(e.position, e.event.pipeline_id, e.event.seq) for e in await store.read_all()]
+        assert [(p, s) for _, p, s in order] == [
+            ("b", 1), ("b", 2), ("b", 3), ("a", 1), ("a", 2), ("b", 4), ("b", 5), ("c", 1), ("a", 3),
+        ]  # fmt: skip
+        assert [position for position, _, _ in order] == list(range(1, 10))
+        assert await store.read("b") == [e.event for e in await store.read_all() if e.event.pipeline_id == "b"]
+        await store.append("c", stream("c", 1, first=2), 1)
+    with lmdb_store(tmp_path / "old") as (_, store):  # the backfill ran once: reopening adds nothing
+        assert await store.last_position() == 10
+        assert [e.event.pipeline_id for e in await store.read_all(after=8)] == ["a", "c"]
+
+
+_APPEND_MANY = """
+import asyncio, sys
+from pathlib import Path
+from writeit.adapters.lmdb.environment import open_environment
+from writeit.adapters.lmdb.event_store import LmdbEventStore
+from tests.contract.event_store_contract import stream
+
+async def main(store, name):
+    version = 0
+    for _ in range(40):
+        version = await store.append(name, stream(name, 3, first=version + 1), version)
+
+for env in open_environment(Path(sys.argv[1])):
+    store = LmdbEventStore(env)
+    asyncio.run(main(store, sys.argv[2]))
+    store.close()
+"""
+
+
+def test_writers_in_several_processes_get_gapless_positions_each_event_once(tmp_path: Path) -> None:
+    with lmdb_store(tmp_path):  # created before the writers race to open it
+        pass
+    writers = [
+        subprocess.Popen([sys.executable, "-c", _APPEND_MANY, str(tmp_path), f"w{n}"], cwd=Path(__file__).parents[2])
+        for n in range(3)
+    ]
+    assert [w.wait(timeout=120) for w in writers] == [0, 0, 0]
+
+    async def check() -> None:
+        with lmdb_store(tmp_path) as (_, store):
+            logged = await store.read_all(limit=1000)
+            assert [e.position for e in logged] == list(range(1, 361))
+            for n in range(3):
+                assert [e.event for e in logged if e.event.pipeline_id == f"w{n}"] == await store.read(f"w{n}")
+
+    asyncio.run(check())

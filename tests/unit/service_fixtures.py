@@ -9,6 +9,7 @@ from pathlib import Path
 from tests.unit.builders import Clock
 from writeit.adapters.memory.event_store import InMemoryEventStore
 from writeit.adapters.memory.language_model import ScriptedLanguageModel, ScriptLike
+from writeit.adapters.memory.projection_store import InMemoryProjectionStore
 from writeit.adapters.templates.catalog import FileTemplateCatalog
 from writeit.application.generation import StepGenerator
 from writeit.application.hub import StreamHub
@@ -74,6 +75,6 @@ def world(
     generator = StepGenerator(
         runner, models, catalog, hub, prices, new_id=ids, default_model=default_model, session=session
     )
-    repo = PipelineRepository(store, hub)
+    repo = PipelineRepository(store, hub, InMemoryProjectionStore())
     service = PipelineService(repo, catalog, generator, hub, clock=Clock(), new_id=ids, is_alive=alive.__contains__)
     return World(service, store, models, hub)

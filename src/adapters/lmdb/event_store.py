@@ -16,11 +16,12 @@ import lmdb
 
 from writeit.adapters.lmdb.codec import decode, encode
 from writeit.adapters.lmdb.environment import transact
+from writeit.adapters.lmdb.log import U64, ensure_log, last_position, positions
 from writeit.application.errors import StoreError, VersionConflictError
-from writeit.application.ports import check_append
+from writeit.application.ports import LoggedEvent, check_append
 from writeit.domain.events import Event
 
-_U64 = struct.Struct(">Q")
+_U64 = U64
 _HEAD = struct.Struct(">QQ")  # current version, creation order
 _MAX_BATCH = 256
 _INLINE_READ = 64  # events decoded on the caller's loop (~0.1 ms); longer reads go to a thread
@@ -39,7 +40,8 @@ class _Append:
 
 
 class LmdbEventStore:
-    """EventStore on an open environment: dbs "events" (id NUL seq → JSON), "heads", "order".
+    """EventStore on an open environment: dbs "events" (id NUL seq → JSON), "heads", "order", and the global
+    log "log" (position → event key), whose positions are given in the same write transaction as the events.
 
     Appends queue for a single writer thread that commits everything waiting in one durable transaction,
     so concurrent pipelines share fsyncs; an append returns once its transaction is flushed (LMDB's default
@@ -50,15 +52,17 @@ class LmdbEventStore:
 
     def __init__(self, env: lmdb.Environment) -> None:
         self._env = env
-        self._events, self._heads, self._order = transact(env, self._open_dbs, write=True)
+        self._events, self._heads, self._order, self._log = transact(env, self._open_dbs, write=True)
         self._queue: queue.SimpleQueue[_Append | None] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
         self._lock = threading.Lock()
         self._closed = False
 
-    def _open_dbs(self, txn: lmdb.Transaction[bytes]) -> tuple[lmdb._Database, lmdb._Database, lmdb._Database]:
-        env = self._env
-        return env.open_db(b"events", txn=txn), env.open_db(b"heads", txn=txn), env.open_db(b"order", txn=txn)
+    def _open_dbs(self, txn: lmdb.Transaction[bytes]) -> tuple[lmdb._Database, ...]:
+        names = (b"events", b"heads", b"order", b"log", b"meta")
+        events, heads, order, log, meta = (self._env.open_db(name, txn=txn) for name in names)
+        ensure_log(txn, (events, order, log, meta))  # a store from before the global log gets its positions
+        return events, heads, order, log
 
     async def append(self, pipeline_id: str, events: Sequence[Event], expected_version: int) -> int:
         check_append(pipeline_id, events, expected_version)
@@ -80,6 +84,15 @@ class LmdbEventStore:
 
     async def pipeline_ids(self) -> list[str]:
         return await self._read(self._list_ids)
+
+    async def read_all(self, after: int = 0, limit: int = 1000) -> list[LoggedEvent]:
+        work = partial(self._scan_log, after, limit)
+        if min(limit, transact(self._env, self._last) - after) <= _INLINE_READ:
+            return transact(self._env, work)
+        return await self._read(work)
+
+    async def last_position(self) -> int:
+        return transact(self._env, self._last)
 
     def close(self) -> None:
         """Finish the queued appends and stop the writer thread (call before closing the environment)."""
@@ -129,9 +142,11 @@ class LmdbEventStore:
 
     def _apply_all(self, batch: list[_Append], txn: lmdb.Transaction[bytes]) -> list[Outcome]:
         # In order, each against the heads as the earlier ones left them in this txn; a conflict writes nothing.
-        return [self._apply(txn, pending) for pending in batch]
+        # Write transactions are serialised across processes, so the log's last position read here is final.
+        position = [last_position(txn, self._log)]
+        return [self._apply(txn, pending, position) for pending in batch]
 
-    def _apply(self, txn: lmdb.Transaction[bytes], pending: _Append) -> Outcome:
+    def _apply(self, txn: lmdb.Transaction[bytes], pending: _Append, position: list[int]) -> Outcome:
         key = pending.pipeline_id.encode()
         head = txn.get(key, db=self._heads)
         actual, order = _unpack_head(head)
@@ -140,7 +155,10 @@ class LmdbEventStore:
         if not pending.values:
             return actual
         for seq, value in enumerate(pending.values, start=actual + 1):
-            txn.put(key + b"\x00" + _U64.pack(seq), value, db=self._events)
+            event_key = key + b"\x00" + _U64.pack(seq)
+            txn.put(event_key, value, db=self._events)
+            position[0] += 1
+            txn.put(_U64.pack(position[0]), event_key, db=self._log, append=True)
         if head is None:
             order = _next_order(txn, self._order)
             txn.put(_U64.pack(order), key, db=self._order)
@@ -173,6 +191,21 @@ class LmdbEventStore:
         except ValueError as exc:  # json and msgspec errors are ValueErrors too
             raise StoreError(f"stored event {stored!r} is unreadable: {exc}") from exc
         return events
+
+    def _last(self, txn: lmdb.Transaction[bytes]) -> int:
+        return last_position(txn, self._log)
+
+    def _scan_log(self, after: int, limit: int, txn: lmdb.Transaction[bytes]) -> list[LoggedEvent]:
+        logged: list[LoggedEvent] = []
+        for position, key in positions(txn, self._log, after, limit):
+            value = txn.get(key, db=self._events)
+            try:
+                if value is None:
+                    raise ValueError("no event is stored under its key")
+                logged.append(LoggedEvent(position, decode(value)))
+            except ValueError as exc:
+                raise StoreError(f"stored event at position {position} ({key!r}) is unreadable: {exc}") from exc
+        return logged
 
     def _list_ids(self, txn: lmdb.Transaction[bytes]) -> list[str]:
         return [value.decode() for _, value in txn.cursor(db=self._order)]
