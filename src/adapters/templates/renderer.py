@@ -144,14 +144,18 @@ def _located(message: str, field: str, template: PipelineTemplate, exc: BaseExce
         if tb.tb_frame.f_code.co_filename == "<template>":
             lineno = tb.tb_lineno
         tb = tb.tb_next
-    line = None
-    if template.text:
-        try:
-            doc = parse_yaml(template.text, template)
-            line = doc.text_line(field, lineno) if lineno else doc.line(field)
-        except TemplateInvalidError:
-            line = None
-    return TemplateInvalidError([Problem(message, field=field, file=template.source, line=line)])
+    return TemplateInvalidError([Problem(message, field=field, file=template.source, line=file_line(template, field, lineno))])
+
+
+def file_line(template: PipelineTemplate, field: str, lineno: int | None = None) -> int | None:
+    """The template file's line of `field` (of line `lineno` inside it, for a prompt); None without the file."""
+    if not template.text:
+        return None
+    try:
+        doc = parse_yaml(template.text, template.source)
+    except TemplateInvalidError:
+        return None
+    return doc.text_line(field, lineno) if lineno else doc.line(field)
 
 
 def _inputs(template: PipelineTemplate, given: Mapping[str, Any]) -> dict[str, Any]:
