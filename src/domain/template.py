@@ -11,7 +11,6 @@ from typing import Any
 
 from writeit.domain.errors import InputInvalidError, Problem, UnknownStepError
 
-
 # The style primer fields prompts can use as `style.<field>`; a primer's other sections are kept but unused.
 STYLE_FIELDS = ("name", "description", "voice", "tone", "structure", "vocabulary", "examples", "anti_patterns")
 

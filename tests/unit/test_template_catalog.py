@@ -148,4 +148,5 @@ def test_an_invalid_style_file_is_refused_with_its_line(tmp_path: Path) -> None:
     assert "odd" in catalog.list_styles()
     with pytest.raises(TemplateInvalidError) as caught:
         catalog.get_style("odd")
-    assert caught.value.problems[0].line == 3 and "odd.yaml" in caught.value.problems[0].file
+    assert caught.value.problems[0].line == 3
+    assert "odd.yaml" in caught.value.problems[0].file

@@ -100,7 +100,8 @@ def test_an_unknown_style_name_is_refused_at_the_field_that_named_it(
         catalog.render(template, "outline", {"style": "casual"}, {})
     problem = caught.value.problems[0]
     assert (problem.field, problem.file) == ("inputs.style", "pipeline.yaml")
-    assert "no style 'casual'" in problem.message and "formal" in problem.message
+    assert "no style 'casual'" in problem.message
+    assert "formal" in problem.message
 
 
 def test_a_workspace_style_shadows_the_built_in_one(tmp_path: Path, template: PipelineTemplate) -> None:

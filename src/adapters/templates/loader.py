@@ -13,8 +13,8 @@ from writeit.adapters.templates.references import Scope, check_source
 from writeit.adapters.templates.renderer import PromptRenderer
 from writeit.adapters.templates.schema import build_template
 from writeit.adapters.templates.yamldoc import YamlDoc, parse_yaml
-from writeit.domain.errors import Problem, TemplateInvalidError
 from writeit.application.ports import StepContext
+from writeit.domain.errors import Problem, TemplateInvalidError
 from writeit.domain.template import STYLE_FIELDS, InputSpec, InputType, PipelineTemplate, StepSpec
 
 BUILTIN_PREFIX = "builtin:"

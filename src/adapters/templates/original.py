@@ -33,7 +33,8 @@ def list_as_mapping(doc: YamlDoc, raw: list[Any], path: str) -> dict[str, Any]:
             doc.problem(where, f"each entry of `{path}` needs a `key` (or `name`) naming it")
             continue
         body = dict(item)
-        name = str(body[name_field] if name_field == "name" else body.pop(name_field))
+        # A step's `name` is also its display name; anywhere else the naming field is not part of the entry.
+        name = str(body[name_field] if (name_field, path) == ("name", "steps") else body.pop(name_field))
         if name in result:
             doc.problem(where, f"'{name}' is named twice in `{path}`; give each entry its own name")
             continue
@@ -43,6 +44,9 @@ def list_as_mapping(doc: YamlDoc, raw: list[Any], path: str) -> dict[str, Any]:
 
 
 def _move_lines(doc: YamlDoc, old: str, new: str) -> None:
-    for table in (doc.lines, doc.text_lines, doc.spans):
-        for path in [p for p in table if p == old or p.startswith((f"{old}.", f"{old}["))]:
-            table[new + path[len(old) :]] = table[path]  # type: ignore[index]
+    def moved(table: dict[str, Any]) -> dict[str, Any]:
+        return {new + p[len(old) :]: v for p, v in table.items() if p == old or p.startswith((f"{old}.", f"{old}["))}
+
+    doc.lines.update(moved(doc.lines))
+    doc.text_lines.update(moved(doc.text_lines))
+    doc.spans.update(moved(doc.spans))

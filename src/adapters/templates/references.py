@@ -56,8 +56,10 @@ def check_source(env: Environment, source: str, scope: Scope) -> list[Finding]:
 def uses_feedback_of(env: Environment, source: str, step: str) -> bool:
     """Whether `source` mentions `steps.<step>.feedback` (then the renderer need not append the feedback)."""
     chains = _chains(env.parse(source))
-    return any(name == "steps" and keys[:1] == [step] and keys[1:2] in ([f] for f in FEEDBACK_FIELDS)
-               for name, keys, _ in chains)
+    return any(
+        name == "steps" and keys[:1] == [step] and len(keys) > 1 and keys[1] in FEEDBACK_FIELDS
+        for name, keys, _ in chains
+    )
 
 
 def _empty(ast: nodes.Template, source: str) -> Iterator[Finding]:
@@ -87,7 +89,9 @@ def _unknown_names(env: Environment, ast: nodes.Template, scope: Scope) -> Itera
         if name in unknown and name not in reported:
             reported.add(name)
             if name in scope.inputs:
-                message = f"'{name}' is read as inputs.{name}, as the original WriteIt did; write {{{{ inputs.{name} }}}}"
+                message = (
+                    f"'{name}' is read as inputs.{name}, as the original WriteIt did; write {{{{ inputs.{name} }}}}"
+                )
                 yield Finding(message, name_node.lineno, note=True)
             else:
                 yield Finding(f"unknown name '{name}'{_hint(name, scope)}", name_node.lineno)

@@ -10,8 +10,8 @@ from jinja2 import Template, TemplateError
 from jinja2.exceptions import SecurityError
 
 from writeit.adapters.templates.references import ROOTS, uses_feedback_of
-from writeit.adapters.templates.yamldoc import parse_yaml
 from writeit.adapters.templates.sandbox import MAX_SIZE, BoundedSandbox, RenderLimitError, budget
+from writeit.adapters.templates.yamldoc import parse_yaml
 from writeit.application.ports import RenderedPrompt, StepContext
 from writeit.domain.errors import Problem, TemplateInvalidError
 from writeit.domain.template import STYLE_FIELDS, PipelineTemplate, StepSpec
@@ -144,7 +144,9 @@ def _located(message: str, field: str, template: PipelineTemplate, exc: BaseExce
         if tb.tb_frame.f_code.co_filename == "<template>":
             lineno = tb.tb_lineno
         tb = tb.tb_next
-    return TemplateInvalidError([Problem(message, field=field, file=template.source, line=file_line(template, field, lineno))])
+    return TemplateInvalidError(
+        [Problem(message, field=field, file=template.source, line=file_line(template, field, lineno))]
+    )
 
 
 def file_line(template: PipelineTemplate, field: str, lineno: int | None = None) -> int | None:

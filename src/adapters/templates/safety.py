@@ -48,7 +48,8 @@ def too_deep(source: str) -> Finding | None:
 def unsafe(ast: nodes.Template) -> Iterator[Finding]:
     """Every access the sandbox refuses, found in the AST instead of at render time."""
     for node in ast.find_all((nodes.Getattr, nodes.Getitem)):
-        yield from _lookup(node)
+        if isinstance(node, nodes.Getattr | nodes.Getitem):
+            yield from _lookup(node)
     for call in ast.find_all(nodes.Call):
         if isinstance(call.node, nodes.Getattr) and call.node.attr in _MUTATING:
             yield Finding(f"'.{call.node.attr}()' changes a value in place; prompts cannot change values", call.lineno)

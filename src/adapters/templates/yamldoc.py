@@ -130,7 +130,8 @@ def parse_yaml(text: str, file: str) -> YamlDoc:
         loader = _GuardedLoader(text)
     except ReaderError as exc:  # the reader refuses control characters before any parsing
         line = text.count("\n", 0, exc.position) + 1
-        message = f"not YAML text: control character {ord(str(exc.character)):#04x} is not allowed"
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character))
+        message = f"not YAML text: control character {code:#04x} is not allowed"
         raise TemplateInvalidError([Problem(message, file=file, line=line)]) from None
     try:
         root = loader.get_single_node()
