@@ -11,6 +11,9 @@ from typing import Any
 
 from writeit.domain.errors import InputInvalidError, Problem, UnknownStepError
 
+# The style primer fields prompts can use as `style.<field>`; a primer's other sections are kept but unused.
+STYLE_FIELDS = ("name", "description", "voice", "tone", "structure", "vocabulary", "examples", "anti_patterns")
+
 
 class InputType(StrEnum):
     TEXT = "text"
@@ -44,6 +47,7 @@ class StepSpec:
     models: tuple[str, ...] = ()
     response_count: int = 1
     system: str = ""
+    depends_on: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -65,6 +69,8 @@ class PipelineTemplate:
     defaults: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     source: str = ""
     text: str = ""
+    # What the file holds that WriteIt keeps but does not use (the original format's `ui`, `validation`...).
+    notes: tuple[Problem, ...] = ()
 
     @property
     def name(self) -> str:

@@ -143,9 +143,10 @@ def test_an_unknown_or_unsafe_style_name_is_not_found(catalog: FileTemplateCatal
 
 
 def test_an_invalid_style_file_is_refused_with_its_line(tmp_path: Path) -> None:
-    (tmp_path / "odd.yaml").write_text("voice: plain\nmood: sunny\n")
+    (tmp_path / "odd.yaml").write_text("voice: plain\nmood: [sunny\n")
     catalog = FileTemplateCatalog([], styles_dirs=[tmp_path])
     assert "odd" in catalog.list_styles()
     with pytest.raises(TemplateInvalidError) as caught:
         catalog.get_style("odd")
-    assert (caught.value.problems[0].field, caught.value.problems[0].line) == ("mood", 2)
+    assert caught.value.problems[0].line == 3
+    assert "odd.yaml" in caught.value.problems[0].file

@@ -177,7 +177,6 @@ def test_an_undeclared_input_is_refused_with_the_line_inside_a_block_prompt(cata
     [
         ("{{ defaults.model }}", "defaults.model: unknown default 'model'"),
         ("{{ style.mood }}", "style.mood: unknown style field 'mood'"),
-        ("{{ topic }}", "unknown name 'topic'; write inputs.topic"),
         ("{{ inputs[inputs.topic] }}", "a computed name cannot be checked"),
         ("{{ inputs.topic | shout }}", "unknown filter 'shout'"),
         ("{% include 'other.txt' %}", "not supported"),

@@ -93,8 +93,15 @@ def test_the_style_input_wins_over_defaults(catalog: FileTemplateCatalog, templa
     assert system.startswith("Write in the technical style: Confident")
 
 
-def test_an_unknown_style_renders_as_an_empty_primer(catalog: FileTemplateCatalog, template: PipelineTemplate) -> None:
-    assert catalog.render(template, "outline", {"style": "casual"}, {}).system == "Write in the casual style: "
+def test_an_unknown_style_name_is_refused_at_the_field_that_named_it(
+    catalog: FileTemplateCatalog, template: PipelineTemplate
+) -> None:
+    with pytest.raises(TemplateInvalidError) as caught:
+        catalog.render(template, "outline", {"style": "casual"}, {})
+    problem = caught.value.problems[0]
+    assert (problem.field, problem.file) == ("inputs.style", "pipeline.yaml")
+    assert "no style 'casual'" in problem.message
+    assert "formal" in problem.message
 
 
 def test_a_workspace_style_shadows_the_built_in_one(tmp_path: Path, template: PipelineTemplate) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from writeit.adapters.templates.loader import BUILTIN_PREFIX, TemplateLoader
-from writeit.adapters.templates.renderer import PromptRenderer
+from writeit.adapters.templates.renderer import PromptRenderer, file_line
 from writeit.adapters.templates.styles import SAFE_NAME, SUFFIXES, StyleLibrary, yaml_files
 from writeit.adapters.templates.yamldoc import read_text_file
 from writeit.application.errors import TemplateNotFoundError
@@ -64,7 +64,7 @@ class FileTemplateCatalog:
         return self._load(*found)
 
     def parse(self, text: str, source: str) -> PipelineTemplate:
-        return self._loader.parse(text, source)
+        return self._check_styles(self._loader.parse(text, source))
 
     def render(
         self,
@@ -73,10 +73,31 @@ class FileTemplateCatalog:
         inputs: Mapping[str, Any],
         steps: Mapping[str, StepContext],
     ) -> RenderedPrompt:
-        """Render with the primer named by the `style` input, else by `defaults.style`, else an empty one."""
-        name = inputs.get("style") or template.defaults.get("style") or ""
-        style = self._styles.primer(str(name))
-        return self._renderer.render(template, step, inputs, steps, style)
+        """Render with the primer named by the `style` input, else by `defaults.style`, else an empty one; a name
+        that is no style is refused, located at the field that named it."""
+        return self._renderer.render(template, step, inputs, steps, self._style_of(template, inputs))
+
+    def _style_of(self, template: PipelineTemplate, inputs: Mapping[str, Any]) -> dict[str, str]:
+        given = inputs.get("style")
+        field = "inputs.style" if given else "defaults.style"
+        name = given or template.defaults.get("style") or ""
+        try:
+            return self._styles.primer(str(name))
+        except TemplateInvalidError as exc:
+            problem = exc.problems[0]
+            if problem.field != "style":  # the primer file itself is invalid: its own file and line
+                raise
+            located = Problem(problem.message, field=field, file=template.source, line=file_line(template, field))
+            raise TemplateInvalidError([located]) from None
+
+    def _check_styles(self, template: PipelineTemplate) -> PipelineTemplate:
+        """A style the template names by default (`defaults.style`, the `style` input's default) must exist."""
+        defaults = {spec.key: spec.default for spec in template.inputs if spec.default is not None}
+        if "style" in defaults:
+            self._style_of(template, defaults)
+        elif template.defaults.get("style"):
+            self._style_of(template, {})
+        return template
 
     def list_styles(self) -> builtins.list[str]:
         """The names of every style primer (workspace ones first in lookup, built-ins last)."""
@@ -114,7 +135,7 @@ class FileTemplateCatalog:
         if cached is not None and cached[0] == stamp:
             return cached[1]
         source = f"{BUILTIN_PREFIX}{path.stem}" if origin == BUILTIN else str(path)
-        template = self._loader.parse(read_text_file(path, source), source)
+        template = self._check_styles(self._loader.parse(read_text_file(path, source), source))
         self._cache[path] = (stamp, template)
         return template
 

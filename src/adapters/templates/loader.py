@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import PurePath
+from typing import Any
 
 from jinja2 import TemplateSyntaxError
 
@@ -11,8 +13,9 @@ from writeit.adapters.templates.references import Scope, check_source
 from writeit.adapters.templates.renderer import PromptRenderer
 from writeit.adapters.templates.schema import build_template
 from writeit.adapters.templates.yamldoc import YamlDoc, parse_yaml
+from writeit.application.ports import StepContext
 from writeit.domain.errors import Problem, TemplateInvalidError
-from writeit.domain.template import PipelineTemplate, StepSpec
+from writeit.domain.template import STYLE_FIELDS, InputSpec, InputType, PipelineTemplate, StepSpec
 
 BUILTIN_PREFIX = "builtin:"
 
@@ -29,9 +32,25 @@ class TemplateLoader:
         template = build_template(doc, source, text, default_name(source))
         if template is not None:
             self._check_prompts(doc, template)
+        if not doc.problems and template is not None:
+            self._trial_render(doc, template)
         if doc.problems or template is None:
             raise TemplateInvalidError(sorted(doc.problems, key=lambda p: p.line or 0))
-        return template
+        return dataclasses.replace(template, notes=tuple(sorted(doc.notes, key=lambda p: p.line or 0)))
+
+    def _trial_render(self, doc: YamlDoc, template: PipelineTemplate) -> None:
+        """Render every step with stand-in values: what would stop or be refused at run time is refused now.
+        (An index past a stand-in's end says nothing about real values, so it is not reported.)"""
+        inputs = {spec.key: _stand_in(spec) for spec in template.inputs}
+        style = {name: "…" for name in STYLE_FIELDS}
+        earlier = StepContext(selected_response="…", feedback="…", candidates=("…",))
+        for spec in template.steps:
+            steps = {key: earlier for key in template.step_keys[: template.step_keys.index(spec.key)]}
+            try:
+                self._renderer.render(template, spec.key, inputs, steps, style, refuse_empty=False)
+            except TemplateInvalidError as exc:
+                if "cannot render" not in exc.problems[0].message or "index out of range" not in str(exc):
+                    doc.problems.extend(exc.problems)
 
     def _check_prompts(self, doc: YamlDoc, template: PipelineTemplate) -> None:
         inputs = frozenset(spec.key for spec in template.inputs)
@@ -44,10 +63,9 @@ class TemplateLoader:
     def _check_one(self, doc: YamlDoc, path: str, source: str, scope: Scope) -> None:
         findings = check_source(self._renderer.env, source, scope)
         for finding in findings:
-            doc.problems.append(
-                Problem(finding.message, field=path, file=doc.file, line=doc.text_line(path, finding.lineno))
-            )
-        if findings:
+            problem = Problem(finding.message, field=path, file=doc.file, line=doc.text_line(path, finding.lineno))
+            (doc.notes if finding.note else doc.problems).append(problem)
+        if any(not finding.note for finding in findings):
             return
         try:
             self._renderer.compile(source)
@@ -66,6 +84,14 @@ def _jinja_fields(doc: YamlDoc, spec: StepSpec) -> Iterator[tuple[str, str]]:
         for i, entry in enumerate(entries):
             item = f"{base}.{name}[{i}]"
             yield (item if item in doc.lines else f"{base}.{name}"), entry
+
+
+def _stand_in(spec: InputSpec) -> Any:
+    if spec.default is not None:
+        return spec.default
+    if spec.options:
+        return spec.options[0]
+    return {InputType.NUMBER: 1, InputType.BOOLEAN: True}.get(spec.type, "…")
 
 
 def default_name(source: str) -> str:

@@ -7,9 +7,13 @@ from dataclasses import dataclass
 
 from jinja2 import Environment, TemplateSyntaxError, meta, nodes
 
+from writeit.adapters.templates.safety import Finding, too_deep, unsafe
+from writeit.domain.template import STYLE_FIELDS
+
 ROOTS = frozenset({"inputs", "defaults", "style", "steps"})
-STYLE_FIELDS = ("name", "description", "voice", "tone", "structure", "vocabulary", "examples", "anti_patterns")
-STEP_FIELDS = ("selected_response", "feedback", "candidates")
+# `user_input` is the original WriteIt's name for what the writer typed on that step: its feedback.
+STEP_FIELDS = ("selected_response", "feedback", "user_input", "candidates")
+FEEDBACK_FIELDS = ("feedback", "user_input")
 _LOOKUP = (nodes.Getattr, nodes.Getitem)
 _UNSUPPORTED = (nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport)
 # A step renders as its selected text (a str), so its string methods are fair game too.
@@ -30,19 +34,18 @@ class Scope:
         return self.steps[: self.steps.index(self.current)]
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
-    message: str
-    lineno: int
-
-
 def check_source(env: Environment, source: str, scope: Scope) -> list[Finding]:
-    """Every problem in one Jinja string; `lineno` counts lines inside `source`, from 1."""
+    """Every problem in one Jinja string (and notes, `note=True`); `lineno` counts lines inside `source`, from 1."""
+    deep = too_deep(source)
+    if deep is not None:
+        return [deep]
     try:
         ast = env.parse(source)
     except TemplateSyntaxError as exc:
         return [Finding(f"template syntax error: {exc.message}", exc.lineno)]
-    findings = [*_unsafe(ast), *_unsupported(env, ast), *_unknown_names(env, ast, scope), *_empty(ast, source)]
+    except RecursionError:
+        return [Finding("nested too deeply to read", 1)]
+    findings = [*unsafe(ast), *_unsupported(env, ast), *_unknown_names(env, ast, scope), *_empty(ast, source)]
     for name, keys, lineno in _chains(ast):
         message = _check_chain(name, keys, scope)
         if message:
@@ -52,22 +55,11 @@ def check_source(env: Environment, source: str, scope: Scope) -> list[Finding]:
 
 def uses_feedback_of(env: Environment, source: str, step: str) -> bool:
     """Whether `source` mentions `steps.<step>.feedback` (then the renderer need not append the feedback)."""
-    return any(name == "steps" and keys[:2] == [step, "feedback"] for name, keys, _ in _chains(env.parse(source)))
-
-
-def _unsafe(ast: nodes.Template) -> Iterator[Finding]:
-    for node in ast.find_all((nodes.Getattr, nodes.Getitem)):
-        attr = _key_of(node)
-        if attr is not None and attr.startswith("_"):
-            yield Finding(f"access to '{attr}' is not allowed: prompts run in a sandbox", node.lineno)
-    for flt in ast.find_all(nodes.Filter):
-        # attr() and attribute= arguments reach attributes by name, around the checks above.
-        named = [*flt.args, *(kw.value for kw in flt.kwargs)]
-        if flt.name == "attr" or any(isinstance(a, nodes.Const) and str(a.value).startswith("_") for a in named):
-            yield Finding(f"the '{flt.name}' filter cannot reach private attributes in the sandbox", flt.lineno)
-    for name in ast.find_all(nodes.Name):
-        if name.name == "self":
-            yield Finding("'self' (the template object) is not available in prompts", name.lineno)
+    chains = _chains(env.parse(source))
+    return any(
+        name == "steps" and keys[:1] == [step] and len(keys) > 1 and keys[1] in FEEDBACK_FIELDS
+        for name, keys, _ in chains
+    )
 
 
 def _empty(ast: nodes.Template, source: str) -> Iterator[Finding]:
@@ -96,12 +88,16 @@ def _unknown_names(env: Environment, ast: nodes.Template, scope: Scope) -> Itera
         name = name_node.name
         if name in unknown and name not in reported:
             reported.add(name)
-            yield Finding(f"unknown name '{name}'{_hint(name, scope)}", name_node.lineno)
+            if name in scope.inputs:
+                message = (
+                    f"'{name}' is read as inputs.{name}, as the original WriteIt did; write {{{{ inputs.{name} }}}}"
+                )
+                yield Finding(message, name_node.lineno, note=True)
+            else:
+                yield Finding(f"unknown name '{name}'{_hint(name, scope)}", name_node.lineno)
 
 
 def _hint(name: str, scope: Scope) -> str:
-    if name in scope.inputs:
-        return f"; write inputs.{name}"
     if name in scope.steps:
         return f"; write steps.{name}"
     return "; prompts can use inputs.*, defaults.*, style.* and steps.*"
@@ -130,6 +126,9 @@ def _key_of(node: nodes.Node) -> str | None:
 
 
 def _check_chain(root: str, keys: list[str | None], scope: Scope) -> str:
+    if root == "steps" and (not keys or keys[0] is None):
+        # Any other use (`{% set s = steps %}`, `steps|list`, a loop) could reach a later step unchecked.
+        return "steps can only be used as steps.<step> or steps['<step>'], naming an earlier step"
     if not keys:
         return ""
     key = keys[0]
@@ -147,7 +146,7 @@ def _check_chain(root: str, keys: list[str | None], scope: Scope) -> str:
 def _check_step(key: str, rest: list[str | None], scope: Scope) -> str:
     field = rest[0] if rest else None
     if key == scope.current:
-        if field == "feedback":
+        if field in FEEDBACK_FIELDS:
             return ""
         return f"steps.{key}: a step cannot use its own output; only steps.{key}.feedback"
     if key not in scope.steps:

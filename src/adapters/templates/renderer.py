@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from types import TracebackType
 from typing import Any
 
-from jinja2 import StrictUndefined, Template, TemplateError
+from jinja2 import Template, TemplateError
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from writeit.adapters.templates.references import STYLE_FIELDS, uses_feedback_of
+from writeit.adapters.templates.references import ROOTS, uses_feedback_of
+from writeit.adapters.templates.sandbox import MAX_SIZE, BoundedSandbox, RenderLimitError, budget
+from writeit.adapters.templates.yamldoc import parse_yaml
 from writeit.application.ports import RenderedPrompt, StepContext
 from writeit.domain.errors import Problem, TemplateInvalidError
-from writeit.domain.template import PipelineTemplate, StepSpec
+from writeit.domain.template import STYLE_FIELDS, PipelineTemplate, StepSpec
 
 FEEDBACK_INSTRUCTION = "\n\nRevise your answer taking this feedback into account:\n{feedback}"
 _CACHE_LIMIT = 512
 # Only globals that cannot fail or leak: prompts have no use for cycler, joiner or lipsum.
 _GLOBALS = ("range", "dict", "namespace")
 _RENDER_ERRORS = (TemplateError, TypeError, ValueError, ArithmeticError, LookupError, AttributeError)
+_LIMIT_ERRORS = (RenderLimitError, RecursionError, MemoryError)
 
 
 class StepView(str):
@@ -26,12 +29,15 @@ class StepView(str):
 
     selected_response: str
     feedback: str
+    user_input: str
     candidates: tuple[str, ...]
 
     def __new__(cls, context: StepContext) -> StepView:
         view = super().__new__(cls, context.selected_response)
         view.selected_response = context.selected_response
         view.feedback = context.feedback
+        # The original WriteIt's name for what the writer typed on the step: here, the feedback they gave it.
+        view.user_input = context.feedback
         view.candidates = tuple(context.candidates)
         return view
 
@@ -45,9 +51,7 @@ class PromptRenderer:
     """Owns the one sandboxed environment; everything that parses or renders prompts goes through it."""
 
     def __init__(self) -> None:
-        self.env = ImmutableSandboxedEnvironment(
-            undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
-        )
+        self.env = BoundedSandbox()
         self.env.globals = {name: self.env.globals[name] for name in _GLOBALS}
         self._compiled: dict[str, Template] = {}
 
@@ -67,33 +71,47 @@ class PromptRenderer:
         inputs: Mapping[str, Any],
         steps: Mapping[str, StepContext],
         style: Mapping[str, str],
+        *,
+        refuse_empty: bool = True,
     ) -> RenderedPrompt:
-        """The step's prompt (with its feedback appended unless the prompt uses it), system text and models."""
+        """The step's prompt (with its feedback appended unless the prompt uses it), system text and models.
+        Refuses, as TemplateInvalidError naming the file, field and line: a render error, a render past a limit,
+        and (with `refuse_empty`) a prompt that renders as nothing but whitespace."""
         spec = template.step(step)
         views = {key: StepView(steps.get(key, StepContext())) for key in template.step_keys}
-        context = {
-            "inputs": _inputs(template, inputs),
+        values = _inputs(template, inputs)
+        context: dict[str, Any] = {
+            "inputs": values,
             "defaults": dict(template.defaults),
             "style": empty_style() | dict(style),
             "steps": views,
         }
+        # A bare `{{ topic }}` is the input, as the original WriteIt rendered it (validation notes the fix).
+        context |= {k: v for k, v in values.items() if k not in ROOTS and k not in self.env.globals}
         field = f"steps.{step}"
-        prompt = self._render(spec.prompt_template, context, f"{field}.prompt_template", template.source)
+        prompt = self._render(spec.prompt_template, context, f"{field}.prompt_template", template)
+        if refuse_empty and not prompt.strip():
+            message = "the prompt renders as empty text; nothing would be sent"
+            raise _located(message, f"{field}.prompt_template", template, None)
         feedback = views[step].feedback
         if feedback.strip() and not self._uses_feedback(spec):
             prompt += FEEDBACK_INSTRUCTION.format(feedback=feedback)
-        system = self._render(spec.system, context, f"{field}.system", template.source) if spec.system else ""
+        system = self._render(spec.system, context, f"{field}.system", template) if spec.system else ""
         return RenderedPrompt(prompt=prompt, system=system, models=self._models(template, spec, context))
 
-    def _render(self, source: str, context: Mapping[str, Any], field: str, file: str) -> str:
+    def _render(self, source: str, context: Mapping[str, Any], field: str, template: PipelineTemplate) -> str:
         try:
-            return self.compile(source).render(context)
+            with budget():
+                text = self.compile(source).render(context)
         except SecurityError as exc:
-            problem = Problem(f"refused by the sandbox: {exc}", field=field, file=file)
-            raise TemplateInvalidError([problem]) from None
+            raise _located(f"refused by the sandbox: {exc}", field, template, exc) from None
+        except _LIMIT_ERRORS as exc:
+            raise _located(f"stopped: {_limit_message(exc)}", field, template, exc) from None
         except _RENDER_ERRORS as exc:
-            problem = Problem(f"cannot render: {exc}", field=field, file=file)
-            raise TemplateInvalidError([problem]) from None
+            raise _located(f"cannot render: {exc}", field, template, exc) from None
+        if len(text) > MAX_SIZE:
+            raise _located(f"stopped: renders longer than {MAX_SIZE:,} characters", field, template, None)
+        return text
 
     def _uses_feedback(self, spec: StepSpec) -> bool:
         return any(uses_feedback_of(self.env, source, spec.key) for source in (spec.prompt_template, spec.system))
@@ -104,10 +122,42 @@ class PromptRenderer:
         entries = spec.models or spec.model_preference
         rendered: Iterable[str]
         if entries:
-            rendered = [self._render(e, context, field, template.source) if "{" in e else e for e in entries]
+            rendered = [self._render(e, context, field, template) if "{" in e else e for e in entries]
         else:
             rendered = _default_models(template.defaults)
         return tuple(model.strip() for model in rendered if model.strip())
+
+
+def _limit_message(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "nested too deeply (a macro or loop calling itself?)"
+    if isinstance(exc, MemoryError):
+        return "ran out of memory"
+    return str(exc)
+
+
+def _located(message: str, field: str, template: PipelineTemplate, exc: BaseException | None) -> TemplateInvalidError:
+    """The error at the file line it happened on: a limit's own prompt line, else the template frame's line."""
+    lineno = getattr(exc, "lineno", None) if exc is not None else None
+    tb: TracebackType | None = exc.__traceback__ if exc is not None else None
+    while lineno is None and tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            lineno = tb.tb_lineno
+        tb = tb.tb_next
+    return TemplateInvalidError(
+        [Problem(message, field=field, file=template.source, line=file_line(template, field, lineno))]
+    )
+
+
+def file_line(template: PipelineTemplate, field: str, lineno: int | None = None) -> int | None:
+    """The template file's line of `field` (of line `lineno` inside it, for a prompt); None without the file."""
+    if not template.text:
+        return None
+    try:
+        doc = parse_yaml(template.text, template.source)
+    except TemplateInvalidError:
+        return None
+    return doc.text_line(field, lineno) if lineno else doc.line(field)
 
 
 def _inputs(template: PipelineTemplate, given: Mapping[str, Any]) -> dict[str, Any]:
@@ -122,6 +172,8 @@ def _inputs(template: PipelineTemplate, given: Mapping[str, Any]) -> dict[str, A
 
 def _default_models(defaults: Mapping[str, Any]) -> Iterable[str]:
     models = defaults.get("models")
+    if isinstance(models, Mapping):  # the original's `models: {primary: ..., secondary: ...}`
+        models = list(models.values())
     if models:
         return [str(m) for m in models] if isinstance(models, list | tuple) else [str(models)]
     model = defaults.get("model")

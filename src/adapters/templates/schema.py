@@ -6,13 +6,17 @@ import re
 from types import MappingProxyType
 from typing import Any
 
+from writeit.adapters.templates import original
 from writeit.adapters.templates.yamldoc import YamlDoc
-from writeit.domain.template import InputSpec, InputType, PipelineTemplate, StepSpec, TemplateMetadata
+from writeit.domain.template import InputSpec, InputType, PipelineTemplate, StepSpec, TemplateMetadata, coerce_input
 
 TOP_KEYS = ("metadata", "defaults", "inputs", "steps")
 METADATA_KEYS = ("name", "description", "version", "author", "tags")
-INPUT_KEYS = ("type", "label", "required", "default", "options", "max_length", "placeholder", "help")
-STEP_KEYS = ("name", "description", "type", "prompt_template", "model_preference", "response_count", "models", "system")
+INPUT_KEYS = ("type", "label", "required", "default", "options", "max_length", "placeholder", "help", "description")
+STEP_KEYS = (
+    *("name", "description", "type", "prompt_template", "model_preference", "response_count", "models", "system"),
+    "depends_on",
+)
 MAX_RESPONSES = 10
 # Keys become Jinja attribute names (`steps.outline`), and the sandbox refuses names starting with "_".
 _KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
@@ -30,16 +34,17 @@ def build_template(doc: YamlDoc, source: str, text: str, default_name: str) -> P
     return PipelineTemplate(
         metadata=_metadata(doc, root.get("metadata"), default_name),
         defaults=MappingProxyType(_mapping(doc, root.get("defaults"), "defaults")),
-        inputs=tuple(_input(doc, key, body) for key, body in _named(doc, root.get("inputs"), "inputs").items()),
+        inputs=tuple(_input(doc, key, body) for key, body in _named(doc, root, "inputs").items()),
         steps=_steps(doc, root),
         source=source,
         text=text,
+        notes=tuple(doc.notes),
     )
 
 
 def _metadata(doc: YamlDoc, raw: Any, default_name: str) -> TemplateMetadata:
     fields = _mapping(doc, raw, "metadata")
-    _check_keys(doc, fields, "metadata", METADATA_KEYS)
+    _check_keys(doc, fields, "metadata", METADATA_KEYS, original.IGNORED_METADATA)
     return TemplateMetadata(
         name=_text(doc, fields.get("name"), "metadata.name") or default_name,
         description=_text(doc, fields.get("description"), "metadata.description"),
@@ -52,7 +57,7 @@ def _metadata(doc: YamlDoc, raw: Any, default_name: str) -> TemplateMetadata:
 def _input(doc: YamlDoc, key: str, raw: Any) -> InputSpec:
     path = f"inputs.{key}"
     fields = _mapping(doc, raw, path)
-    _check_keys(doc, fields, path, INPUT_KEYS)
+    _check_keys(doc, fields, path, INPUT_KEYS, original.IGNORED_INPUT)
     kind = _input_type(doc, fields.get("type"), f"{path}.type")
     options = _options(doc, fields.get("options"), f"{path}.options")
     default = fields.get("default")
@@ -61,9 +66,7 @@ def _input(doc: YamlDoc, key: str, raw: Any) -> InputSpec:
         default = None
     if kind is InputType.CHOICE and not options:
         doc.problem(f"{path}.options", "a choice input needs `options` (a list of values)")
-    if kind is InputType.CHOICE and options and default is not None and str(default) not in options:
-        doc.problem(f"{path}.default", f"default '{default}' is not one of the options: {', '.join(options)}")
-    return InputSpec(
+    spec = InputSpec(
         key=key,
         type=kind,
         label=_text(doc, fields.get("label"), f"{path}.label"),
@@ -72,15 +75,30 @@ def _input(doc: YamlDoc, key: str, raw: Any) -> InputSpec:
         options=options,
         max_length=_count(doc, fields.get("max_length"), f"{path}.max_length", None),
         placeholder=_text(doc, fields.get("placeholder"), f"{path}.placeholder"),
-        help=_text(doc, fields.get("help"), f"{path}.help"),
+        help=_text(doc, fields.get("help") or fields.get("description"), f"{path}.help"),
     )
+    return _checked_default(doc, spec, f"{path}.default")
+
+
+def _checked_default(doc: YamlDoc, spec: InputSpec, path: str) -> InputSpec:
+    """A default must be a value the input itself would accept (a number for a number, within max_length...)."""
+    if spec.default is None or (spec.type is InputType.CHOICE and not spec.options):
+        return spec
+    if spec.type is InputType.CHOICE and str(spec.default) not in spec.options:
+        doc.problem(path, f"default '{spec.default}' is not one of the options: {', '.join(spec.options)}")
+        return spec
+    try:
+        coerce_input(spec, spec.default)
+    except ValueError as exc:
+        doc.problem(path, f"default '{spec.default}' does not fit this {spec.type.value} input: {exc}")
+    return spec
 
 
 def _input_type(doc: YamlDoc, raw: Any, path: str) -> InputType:
     if raw is None:
         return InputType.TEXT
     try:
-        return InputType(str(raw))
+        return InputType(original.INPUT_TYPE_ALIASES.get(str(raw), str(raw)))
     except ValueError:
         known = ", ".join(kind.value for kind in InputType)
         doc.problem(path, f"unknown input type '{raw}' (use one of: {known})")
@@ -107,16 +125,31 @@ def _steps(doc: YamlDoc, root: dict[str, Any]) -> tuple[StepSpec, ...]:
     if "steps" not in root:
         doc.problem("steps", "missing `steps`: a template needs at least one step with a `prompt_template`")
         return ()
-    bodies = _named(doc, root["steps"], "steps")
-    if not bodies and isinstance(root["steps"], dict | None):
+    bodies = _named(doc, root, "steps")
+    if not bodies and isinstance(root["steps"], dict | list | None):
         doc.problem("steps", "`steps` is empty: add at least one step with a `prompt_template`")
-    return tuple(_step(doc, key, body) for key, body in bodies.items())
+    steps = tuple(_step(doc, key, body) for key, body in bodies.items())
+    _check_depends_on(doc, steps)
+    return steps
+
+
+def _check_depends_on(doc: YamlDoc, steps: tuple[StepSpec, ...]) -> None:
+    """`depends_on` may only name earlier steps: steps run in file order, each after those before it."""
+    keys = [spec.key for spec in steps]
+    for index, spec in enumerate(steps):
+        for i, dep in enumerate(spec.depends_on):
+            path = f"steps.{spec.key}.depends_on"
+            path = f"{path}[{i}]" if f"{path}[{i}]" in doc.lines else path
+            if dep not in keys:
+                doc.problem(path, f"depends on an unknown step '{dep}' (steps: {', '.join(keys)})")
+            elif keys.index(dep) >= index:
+                doc.problem(path, f"depends on '{dep}', which does not run before '{spec.key}'; steps run in order")
 
 
 def _step(doc: YamlDoc, key: str, raw: Any) -> StepSpec:
     path = f"steps.{key}"
     fields = _mapping(doc, raw, path)
-    _check_keys(doc, fields, path, STEP_KEYS)
+    _check_keys(doc, fields, path, STEP_KEYS, original.IGNORED_STEP)
     if "prompt_template" not in fields:
         doc.problem(f"{path}.prompt_template", "missing `prompt_template`: the prompt this step sends to the model")
     elif not str(fields["prompt_template"] or "").strip():
@@ -132,11 +165,16 @@ def _step(doc: YamlDoc, key: str, raw: Any) -> StepSpec:
         models=_word_list(doc, fields.get("models"), f"{path}.models"),
         response_count=responses or 1,
         system=_text(doc, fields.get("system"), f"{path}.system"),
+        depends_on=_word_list(doc, fields.get("depends_on"), f"{path}.depends_on"),
     )
 
 
-def _named(doc: YamlDoc, raw: Any, path: str) -> dict[str, Any]:
-    """A mapping whose keys become names in prompts (`inputs.topic`, `steps.outline`)."""
+def _named(doc: YamlDoc, root: dict[str, Any], path: str) -> dict[str, Any]:
+    """A mapping whose keys become names in prompts (`inputs.topic`, `steps.outline`); a list of named entries
+    (the original's docs' form) is read as that mapping, in its order."""
+    raw = root.get(path)
+    if isinstance(raw, list):
+        raw = root[path] = original.list_as_mapping(doc, raw, path)
     fields = _mapping(doc, raw, path)
     for key in fields:
         if not _KEY.match(key):
@@ -146,9 +184,12 @@ def _named(doc: YamlDoc, raw: Any, path: str) -> dict[str, Any]:
     return fields
 
 
-def _check_keys(doc: YamlDoc, fields: dict[str, Any], path: str, known: tuple[str, ...]) -> None:
+def _check_keys(
+    doc: YamlDoc, fields: dict[str, Any], path: str, known: tuple[str, ...], ignored: tuple[str, ...] = ()
+) -> None:
+    original.note_ignored(doc, fields, path, ignored)
     for key in fields:
-        if key not in known:
+        if key not in known and key not in ignored:
             where = f"{path}.{key}" if path else key
             doc.problem(where, f"unknown key '{key}' (expected one of: {', '.join(known)})")
 
@@ -187,8 +228,12 @@ def _word(doc: YamlDoc, raw: Any, path: str) -> str:
 
 
 def _word_list(doc: YamlDoc, raw: Any, path: str) -> tuple[str, ...]:
-    items = raw if isinstance(raw, list) else [] if raw is None else [raw]
-    return tuple(_word(doc, item, f"{path}[{i}]" if isinstance(raw, list) else path) for i, item in enumerate(items))
+    if not isinstance(raw, list):
+        return () if raw is None else (_word(doc, raw, path),)
+    for i, item in enumerate(raw):
+        if item is None:
+            doc.problem(f"{path}[{i}]", "an empty entry (null): write a model id or step name, or remove the line")
+    return tuple(_word(doc, item, f"{path}[{i}]") for i, item in enumerate(raw) if item is not None)
 
 
 def _flag(doc: YamlDoc, raw: Any, path: str) -> bool:

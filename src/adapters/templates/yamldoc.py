@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ import yaml
 from yaml.composer import ComposerError
 from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.reader import ReaderError
 
 from writeit.domain.errors import Problem, TemplateInvalidError
 
@@ -27,6 +29,10 @@ class YamlDoc:
     lines: dict[str, int] = field(default_factory=dict)
     text_lines: dict[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)
+    # For scalars not written as `|` blocks: (first, last) file line, so a line inside them is found by its text.
+    spans: dict[str, tuple[int, int]] = field(default_factory=dict)
+    source_lines: list[str] = field(default_factory=list)
 
     def line(self, path: str) -> int | None:
         """The line of `path`, or of its nearest located parent (a missing field is reported where it belongs)."""
@@ -39,10 +45,40 @@ class YamlDoc:
     def text_line(self, path: str, lineno: int) -> int | None:
         """The file line of line `lineno` (1-based) inside the string at `path`."""
         start = self.text_lines.get(path)
-        return self.line(path) if start is None else start + lineno - 1
+        if start is None:
+            return self.line(path)
+        span = self.spans.get(path)
+        return start + lineno - 1 if span is None else self._find_in_span(span, path, lineno)
+
+    def _find_in_span(self, span: tuple[int, int], path: str, lineno: int) -> int:
+        """A folded or quoted scalar joins file lines: find the file line that starts value line `lineno`."""
+        value = self.value_at(path)
+        lines = value.splitlines() if isinstance(value, str) else []
+        wanted = lines[lineno - 1].strip()[:40] if 0 < lineno <= len(lines) else ""
+        first, last = span
+        for number in range(first, min(last, len(self.source_lines)) + 1):
+            if wanted and wanted in self.source_lines[number - 1]:
+                return number
+        return first
+
+    def value_at(self, path: str) -> Any:
+        """The value at a dotted path (`steps.x.prompt_template`, `a.b[2]`), or None."""
+        node = self.value
+        for part in path.replace("[", ".[").split("."):
+            if part.startswith("[") and isinstance(node, list):
+                index = int(part[1:-1])
+                node = node[index] if index < len(node) else None
+            elif isinstance(node, dict):
+                node = node.get(part)
+            else:
+                return None
+        return node
 
     def problem(self, path: str, message: str) -> None:
         self.problems.append(Problem(message, field=path, file=self.file, line=self.line(path)))
+
+    def note(self, path: str, message: str) -> None:
+        self.notes.append(Problem(message, field=path, file=self.file, line=self.line(path)))
 
 
 class _RefusedError(ComposerError):
@@ -92,8 +128,11 @@ def parse_yaml(text: str, file: str) -> YamlDoc:
         raise TemplateInvalidError([Problem("binary content (NUL bytes) is not a YAML template", file=file)])
     try:
         loader = _GuardedLoader(text)
-    except yaml.YAMLError as exc:  # the reader refuses control characters before any parsing
-        raise TemplateInvalidError([Problem(f"not YAML text: {str(exc).splitlines()[0]}", file=file)]) from None
+    except ReaderError as exc:  # the reader refuses control characters before any parsing
+        line = text.count("\n", 0, exc.position) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character))
+        message = f"not YAML text: control character {code:#04x} is not allowed"
+        raise TemplateInvalidError([Problem(message, file=file, line=line)]) from None
     try:
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
@@ -104,7 +143,7 @@ def parse_yaml(text: str, file: str) -> YamlDoc:
         loader.dispose()
     if root is None:
         raise TemplateInvalidError([Problem("the file is empty; a template needs at least `steps`", file=file)])
-    doc = YamlDoc(value=None, file=file)
+    doc = YamlDoc(value=None, file=file, source_lines=text.splitlines())
     doc.value = _convert(root, "", doc, loader)
     return doc
 
@@ -128,11 +167,24 @@ def _convert(node: Node, path: str, doc: YamlDoc, loader: yaml.SafeLoader) -> An
     assert isinstance(node, ScalarNode)
     # A block scalar's text starts on the line after its `|` or `>` indicator.
     doc.text_lines[path] = node.start_mark.line + (2 if node.style in ("|", ">") else 1)
+    if node.style != "|" and node.end_mark.line > node.start_mark.line:
+        doc.spans[path] = (doc.text_lines[path], node.end_mark.line + 1)
     try:
-        return loader.construct_object(node)
+        value = loader.construct_object(node)
     except yaml.YAMLError as exc:
         doc.problem(path, f"cannot read this value: {getattr(exc, 'problem', None) or exc}")
         return None
+    return _plain(value, path, doc)
+
+
+def _plain(value: Any, path: str, doc: YamlDoc) -> Any:
+    """Scalars a prompt can use as they are: dates become their ISO text; bytes (`!!binary`) are refused."""
+    if isinstance(value, bytes | bytearray):
+        doc.problem(path, "a !!binary value is not text; write the text itself")
+        return None
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
 
 
 def _convert_mapping(node: MappingNode, path: str, doc: YamlDoc, loader: yaml.SafeLoader) -> dict[str, Any]:

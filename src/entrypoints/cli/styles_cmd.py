@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import typer
 
+from writeit.application.errors import ApplicationError
 from writeit.application.templates import TemplateService
+from writeit.domain.errors import DomainError
+from writeit.domain.template import STYLE_FIELDS
 from writeit.entrypoints.cli import completion
 from writeit.entrypoints.cli.common import handled, print_json
 
@@ -20,14 +23,23 @@ def _service() -> TemplateService:
 @app.command("list")
 @handled
 def list_styles(as_json: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
-    """Style primers found: workspace, then global, then built-in."""
+    """Style primers found: workspace, then global, then built-in; an unreadable one is listed with its problem."""
     service = _service()
-    names = service.styles()
+    rows = [_row(service, name) for name in service.styles()]
     if as_json:
-        print_json([{"name": n, "description": service.style(n).get("description", "")} for n in names])
+        print_json(rows)
         return
-    for name in names:
-        typer.echo(f"{name:<20} {service.style(name).get('description', '')}")
+    for row in rows:
+        typer.echo(f"{row['name']:<20} {row.get('description') or 'invalid: ' + row.get('problem', '')}")
+
+
+def _row(service: TemplateService, name: str) -> dict[str, str]:
+    """One primer's name and description, or its first problem (file:line: ...) when it cannot be read."""
+    try:
+        return {"name": name, "description": service.style(name).get("description", "")}
+    except (ApplicationError, DomainError) as exc:
+        problems = getattr(exc, "problems", ())
+        return {"name": name, "description": "", "problem": str(problems[0] if problems else exc)}
 
 
 @app.command("show")
@@ -43,4 +55,5 @@ def show(
         return
     for key, value in style.items():
         if value:
-            typer.echo(f"{key}:\n  " + "\n  ".join(value.splitlines()))
+            unused = "" if key in STYLE_FIELDS else " (kept, not used in prompts: ignored)"
+            typer.echo(f"{key}:{unused}\n  " + "\n  ".join(value.splitlines()))

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
+from typing import Any
 
 import typer
 
+from writeit.application.errors import TemplateNotFoundError
 from writeit.application.templates import TemplateService
 from writeit.domain.errors import TemplateInvalidError
+from writeit.domain.template import PipelineTemplate
 from writeit.entrypoints.cli import completion
 from writeit.entrypoints.cli.common import fail, handled, print_json
 
@@ -41,9 +45,7 @@ def show(
     """Show a template's inputs and steps."""
     template = _service().get(name)
     if as_json:
-        data = dataclasses.asdict(template)
-        data.pop("text")
-        print_json(data)
+        print_json(_as_json(template))
         return
     typer.echo(f"{template.name} ({template.source}) — {template.metadata.description}")
     typer.echo("inputs:")
@@ -54,12 +56,40 @@ def show(
     for step in template.steps:
         models = ", ".join(step.models or step.model_preference) or "default model"
         typer.echo(f"  {step.key}: {step.name} ×{step.response_count} [{models}]")
+    _echo_notes(template)
+
+
+def _as_json(template: PipelineTemplate) -> dict[str, Any]:
+    return {
+        "name": template.name,
+        "source": template.source,
+        "metadata": dataclasses.asdict(template.metadata),
+        "defaults": _plain(template.defaults),
+        "inputs": [dataclasses.asdict(spec) for spec in template.inputs],
+        "steps": [dataclasses.asdict(spec) for spec in template.steps],
+        "notes": [str(note) for note in template.notes],
+    }
+
+
+def _plain(value: Any) -> Any:
+    """Read-only mappings (a template's `defaults`) as plain JSON values."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _echo_notes(template: PipelineTemplate) -> None:
+    for note in template.notes:
+        typer.echo(f"note: {note}")
 
 
 @app.command("validate")
 @handled
 def validate(files: list[str] = typer.Argument(..., help="Template files (or names) to check.")) -> None:
-    """Check templates without running them; one line per problem as file:line: field: message."""
+    """Check templates without running them; one line per problem as file:line: field: message. Every file is
+    checked (a missing one too), and the exit is non-zero if any failed."""
     service = _service()
     failed = 0
     for file in files:
@@ -68,8 +98,13 @@ def validate(files: list[str] = typer.Argument(..., help="Template files (or nam
         except TemplateInvalidError as exc:
             failed += 1
             for problem in exc.problems:
-                typer.echo(str(problem), err=True)
+                typer.echo(f"error: {problem}", err=True)
+            continue
+        except TemplateNotFoundError as exc:
+            failed += 1
+            typer.echo(f"error: {file}: {exc}", err=True)
             continue
         typer.echo(f"{file}: ok ({len(template.steps)} steps)")
+        _echo_notes(template)
     if failed:
         raise fail(f"{failed} of {len(files)} template(s) invalid")

@@ -1,0 +1,148 @@
+"""A template that validates renders: unsafe access, step aliases and unbounded work are refused, located."""
+
+from __future__ import annotations
+
+import textwrap
+import time
+
+import pytest
+
+from writeit.adapters.templates.catalog import FileTemplateCatalog
+from writeit.domain.errors import Problem, TemplateInvalidError
+
+
+@pytest.fixture
+def catalog() -> FileTemplateCatalog:
+    return FileTemplateCatalog([])
+
+
+def with_prompt(prompt: str) -> str:
+    """A two-step template whose first prompt, starting on line 6, is `prompt`."""
+    body = textwrap.indent(prompt, "      ")
+    return (
+        "inputs:\n  topic: {type: text}\nsteps:\n  one:\n    prompt_template: |\n"
+        f"{body}\n  two:\n    prompt_template: 'After {{{{ steps.one }}}}'\n"
+    )
+
+
+def refused(catalog: FileTemplateCatalog, text: str) -> Problem:
+    started = time.monotonic()
+    with pytest.raises(TemplateInvalidError) as caught:
+        catalog.parse(text, "t.yaml")
+    assert time.monotonic() - started < 10, "validation ends promptly"
+    return caught.value.problems[0]
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "{{ ''[('_'*2)~'class'~('_'*2)] }}",
+        "{{ '{0.__class__}'.format(inputs.topic) }}",
+        "{{ '{x}'.format_map(inputs) }}",
+        "{{ dict.mro() }}",
+        "{{ dict(a=1).update(b=2) }}",
+        "{{ inputs.topic.split().append(1) }}",
+        "{{ [1, 2].pop() }}",
+        "{{ inputs|map(attribute='_'~'_class__')|list }}",
+    ],
+)
+def test_unsafe_access_is_refused_by_validate_not_at_render(catalog: FileTemplateCatalog, prompt: str) -> None:
+    problem = refused(catalog, with_prompt(f"line one\n{prompt}"))
+    assert (problem.field, problem.line) == ("steps.one.prompt_template", 7)
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "{% set s = steps %}{{ s.two }}",
+        "{{ (steps|dictsort)[1][1] }}",
+        "{{ steps|list }}",
+        "{% for s in steps %}{{ s }}{% endfor %}",
+        "{{ steps[inputs.topic] }}",
+        "{{ namespace(s=steps).s.two }}",
+    ],
+)
+def test_steps_can_only_be_used_by_an_earlier_steps_name(catalog: FileTemplateCatalog, prompt: str) -> None:
+    problem = refused(catalog, with_prompt(prompt))
+    assert "steps" in problem.message
+    assert problem.line == 6
+
+
+@pytest.mark.parametrize(
+    ("prompt", "expected"),
+    [
+        ("{{ 9**(9**9) }}", "bits"),
+        ("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}", "loop iterations"),
+        ("{{ 'ab' * 2**40 }}", "longer than"),
+        ("{{ '%999999999d'|format(1) }}", "format width"),
+        ("{{ '%*d' % (10**9, 1) }}", "format width"),
+        ("{{ 'x'|indent(10**12) }}", "limit"),
+        ("{{ 'x'.center(10**10) }}", "limit"),
+        ("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}", "nested too deeply"),
+        ("{% macro f(n) %}{{ f(n) }}{{ f(n) }}{% endmacro %}{{ f(0)[:1] }}", "nested too deeply"),
+        ("{{ " + "(" * 5000 + "1" + ")" * 5000 + " }}", "nested more than"),
+        ("{% set ns = namespace(s='ab') %}{% for i in range(60) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}", "longer"),
+        ("{% for i in range(99999) %}{{ 'x' * 99999 }}{% endfor %}", "produced more than"),
+    ],
+)
+def test_unbounded_work_ends_in_a_located_error_at_validate(
+    catalog: FileTemplateCatalog, prompt: str, expected: str
+) -> None:
+    problem = refused(catalog, with_prompt(f"first line\n{prompt}"))
+    assert expected in problem.message
+    assert problem.file == "t.yaml"
+    assert (problem.field, problem.line) == ("steps.one.prompt_template", 7)
+
+
+def test_a_prompt_that_renders_empty_is_refused_before_it_is_sent(catalog: FileTemplateCatalog) -> None:
+    template = catalog.parse(with_prompt("{{ inputs.topic }}  "), "t.yaml")
+    with pytest.raises(TemplateInvalidError) as caught:
+        catalog.render(template, "one", {}, {})
+    assert "renders as empty" in str(caught.value)
+    assert caught.value.problems[0].line == 5
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("{type: number, default: abc}", "not a number"),
+        ("{type: boolean, default: maybe}", "yes/no"),
+        ("{type: text, max_length: 3, default: abcdef}", "limit is 3"),
+        ("{type: choice, options: [a, b], default: z}", "not one of"),
+        ("{type: text, default: !!binary aGVsbG8=}", "!!binary"),
+    ],
+)
+def test_a_default_the_input_would_refuse_is_refused(catalog: FileTemplateCatalog, spec: str, expected: str) -> None:
+    problem = refused(catalog, f"inputs:\n  x: {spec}\nsteps:\n  one:\n    prompt_template: hi\n")
+    assert expected in problem.message
+    assert (problem.field, problem.line) == ("inputs.x.default", 2)
+
+
+def test_a_null_in_models_is_a_located_error(catalog: FileTemplateCatalog) -> None:
+    problem = refused(catalog, "steps:\n  one:\n    prompt_template: hi\n    models:\n      - echo\n      -\n")
+    assert (problem.field, problem.line) == ("steps.one.models[1]", 6)
+    assert "null" in problem.message
+
+
+def test_a_control_character_is_reported_on_its_line(catalog: FileTemplateCatalog) -> None:
+    problem = refused(catalog, "steps:\n  one:\n    prompt_template: hi\x07\n")
+    assert problem.line == 3
+    assert "0x07" in problem.message
+
+
+@pytest.mark.parametrize(
+    "style",
+    ['">-\n      one\n      two\n\n      {{ inputs.nope }}"', '"\\"one\n      two\n\n      {{ inputs.nope }}\\""'],
+)
+def test_a_problem_inside_a_folded_or_quoted_scalar_names_its_own_line(
+    catalog: FileTemplateCatalog, style: str
+) -> None:
+    value = style[1:-1].replace('\\"', '"')
+    problem = refused(catalog, f"steps:\n  one:\n    prompt_template: {value}\n")
+    assert problem.line == 7 if value.startswith(">") else problem.line == 6
+
+
+def test_deep_yaml_nesting_names_its_line(catalog: FileTemplateCatalog) -> None:
+    problem = refused(catalog, "steps:\n  one:\n    prompt_template: hi\nx: " + "[" * 200 + "]" * 200 + "\n")
+    assert problem.line == 4
+    assert "nested" in problem.message
