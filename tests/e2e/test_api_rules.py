@@ -81,13 +81,14 @@ async def test_unknown_ids_are_404_with_what_was_not_found(server: ApiServer) ->
     async with server.client() as client:
         pid, ids, version = await generated(server, client, ["echo"])
         select = {"candidate_id": ids[0], "expected_version": version}
+        versioned = {"expected_version": version}
         checks = [
             ("get", "/api/pipelines/0123456789abcdef", None, "no pipeline '0123456789abcdef'"),
             ("get", "/api/templates/no-such-template", None, "no template 'no-such-template'"),
             ("get", f"/api/pipelines/{pid}?branch=nope", None, "unknown branch 'nope'"),
             ("post", f"/api/pipelines/{pid}/steps/nope/select", select, "unknown step 'nope'"),
             ("post", f"/api/pipelines/{pid}/steps/plan/select", {**select, "candidate_id": "abc"}, "candidate 'abc'"),
-            ("post", f"/api/pipelines/{pid}/branches/nope/switch", {"expected_version": version}, "unknown branch 'nope'"),
+            ("post", f"/api/pipelines/{pid}/branches/nope/switch", versioned, "unknown branch 'nope'"),
         ]  # fmt: skip
         for method, url, body, message in checks:
             response = await client.request(method, url, json=body)
