@@ -10,6 +10,8 @@ from typing import Any
 
 import uvicorn
 
+from writeit.entrypoints.api.protocols import bounded
+
 
 class ServerStartError(OSError):
     """The embedded server could not start (typically: the port is taken)."""
@@ -43,6 +45,7 @@ class EmbeddedServer:
             access_log=False,
             lifespan="auto",
             timeout_graceful_shutdown=int(grace) or 1,
+            **bounded(),
         )
         self._server = _HostedServer(self._config)
         self._task: asyncio.Task[None] | None = None

@@ -134,7 +134,9 @@ async def test_an_edit_and_merges_by_hand_and_by_model_each_become_the_selection
             ids = await generate(client, pid, "plan", 1, ["echo", "echo"])
             await Watcher(ws).until_finished(ids)
         url = f"/api/pipelines/{pid}/steps/plan"
-        by_hand = await client.post(f"{url}/merge", json={"candidate_ids": ids, "text": "Both, by hand."})
+        version = (await state_of(client, pid))["version"]
+        merge = {"candidate_ids": ids, "text": "Both, by hand.", "expected_version": version}
+        by_hand = await client.post(f"{url}/merge", json=merge)
         assert by_hand.status_code == 200, by_hand.text
         merged = step(by_hand.json(), "plan")
         assert merged["candidates"][-1]["origin"] == "merged"
@@ -147,7 +149,13 @@ async def test_an_edit_and_merges_by_hand_and_by_model_each_become_the_selection
         assert step(edited.json(), "plan")["candidates"][-1]["text"] == "Rewritten."
 
         by_model = await client.post(
-            f"{url}/merge", json={"candidate_ids": ids, "instruction": "Keep it short.", "model": "echo"}
+            f"{url}/merge",
+            json={
+                "candidate_ids": ids,
+                "instruction": "Keep it short.",
+                "model": "echo",
+                "expected_version": edited.json()["version"],
+            },
         )
         assert by_model.status_code == 200, by_model.text
         last = step(by_model.json(), "plan")["candidates"][-1]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import unicodedata
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -79,13 +81,14 @@ async def test_unknown_ids_are_404_with_what_was_not_found(server: ApiServer) ->
     async with server.client() as client:
         pid, ids, version = await generated(server, client, ["echo"])
         select = {"candidate_id": ids[0], "expected_version": version}
+        versioned = {"expected_version": version}
         checks = [
             ("get", "/api/pipelines/0123456789abcdef", None, "no pipeline '0123456789abcdef'"),
             ("get", "/api/templates/no-such-template", None, "no template 'no-such-template'"),
             ("get", f"/api/pipelines/{pid}?branch=nope", None, "unknown branch 'nope'"),
             ("post", f"/api/pipelines/{pid}/steps/nope/select", select, "unknown step 'nope'"),
             ("post", f"/api/pipelines/{pid}/steps/plan/select", {**select, "candidate_id": "abc"}, "candidate 'abc'"),
-            ("post", f"/api/pipelines/{pid}/branches/nope/switch", None, "unknown branch 'nope'"),
+            ("post", f"/api/pipelines/{pid}/branches/nope/switch", versioned, "unknown branch 'nope'"),
         ]  # fmt: skip
         for method, url, body, message in checks:
             response = await client.request(method, url, json=body)
@@ -211,3 +214,66 @@ async def test_the_socket_explains_and_closes_for_an_unknown_pipeline_or_a_bad_a
             await ws.recv()
         assert closed.value.rcvd is not None
         assert closed.value.rcvd.code == code
+
+
+COMMANDS = {
+    "steps/plan/generate": {"models": ["echo"]},
+    "steps/plan/select": {"candidate_id": "abc"},
+    "steps/plan/edit": {"text": "new"},
+    "steps/plan/merge": {"candidate_ids": ["abc", "abd"], "text": "both"},
+    "steps/plan/keep": {},
+    "fork": {"from_step": "plan"},
+    "branches/main/switch": {},
+}
+
+
+async def test_every_command_requires_expected_version_and_names_it_when_missing(server: ApiServer) -> None:
+    async with server.client() as client:
+        pid = (await create(client))["id"]
+        for command, body in COMMANDS.items():
+            for sent in (body, None):
+                refused = await client.post(f"/api/pipelines/{pid}/{command}", json=sent)
+                assert refused.status_code == 422, (command, sent, refused.text)
+                assert "body.expected_version" in [e["field"] for e in refused.json()["errors"]], refused.text
+        assert (await state_of(client, pid))["version"] == 1, "nothing stored"
+
+
+async def test_twenty_concurrent_merges_on_one_version_give_one_winner(server: ApiServer) -> None:
+    async with server.client() as client:
+        pid, ids, version = await generated(server, client, ["echo", "echo"])
+        body = {"candidate_ids": ids, "text": "Both.", "expected_version": version}
+        url = f"/api/pipelines/{pid}/steps/plan/merge"
+        answers = await asyncio.gather(*(client.post(url, json=body) for _ in range(20)))
+        assert sorted(a.status_code for a in answers) == [200] + [409] * 19
+        merged = [c for c in step(await state_of(client, pid), "plan")["candidates"] if c["origin"] == "merged"]
+        assert len(merged) == 1
+
+
+def strings_of(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in (*strings_of(k), *strings_of(v))]
+    if isinstance(value, list):
+        return [s for v in value for s in strings_of(v)]
+    return [value] if isinstance(value, str) else []
+
+
+async def test_an_error_echoes_no_terminal_escape_and_no_overlong_value(server: ApiServer) -> None:
+    hostile = "\x1b[2J\x1b]0;pwned\x07\u202e" + "9" * 5000
+    bodies = [
+        {"template": "quick-article", "inputs": {"topic": "x", "style": hostile}},
+        {"template": "quick-article", "inputs": {"topic": "x", f"key{hostile[:40]}": "y"}},
+        {"template": "quick-article", "inputs": {"topic": "x"}, "models": [hostile[:200]]},
+    ]
+    async with server.client() as client:
+        pid = (await create(client))["id"]
+        answers = [await client.post("/api/pipelines", json=body) for body in bodies]
+        answers.append(
+            await client.post(f"/api/pipelines/{pid}/steps/%1b%5b2J{'9' * 120}/keep", json={"expected_version": 1})
+        )
+        for answer in answers:
+            assert 400 <= answer.status_code < 500, answer.text
+            for text in strings_of(answer.json()):
+                assert not [c for c in text if c != "\n" and unicodedata.category(c) in ("Cc", "Cf")], text
+                assert len(text) < 400, text
+                assert "9" * 100 not in text
+        assert answers[0].json()["errors"][0]["field"] == "style", "still says where"

@@ -95,3 +95,59 @@ def test_the_openapi_document_describes_the_contract(isolated_home: Path) -> Non
     ):
         assert path in paths, path
     assert "expected_version" in document["components"]["schemas"]["Select"]["required"]
+
+
+@pytest.mark.parametrize("blank", ["   ", "\t", " \n ", "two words", "tab\there"])
+@pytest.mark.parametrize("host", ["0.0.0.0", "127.0.0.1"])
+def test_a_blank_token_or_one_with_spaces_inside_is_refused_at_start(
+    isolated_home: Path, blank: str, host: str
+) -> None:
+    result = subprocess.run(
+        serve_command("--host", host, "--port", "0"),
+        env={**os.environ, "WRITEIT_API_TOKEN": blank},
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "error: WRITEIT_API_TOKEN is not usable: the token" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "listening" not in result.stdout
+
+
+async def test_a_token_is_normalised_the_same_way_on_the_header_and_the_socket(isolated_home: Path) -> None:
+    with running_server(isolated_home, token=f"  {TOKEN}\t") as server:
+        async with httpx.AsyncClient(base_url=server.url, timeout=TIMEOUT) as anonymous:
+            for offered in (TOKEN, f"  {TOKEN}"):
+                assert (await anonymous.get("/api/health", headers={"Authorization": f"Bearer {offered}"})).is_success
+            for offered in ("+++", "%20", f"{TOKEN}x"):  # (a client cannot send trailing spaces)
+                headers = {"Authorization": f"Bearer {offered}"}
+                assert (await anonymous.get("/api/health", headers=headers)).status_code == 401, offered
+        async with server.client() as client:
+            pid = (await create(client))["id"]
+        stream = f"{server.ws_url}/api/pipelines/{pid}/stream"
+        for query in ("+++", "%20%20", "", "%09", f"{TOKEN}x"):
+            with pytest.raises(InvalidStatus) as refused:
+                await connect(f"{stream}?token={query}")
+            assert refused.value.response.status_code == 403, query
+        for query in (TOKEN, f"+{TOKEN}+", f"%20{TOKEN}"):
+            async with connect(f"{stream}?token={query}") as ws:
+                assert (await Watcher(ws).next())["seq"] == 1
+
+
+async def test_a_token_in_the_query_spelt_any_way_is_accepted_and_never_logged(isolated_home: Path) -> None:
+    spellings = ["%74oken", "ToKeN", "tok%65n", "%54OKEN"]
+    with running_server(isolated_home, token=TOKEN) as server:
+        async with server.client() as client:
+            pid = (await create(client))["id"]
+            for name in spellings:
+                assert (await client.get(f"/api/health?{name}={TOKEN}")).status_code == 200
+        stream = f"{server.ws_url}/api/pipelines/{pid}/stream"
+        for name in spellings:
+            async with connect(f"{stream}?after=0&{name}={TOKEN}") as ws:
+                assert (await Watcher(ws).next())["seq"] == 1
+        assert server.stop() == 0
+    logged = server.logs() + (isolated_home / "logs" / "writeit.log").read_text()
+    assert logged.count("=[redacted]") >= 2 * len(spellings), "the requests were logged, the token blanked"
+    assert TOKEN not in logged

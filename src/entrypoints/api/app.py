@@ -10,14 +10,14 @@ from fastapi import FastAPI
 
 from writeit import __version__
 from writeit.entrypoints.api import errors, routes_pipelines, routes_steps, routes_templates, stream
-from writeit.entrypoints.api.loopback import LoopbackGuard
+from writeit.entrypoints.api.limits import BodyLimit, JsonOnly
+from writeit.entrypoints.api.loopback import OriginGuard
 from writeit.entrypoints.api.schemas import Health
-from writeit.entrypoints.api.security import BodyLimit, TokenGuard
+from writeit.entrypoints.api.security import TokenGuard
 
 if TYPE_CHECKING:
     from writeit.entrypoints.container import Container
 
-MAX_BODY = 1 << 20  # requests are commands and templates: a megabyte is plenty
 DESCRIPTION = """Drive and watch WriteIt pipelines. Commands carry the `expected_version` the client saw; a stale
 one gets 409 and changes nothing. Live events and token chunks stream over the WebSocket
 `/api/pipelines/{id}/stream?after=N`."""
@@ -52,11 +52,12 @@ def create_app(container: Container, *, token: str | None = None, own_container:
     async def health() -> Health:
         return Health(status="ok", version=__version__)
 
-    app.add_middleware(BodyLimit, limit=MAX_BODY)
+    # The last added runs first: origin, then token, then the body's type and size.
+    app.add_middleware(BodyLimit)
+    app.add_middleware(JsonOnly)
     if token:
-        app.add_middleware(TokenGuard, token=token)  # added last, so it runs first
-    else:
-        app.add_middleware(LoopbackGuard)
+        app.add_middleware(TokenGuard, token=token)
+    app.add_middleware(OriginGuard, loopback_only=not token)
     return app
 
 

@@ -12,10 +12,13 @@ A model failing while generating is never an HTTP error: it is recorded in its c
 from __future__ import annotations
 
 import logging
+import re
+import unicodedata
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from writeit.application.errors import (
     AmbiguousPipelineIdError,
@@ -50,9 +53,11 @@ NOT_FOUND = (
 
 RESPONSES: dict[int | str, dict[str, object]] = {
     400: {"model": ErrorBody, "description": "The body is not JSON text (UTF-8)."},
+    403: {"model": ErrorBody, "description": "A request from another origin (or, without a token, another host)."},
     404: {"model": ErrorBody, "description": "Unknown pipeline, template, step, candidate or branch."},
     409: {"model": ErrorBody, "description": "Stale expected_version, or the state does not allow the command."},
     413: {"model": ErrorBody, "description": "The request body is too large."},
+    415: {"model": ErrorBody, "description": "The body is not sent as Content-Type: application/json."},
     422: {"model": ErrorBody, "description": "Invalid request, template, inputs or model; `errors` locates each."},
 }
 
@@ -62,8 +67,28 @@ def responses(*codes: int) -> dict[int | str, dict[str, object]]:
     return {code: RESPONSES[code] for code in codes}
 
 
+ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|.?)", re.DOTALL)
+LONG_WORD = re.compile(r"[^\s'\"`]{81,}")  # a value, not a word: cut (its quotes kept)
+KEEP = frozenset("\n\t")
+MAX_MESSAGE = 2000
+
+
+def printable(text: str) -> str:
+    """`text` fit to echo to a client's terminal: no escape sequences or control characters (bidirectional overrides
+    included), and no value of thousands of characters, each long word cut to its start and its length."""
+    text = ESCAPE.sub("", text)
+    text = "".join(c for c in text if c in KEEP or unicodedata.category(c) not in ("Cc", "Cf"))
+    text = LONG_WORD.sub(lambda m: f"{m[0][:60]}…({len(m[0]):,} characters)", text)
+    return text if len(text) <= MAX_MESSAGE else f"{text[:MAX_MESSAGE]}…(cut at {MAX_MESSAGE:,} characters)"
+
+
 def error_response(status: int, detail: str, errors: list[ErrorItem] | None = None) -> JSONResponse:
-    body = ErrorBody(detail=detail, errors=errors or [])
+    """Every error body of the API goes out through here: what it echoes of the request is made printable."""
+    items = [
+        item.model_copy(update={"field": printable(item.field), "message": printable(item.message)})
+        for item in errors or []
+    ]
+    body = ErrorBody(detail=printable(detail), errors=items)
     return JSONResponse(body.model_dump(), status_code=status)
 
 
@@ -106,11 +131,23 @@ async def _known(request: Request, exc: Exception) -> JSONResponse:
 
 async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    items = [
-        ErrorItem(field=".".join(str(part) for part in e.get("loc", ())), message=str(e.get("msg", "invalid")))
-        for e in exc.errors()
-    ]
+    items: list[ErrorItem] = []
+    for e in exc.errors():
+        where = tuple(str(part) for part in e.get("loc", ()))
+        message = str(e.get("msg", "invalid"))
+        missing = _required_fields(request) if where == ("body",) and e.get("type") == "missing" else []
+        items += [ErrorItem(field=f"body.{name}", message=message) for name in missing]
+        items += [] if missing else [ErrorItem(field=".".join(where), message=message)]
     return error_response(422, "invalid request", items)
+
+
+def _required_fields(request: Request) -> list[str]:
+    """The fields a missing body lacks, so that the answer names them (`expected_version`), not just `body`."""
+    body = getattr(request.scope.get("route"), "body_field", None)
+    model = getattr(getattr(body, "field_info", None), "annotation", None)
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return []
+    return [name for name, field in model.model_fields.items() if field.is_required()]
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -113,11 +113,9 @@ async def fork(pipeline_id: PipelineId, body: Fork, pipelines: Pipelines) -> Pip
     response_model=PipelineState,
     responses=responses(400, 404, 409, 413, 422),
 )
-async def switch(
-    pipeline_id: PipelineId, branch: BranchName, pipelines: Pipelines, body: Versioned | None = None
-) -> PipelineState:
-    expected = body.expected_version if body else None
-    return pipeline_state(await pipelines.switch(pipeline_id, branch, expected_version=expected))
+async def switch(pipeline_id: PipelineId, branch: BranchName, body: Versioned, pipelines: Pipelines) -> PipelineState:
+    """Make `branch` the current one."""
+    return pipeline_state(await pipelines.switch(pipeline_id, branch, expected_version=body.expected_version))
 
 
 @router.post(

@@ -70,12 +70,9 @@ async def merge(pipeline_id: PipelineId, step: StepKey, body: Merge, pipelines: 
 
 
 @router.post("/keep", response_model=PipelineState, responses=ERRORS)
-async def keep(
-    pipeline_id: PipelineId, step: StepKey, pipelines: Pipelines, body: Versioned | None = None
-) -> PipelineState:
+async def keep(pipeline_id: PipelineId, step: StepKey, body: Versioned, pipelines: Pipelines) -> PipelineState:
     """Keep a stale step's selection as it is (instead of regenerating it)."""
-    expected = body.expected_version if body else None
-    return pipeline_state(await pipelines.keep_stale(pipeline_id, step, expected_version=expected))
+    return pipeline_state(await pipelines.keep_stale(pipeline_id, step, expected_version=body.expected_version))
 
 
 async def _selection(pipelines: PipelineService, pipeline_id: str, step: str) -> str:

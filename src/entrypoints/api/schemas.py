@@ -92,7 +92,7 @@ class Merge(Request):
         default=None, min_length=1, max_length=LONG_TEXT, description="Ask a model to merge, following this."
     )
     model: str | None = Field(default=None, min_length=1, max_length=200, description="The merging model.")
-    expected_version: int | None = Field(default=None, ge=0, strict=True)
+    expected_version: int = Field(ge=0, strict=True)
 
 
 class Fork(Request):
@@ -102,9 +102,9 @@ class Fork(Request):
 
 
 class Versioned(Request):
-    """A command whose version check is optional."""
+    """A command that carries nothing but the version the client saw (switch, keep)."""
 
-    expected_version: int | None = Field(default=None, ge=0, strict=True)
+    expected_version: int = Field(ge=0, strict=True, description="The pipeline version the client saw; 409 if moved.")
 
 
 class BranchQuery(Request):

@@ -1,14 +1,62 @@
-"""ASGI guards in front of every route: a bearer token when one is configured, and a request body size limit."""
+"""The bearer token: how it is configured, offered (header or ?token=), compared, and kept out of the logs."""
 
 from __future__ import annotations
 
 import hmac
 import json
-from urllib.parse import parse_qs
+import re
+from urllib.parse import unquote_plus
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 WS_UNAUTHORIZED = 4401
+TOKEN_PARAM = "token"
+# A query parameter (name=value) in a request target, as logged: the name is compared once decoded.
+_PARAM = re.compile(r"(?P<lead>[?&;])(?P<name>[^=&;#\s]*)=(?P<value>[^&;#\s]*)")
+
+
+class BlankTokenError(ValueError):
+    """The configured token is empty, or holds spaces or characters a header cannot carry."""
+
+
+def normalise(value: str) -> str:
+    """A token as configured or offered, compared after this: surrounding whitespace is never part of it."""
+    return value.strip()
+
+
+def checked_token(raw: str) -> str:
+    """The configured token, normalised; a blank one (or one no client could send) is refused, not ignored."""
+    token = normalise(raw)
+    if not token:
+        raise BlankTokenError("the token is blank: set it to a secret of visible characters, or unset it")
+    if not all("!" <= ch <= "~" for ch in token):
+        raise BlankTokenError("the token holds spaces, control or non-ASCII characters: a header cannot carry them")
+    return token
+
+
+def is_token_param(raw_name: str) -> bool:
+    """`token`, however it is spelt: percent- or plus-encoded, in any case."""
+    return normalise(unquote_plus(raw_name)).lower() == TOKEN_PARAM
+
+
+def offered_in_query(query: str) -> str:
+    """The first ?token= value of a query string, decoded and normalised ('' when there is none)."""
+    for part in re.split("[&;]", query):
+        name, _, value = part.partition("=")
+        if is_token_param(name):
+            return normalise(unquote_plus(value))
+    return ""
+
+
+def redact_query(text: str) -> str:
+    """`text` (a logged path or line) with the value of every token parameter replaced."""
+
+    def blank(found: re.Match[str]) -> str:
+        if not is_token_param(found["name"]):
+            return found[0]
+        return f"{found['lead']}{found['name']}=[redacted]"
+
+    return _PARAM.sub(blank, text)
 
 
 async def send_json(send: Send, status: int, detail: str, headers: list[tuple[bytes, bytes]] | None = None) -> None:
@@ -29,7 +77,7 @@ class TokenGuard:
 
     def __init__(self, app: ASGIApp, token: str) -> None:
         self.app = app
-        self._token = token.encode()
+        self._token = checked_token(token).encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket") or self._allowed(scope):
@@ -41,61 +89,10 @@ class TokenGuard:
         await send_json(send, 401, "missing or invalid bearer token", [(b"www-authenticate", b"Bearer")])
 
     def _allowed(self, scope: Scope) -> bool:
-        offered = b""
+        offered = ""
         for name, value in scope.get("headers", ()):
             if name == b"authorization" and value[:7].lower() == b"bearer ":
-                offered = value[7:].strip()
+                offered = normalise(value[7:].decode("latin-1"))
         if not offered and scope["type"] == "websocket":
-            query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-            offered = query.get("token", [""])[0].encode("latin-1", "replace")
-        return hmac.compare_digest(offered, self._token)
-
-
-class BodyLimit:
-    """Refuse request bodies over `limit` bytes with 413 (JSON, like every error), before any route reads them."""
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app = app
-        self._limit = limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope.get("headers", ())).get(b"content-length", b"")
-        if declared.isdigit() and int(declared) > self._limit:
-            await send_json(send, 413, f"request body over {self._limit} bytes")
-            return
-        body = await self._read(receive)
-        if body is None:
-            await send_json(send, 413, f"request body over {self._limit} bytes")
-            return
-        await self.app(scope, _replay(body, receive), send)
-
-    async def _read(self, receive: Receive) -> bytes | None:
-        """The whole body (small by construction), so a chunked one cannot slip past; None when too large."""
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                return b"".join(chunks)
-            chunks.append(message.get("body", b""))
-            size += len(chunks[-1])
-            if size > self._limit:
-                return None
-            if not message.get("more_body", False):
-                return b"".join(chunks)
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
+            offered = offered_in_query(scope.get("query_string", b"").decode("latin-1"))
+        return bool(offered) and hmac.compare_digest(offered.encode("utf-8", "replace"), self._token)

@@ -6,7 +6,6 @@ import asyncio
 import ipaddress
 import logging
 import os
-import re
 import signal
 import socket
 import threading
@@ -18,11 +17,12 @@ from starlette.types import ASGIApp
 
 from writeit.application.errors import ApplicationError
 from writeit.entrypoints.api.app import create_app
+from writeit.entrypoints.api.protocols import bounded
+from writeit.entrypoints.api.security import BlankTokenError, checked_token, redact_query
 
 TOKEN_ENV = "WRITEIT_API_TOKEN"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
-_TOKEN_IN_QUERY = re.compile(r"(token=)[^&\s\"']+", re.IGNORECASE)
 
 
 class ServeRefusedError(ApplicationError):
@@ -47,19 +47,26 @@ def check_binding(host: str, token: str | None) -> None:
         )
 
 
+def configured_token() -> str | None:
+    """WRITEIT_API_TOKEN, normalised as every offered token is; unset or empty is none, blank is refused."""
+    raw = os.environ.get(TOKEN_ENV, "")
+    if raw == "":
+        return None
+    try:
+        return checked_token(raw)
+    except BlankTokenError as exc:
+        raise ServeRefusedError(f"{TOKEN_ENV} is not usable: {exc}") from None
+
+
 class RedactTokens(logging.Filter):
-    """A WebSocket client may send its token as ?token=; access and error logs must never show it."""
+    """A WebSocket client may send its token as ?token= (spelt any way): access and error logs never show it."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
-            record.args = tuple(_redact(a) if isinstance(a, str) else a for a in record.args)
+            record.args = tuple(redact_query(a) if isinstance(a, str) else a for a in record.args)
         if isinstance(record.msg, str):
-            record.msg = _redact(record.msg)
+            record.msg = redact_query(record.msg)
         return True
-
-
-def _redact(text: str) -> str:
-    return _TOKEN_IN_QUERY.sub(r"\1[redacted]", text)
 
 
 class Server(uvicorn.Server):
@@ -96,7 +103,7 @@ def listen(host: str, port: int) -> socket.socket:
 
 def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
     """Serve until interrupted. Port 0 picks a free port; the address is printed on stdout once listening."""
-    token = os.environ.get(TOKEN_ENV) or None
+    token = configured_token()
     check_binding(host, token)
     sock = listen(host, port)
     try:
@@ -126,9 +133,9 @@ async def _serve(sock: socket.socket, token: str | None) -> None:
 
 
 def _config(app: ASGIApp) -> uvicorn.Config:
-    config = uvicorn.Config(app, log_level="info", ws_ping_interval=20, ws_ping_timeout=60)
+    config = uvicorn.Config(app, log_level="info", ws_ping_interval=20, ws_ping_timeout=60, **bounded())
     redact = RedactTokens()
-    for name in ("uvicorn.access", "uvicorn.error"):
+    for name in ("uvicorn", "uvicorn.access", "uvicorn.error", "writeit.api"):
         logging.getLogger(name).addFilter(redact)
     return config
 

@@ -24,6 +24,7 @@ from writeit.application.service import PipelineService
 from writeit.domain.codec import to_record
 from writeit.domain.events import Event
 from writeit.entrypoints.api.deps import container_of
+from writeit.entrypoints.api.errors import printable
 from writeit.entrypoints.api.schemas import ID_PATTERN
 
 router = APIRouter()
@@ -158,7 +159,7 @@ async def _until_disconnected(websocket: WebSocket) -> None:
 
 async def _refuse(websocket: WebSocket, code: int, message: str) -> None:
     with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
-        await websocket.send_text(json.dumps({"type": "error", "code": code, "message": message}))
+        await websocket.send_text(json.dumps({"type": "error", "code": code, "message": printable(message)}))
         if websocket.client_state is not WebSocketState.DISCONNECTED:
             await websocket.close(code=code, reason=REASONS[code])
 
