@@ -99,6 +99,7 @@ def run(
 ) -> None:
     """Run a pipeline from start to finish without the TUI."""
     values = parse_inputs(inputs)
+    check_writable(output or Path(f"{slug(template)}.md"), "--output")
 
     async def main(container: Container) -> None:
         from writeit.application.autopilot import run_headless
@@ -123,6 +124,23 @@ def run(
         typer.echo(str(target))
 
     run_async(main)
+
+
+def check_writable(target: Path, option: str) -> None:
+    """Refuse a file that could not be written before anything runs (not after a whole pipeline has): opened
+    for appending (nothing in it changes), and removed again if this made it."""
+    if target.is_dir():
+        raise fail(f"{option} {target}: is a directory; name a file", 2)
+    if not target.parent.is_dir():
+        raise fail(f"{option} {target}: no directory {target.parent} (create it first)", 2)
+    existed = target.exists()
+    try:
+        with target.open("a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise fail(f"{option} {target}: cannot be written ({exc.strerror or exc})", 2) from None
+    if not existed:
+        target.unlink(missing_ok=True)
 
 
 def override_models_settings(
