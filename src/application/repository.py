@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from writeit.application.errors import AmbiguousPipelineIdError, PipelineNotFoundError
 from writeit.application.hub import StreamHub
+from writeit.application.ids import check_pipeline_id
 from writeit.application.ports import EventStore
 from writeit.domain.events import Event
 from writeit.domain.pipeline import Pipeline
@@ -65,6 +66,7 @@ class PipelineRepository:
 
     async def resolve_id(self, prefix: str) -> str:
         """Accept a full id or a unique prefix of one (as the CLI shows short ids)."""
+        check_pipeline_id(prefix)
         if await self._store.version(prefix) > 0:
             return prefix
         matches = [pid for pid in await self._store.pipeline_ids() if pid.startswith(prefix)] if prefix else []
