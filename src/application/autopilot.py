@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from writeit.application.budget import CostEstimate
 from writeit.application.errors import ApplicationError
-from writeit.application.hub import Message, TokenMessage
+from writeit.application.hub import EventMessage, Message, TokenMessage
 from writeit.application.pick import PickStrategy, pick
 from writeit.application.service import PipelineService
 from writeit.application.views import CandidateView, PipelineView, StepView
+from writeit.domain.events import Event
 
 
 class NoCandidateError(ApplicationError):
@@ -31,6 +32,9 @@ class AutopilotObserver(Protocol):
     def step_finished(self, step: StepView, chosen: CandidateView) -> None: ...
 
 
+EventCallback = Callable[[Event], None]
+
+
 async def run_headless(
     service: PipelineService,
     template: str,
@@ -40,16 +44,17 @@ async def run_headless(
     strategy: PickStrategy = PickStrategy.FIRST,
     observer: AutopilotObserver,
     pipeline_id: str | None = None,
+    on_event: EventCallback | None = None,
 ) -> PipelineView:
     """Start (or continue) a pipeline and drive it to its last step; raises NoCandidateError if a step fails.
 
     `models` are recorded with a new pipeline (so a later session uses them too) or, continuing one, asked for
-    the steps run now."""
+    the steps run now. `on_event` sees each event stored while a step generates (a candidate finishing, say)."""
     service.check_models(models)
     view = await service.get(pipeline_id) if pipeline_id else await service.start(template, inputs, models)
     while not view.completed:
         key = view.current_step
-        await _generate_step(service, view.id, key, models, observer)
+        await _generate_step(service, view.id, key, models, observer, on_event)
         step = (await service.get(view.id)).step(key)
         chosen = pick(step.candidates[-_last_round(step) :], strategy)
         if chosen is None:
@@ -61,7 +66,12 @@ async def run_headless(
 
 
 async def _generate_step(
-    service: PipelineService, pipeline_id: str, key: str, models: Sequence[str], observer: AutopilotObserver
+    service: PipelineService,
+    pipeline_id: str,
+    key: str,
+    models: Sequence[str],
+    observer: AutopilotObserver,
+    on_event: EventCallback | None,
 ) -> None:
     with service.subscribe(pipeline_id) as subscription:
         generation = await service.generate(pipeline_id, key, models=list(models) or None)
@@ -70,7 +80,7 @@ async def _generate_step(
 
         async def forward() -> None:
             async for message in subscription:
-                _deliver(message, observer)
+                _deliver(message, observer, on_event)
 
         forwarder = asyncio.create_task(forward())
         try:
@@ -81,11 +91,14 @@ async def _generate_step(
                 await forwarder
             # Chunks still queued when the round ended reach the observer too.
             while not subscription.queue.empty():
-                _deliver(subscription.queue.get_nowait(), observer)
+                _deliver(subscription.queue.get_nowait(), observer, on_event)
 
 
-def _deliver(message: Message, observer: AutopilotObserver) -> None:
-    if isinstance(message, TokenMessage):
+def _deliver(message: Message, observer: AutopilotObserver, on_event: EventCallback | None) -> None:
+    if isinstance(message, EventMessage):
+        if on_event is not None:
+            on_event(message.event)
+    elif isinstance(message, TokenMessage):
         if message.reset:
             observer.restart(message.candidate_id)
         else:

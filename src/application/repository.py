@@ -6,6 +6,7 @@ from __future__ import annotations
 from writeit.application.aggregates import AggregateCache
 from writeit.application.errors import AmbiguousPipelineIdError, PipelineNotFoundError, StoreError
 from writeit.application.hub import StreamHub
+from writeit.application.ids import check_pipeline_id
 from writeit.application.ports import EventStore, ProjectionStore, SnapshotStore
 from writeit.application.projections import SummaryProjection
 from writeit.application.views import PipelineSummary, summary
@@ -103,6 +104,7 @@ class PipelineRepository:
 
     async def resolve_id(self, prefix: str) -> str:
         """Accept a full id or a unique prefix of one (as the CLI shows short ids)."""
+        check_pipeline_id(prefix)
         if await self._store.version(prefix) > 0:
             return prefix
         matches = [pid for pid in await self._store.pipeline_ids() if pid.startswith(prefix)] if prefix else []

@@ -11,7 +11,8 @@ from writeit.application import export
 from writeit.application.errors import ImportRefusedError, VersionConflictError
 from writeit.application.generation import Generation, StepGenerator
 from writeit.application.hub import StreamHub, Subscription
-from writeit.application.ports import StepContext, TemplateCatalog
+from writeit.application.ports import TemplateCatalog
+from writeit.application.preflight import Preflight
 from writeit.application.repository import PipelineRepository
 from writeit.application.views import PipelineSummary, PipelineView, pipeline_view
 from writeit.domain.errors import CandidateStateError, TemplateInvalidError, UnknownCandidateError
@@ -38,6 +39,7 @@ class PipelineService:
         clock: Clock,
         new_id: IdFactory,
         is_alive: Callable[[str], bool] = lambda session: True,
+        preflight: Preflight | None = None,
     ) -> None:
         self._repo = repo
         self._catalog = catalog
@@ -46,6 +48,7 @@ class PipelineService:
         self._clock = clock
         self._new_id = new_id
         self._is_alive = is_alive
+        self._preflight = preflight or Preflight(catalog, generator.resolve, lambda: generator.default_model)
         self._locks: dict[str, asyncio.Lock] = {}
         self._templates: dict[str, PipelineTemplate] = {}
 
@@ -54,23 +57,15 @@ class PipelineService:
         self, template_name: str, inputs: Mapping[str, Any], models: Sequence[str] | None = None
     ) -> PipelineView:
         """Start a pipeline. `models`, when given, answer every step in place of the template's, in every
-        session (they are recorded); an unknown one is refused before anything is stored."""
+        session (they are recorded). Whatever can refuse it (inputs, prompts, models, keys, replay, budget) is
+        checked before anything is stored."""
         template = self._catalog.get(template_name)
         values = template.validate_inputs(inputs)
-        chosen = self.check_models(models or ())
-        self._trial_render(template, values)
+        chosen = await self._preflight.check(template, values, models or ())
         pipeline = Pipeline.start(self._new_id(), template, values, self._clock(), chosen)
         await self._repo.save(pipeline)
         self._templates[pipeline.id] = template
         return pipeline_view(pipeline, template)
-
-    def _trial_render(self, template: PipelineTemplate, inputs: Mapping[str, Any]) -> None:
-        """Render every step with these inputs now, so a value that breaks a prompt (a zero divisor, say) is
-        refused before anything is stored rather than in the middle of the pipeline."""
-        placeholder = StepContext(selected_response="…", feedback="", candidates=("…",))
-        for key in template.step_keys:
-            earlier = template.step_keys[: template.step_keys.index(key)]
-            self._catalog.render(template, key, inputs, {k: placeholder for k in earlier} | {key: StepContext()})
 
     async def generate(
         self,

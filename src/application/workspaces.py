@@ -71,10 +71,14 @@ class WorkspaceService:
         return self._storage.info(name, True)
 
     def remove(self, name: str) -> str:
+        self.check_removable(name)
+        return self._storage.remove(name)
+
+    def check_removable(self, name: str) -> None:
+        """Raise WorkspaceError if `remove(name)` would be refused (unknown, or the active one)."""
         self._require(name)
         if name == self._storage.active():
             raise WorkspaceError(f"workspace '{name}' is in use; `writeit workspace use` another one first")
-        return self._storage.remove(name)
 
     def info(self, name: str | None = None) -> WorkspaceInfo:
         active = self._storage.active()

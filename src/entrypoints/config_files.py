@@ -56,6 +56,8 @@ def read(path: Path) -> dict[str, Any]:
         raise ConfigFileError(f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigFileError(f"{path}: cannot read ({exc})") from None
+    except (ValueError, RecursionError) as exc:  # a number too long to convert, nesting too deep
+        raise ConfigFileError(f"{path}: not a config file WriteIt can read ({type(exc).__name__})") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -67,7 +69,7 @@ def parse_scalar(text: str) -> Any:
     """`text` read as a YAML scalar (None when it is not one)."""
     try:
         value = yaml.safe_load(text)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError, RecursionError):  # ValueError: a number of more than 4,300 digits
         return None
     return value if isinstance(value, str | int | float | bool) else None
 

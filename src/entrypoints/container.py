@@ -26,6 +26,7 @@ from writeit.application.cache import ResponseRecorder
 from writeit.application.errors import ApplicationError
 from writeit.application.generation import StepGenerator
 from writeit.application.hub import StreamHub
+from writeit.application.preflight import Preflight
 from writeit.application.repository import PipelineRepository
 from writeit.application.runner import ModelRunner, RetryPolicy
 from writeit.application.service import PipelineService
@@ -132,7 +133,25 @@ class Container(containers.DeclarativeContainer):
         in_use=store_in_use,
     )
     workspaces = providers.Singleton(WorkspaceService, workspace_storage)
+    preflight = providers.Singleton(
+        Preflight,
+        catalog,
+        language_model.provided.resolve,
+        default_model.provider,
+        infos=language_model.provided.models,
+        prices=prices,
+        budget=budget,
+        recorder=recorder,
+    )
     pipelines = providers.Singleton(
-        PipelineService, repository, catalog, generator, hub, clock=_now, new_id=_new_id, is_alive=is_alive
+        PipelineService,
+        repository,
+        catalog,
+        generator,
+        hub,
+        clock=_now,
+        new_id=_new_id,
+        is_alive=is_alive,
+        preflight=preflight,
     )
     recovery = providers.Resource(_recovered, pipelines.provider)

@@ -44,6 +44,8 @@ def parse_history(text: str) -> dict[str, Any]:
         if exc.msg != "Extra data":
             raise HistoryFormatError(f"{exc.lineno}: not valid JSON ({exc.msg})") from None
         return {"format": HISTORY_FORMAT, "events": _json_lines(text)}
+    except (ValueError, RecursionError) as exc:  # a number of more than 4,300 digits, nesting too deep
+        raise HistoryFormatError(f"1: not a WriteIt history ({type(exc).__name__})") from None
     if isinstance(document, dict) and "format" in document:
         return document
     if isinstance(document, dict):
@@ -60,6 +62,8 @@ def _json_lines(text: str) -> list[Any]:
             records.append(json.loads(line))
         except json.JSONDecodeError as exc:
             raise HistoryFormatError(f"{number}: not a JSON event record ({exc.msg})") from None
+        except (ValueError, RecursionError) as exc:
+            raise HistoryFormatError(f"{number}: not a JSON event record ({type(exc).__name__})") from None
     return records
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import typer
 
@@ -49,4 +50,21 @@ def serve(
 
 
 def run() -> None:
-    app()
+    """The `writeit` command: click's own usage errors are printed made safe too, and a closed stdout
+    (`writeit ... | head`) ends the command quietly, also when only the last flush finds it closed."""
+    from writeit.entrypoints.cli.common import reader_gone
+    from writeit.entrypoints.cli.messages import ClickException, clean
+
+    try:
+        code = app(standalone_mode=False)
+        sys.stdout.flush()
+    except ClickException as exc:
+        exc.message = clean(exc.message)  # type: ignore[attr-defined]
+        exc.show()  # type: ignore[attr-defined]
+        code = getattr(exc, "exit_code", 2)
+    except typer.Abort:
+        typer.echo("error: interrupted", err=True)
+        code = 130
+    except BrokenPipeError:
+        code = reader_gone().exit_code
+    sys.exit(code if isinstance(code, int) else 0)

@@ -8,6 +8,7 @@ import dataclasses
 import functools
 import json
 import logging
+import os
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
@@ -16,6 +17,7 @@ import typer
 
 from writeit.application.errors import ApplicationError
 from writeit.domain.errors import DomainError
+from writeit.entrypoints.cli.messages import ClickException, print_error
 
 if TYPE_CHECKING:
     from writeit.entrypoints.container import Container
@@ -26,14 +28,16 @@ log = logging.getLogger("writeit.cli")
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print `message` as an error on stderr; return the Exit to raise."""
-    for line in message.splitlines() or [""]:
-        typer.echo(f"error: {line}", err=True)
+    """Print `message` as an error on stderr (one line per problem, made safe to print); return the Exit."""
+    print_error(message)
     return typer.Exit(code)
 
 
 def handled(fn: Callable[P, T]) -> Callable[P, T]:
-    """Turn every failure into a one-line (per problem) message and a non-zero exit, never a traceback."""
+    """Turn every failure into a one-line (per problem) message and a non-zero exit, never a traceback.
+
+    Usage errors exit 2, the user's and the system's (a file that cannot be written) 1, a reader that went
+    away (`| head`) quietly 141 as a program killed by SIGPIPE; only a bug is "unexpected" (70)."""
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
@@ -45,11 +49,32 @@ def handled(fn: Callable[P, T]) -> Callable[P, T]:
             raise fail("interrupted", 130) from None
         except (typer.Exit, typer.Abort, SystemExit):
             raise
+        except ClickException as exc:  # a usage error found by the command itself (a bad --format, say)
+            raise fail(exc.format_message(), getattr(exc, "exit_code", 2)) from None  # type: ignore[attr-defined]
+        except BrokenPipeError:
+            raise reader_gone() from None
+        except OSError as exc:
+            raise fail(os_error(exc)) from None
         except Exception as exc:
             where = _log_unexpected(exc)
             raise fail(f"unexpected failure: {type(exc).__name__}: {exc} (details in {where})", 70) from None
 
     return wrapper
+
+
+def os_error(exc: OSError) -> str:
+    """`path: reason` for a file the system refused (e.g. `/proc/x: no such file or directory`)."""
+    reason = (exc.strerror or str(exc)).lower()
+    where = f"{exc.filename} -> {exc.filename2}" if exc.filename2 else exc.filename
+    return f"{where}: {reason}" if where else reason
+
+
+def reader_gone() -> typer.Exit:
+    """The reader of stdout closed it: stop quietly, and keep Python's final flush from complaining."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return typer.Exit(141)
 
 
 def _log_unexpected(exc: Exception) -> str:

@@ -12,15 +12,22 @@ app = typer.Typer(help="Show and change settings.", no_args_is_help=True)
 @app.command("show")
 @handled
 def show(as_json: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
-    """Every setting with the value in force (defaults < global < workspace config < WRITEIT_* env)."""
-    from writeit.entrypoints.settings import Settings
+    """Every setting with the value in force (defaults < global < workspace config < WRITEIT_* env).
 
-    values = Settings.load().as_dict()
+    An unset default_model shows the model that answers in its place (found as `writeit models` finds it)."""
+    from writeit.entrypoints.container import Container
+
+    container = Container()
+    values = container.settings().as_dict()
+    found = values["default_model"] is None
+    if found:
+        values["default_model"] = container.default_model()
     if as_json:
         print_json(values)
         return
     for key, value in values.items():
-        typer.echo(f"{key} = {value}")
+        note = "  (not set: the default found here)" if key == "default_model" and found else ""
+        typer.echo(f"{key} = {value}{note}")
 
 
 @app.command("set")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 import typer
 
+from writeit.application.errors import ModelNotFoundError
 from writeit.entrypoints.cli.common import handled, print_json
 
 if TYPE_CHECKING:
@@ -24,8 +26,10 @@ def models(as_json: bool = typer.Option(False, "--json", help="Print as JSON."))
     from writeit.entrypoints.container import Container
 
     container: Container = Container()
+    default = container.default_model()  # first: finding it registers WriteIt's own models (SmolLM2-2k)
+    with contextlib.suppress(ModelNotFoundError):  # an alias is shown as the model it names
+        default = container.language_model().resolve(default)
     infos = container.language_model().models()
-    default = container.default_model()
     prices = container.prices()
     if as_json:
         rows = [asdict(info) | {"price": _plain(prices.price(info.model_id))} for info in infos]

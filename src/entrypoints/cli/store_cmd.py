@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from writeit.entrypoints.cli.common import fail, handled, run_async
+from writeit.entrypoints.cli.messages import confirm
 
 if TYPE_CHECKING:
     from writeit.entrypoints.container import Container
@@ -41,8 +42,7 @@ def restore(
     """Replace the active workspace's store with a backup (the current store is kept beside it)."""
     from writeit.entrypoints.container import Container
 
-    if not yes:
-        typer.confirm(f"Replace this workspace's store with {source}?", abort=True)
+    confirm(f"Replace this workspace's store with {source}?", yes=yes)
     previous = Container().restore(source=source)
     kept = f"; the previous store is kept in {previous}" if previous else ""
     typer.echo(f"restored from {source}{kept}")

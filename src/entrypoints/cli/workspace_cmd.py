@@ -7,6 +7,7 @@ import typer
 from writeit.application.workspaces import WorkspaceInfo, WorkspaceService
 from writeit.entrypoints.cli import completion
 from writeit.entrypoints.cli.common import handled, print_json
+from writeit.entrypoints.cli.messages import confirm
 
 app = typer.Typer(help="Create, list, switch and remove workspaces.", no_args_is_help=True)
 
@@ -59,9 +60,10 @@ def remove(
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
 ) -> None:
     """Move a workspace to WRITEIT_HOME/trash (its data is kept there)."""
-    if not yes:
-        typer.confirm(f"Move workspace '{name}' to the trash?", abort=True)
-    moved = _service().remove(name)
+    service = _service()
+    service.check_removable(name)  # before asking: a name that cannot be removed is refused at once
+    confirm(f"Move workspace '{name}' to the trash?", yes=yes)
+    moved = service.remove(name)
     typer.echo(f"removed workspace '{name}'; its data is in {moved}")
 
 
