@@ -13,6 +13,7 @@ from writeit.entrypoints.api import errors, routes_pipelines, routes_steps, rout
 from writeit.entrypoints.api.loopback import LoopbackGuard
 from writeit.entrypoints.api.schemas import Health
 from writeit.entrypoints.api.security import BodyLimit, TokenGuard
+from writeit.entrypoints.web import WebPage
 
 if TYPE_CHECKING:
     from writeit.entrypoints.container import Container
@@ -57,6 +58,7 @@ def create_app(container: Container, *, token: str | None = None, own_container:
         app.add_middleware(TokenGuard, token=token)  # added last, so it runs first
     else:
         app.add_middleware(LoopbackGuard)
+    app.add_middleware(WebPage)  # outermost: the page that asks for the token loads without one (it holds no data)
     return app
 
 
