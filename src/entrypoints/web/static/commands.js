@@ -1,7 +1,7 @@
 // The step view's commands, one per TUI key; each sends the version the page last saw (409 if it moved on).
 import { getText, post } from "./api.js";
 import { askExport, askMerge, askText, chooseBranch, showDiff } from "./dialogs.js";
-import { download, notify } from "./dom.js";
+import { download, notify, serial } from "./dom.js";
 
 const EXTENSIONS = { markdown: "md", json: "json", yaml: "yaml", jsonl: "jsonl" };
 
@@ -134,7 +134,12 @@ export function commands(page) {
       cards[(index + delta + cards.length) % cards.length].focus();
     },
   };
-  c.card = { select: selectId, mark: (cid) => { document.querySelector(`[data-candidate="${CSS.escape(cid)}"]`)?.focus(); c.mark(); }, cancel: (cid) => c.cancel(cid) };
+  const focusCard = (cid) => document.querySelector(`[data-candidate="${CSS.escape(cid)}"]`)?.focus();
+  c.card = {
+    select: (cid) => serial(() => selectId(cid)),
+    mark: (cid) => serial(() => { focusCard(cid); c.mark(); }),
+    cancel: (cid) => serial(() => c.cancel(cid)),
+  };
   c.buttons = [
     ["e", "Edit", c.edit], ["f", "Feedback", c.feedback], ["r", "Regenerate", c.regenerate], ["g", "Regenerate all", c.generateAll],
     ["space", "Mark", c.mark], ["m", "Merge", c.merge], ["x", "Cancel", () => c.cancel()], ["d", "Diff", c.diff],

@@ -55,3 +55,12 @@ export function download(name, text, type) {
   link.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
+
+let queue = Promise.resolve();
+
+/** Run the writer's commands one after another, in the order given: a key pressed while the previous
+ * command is still on its way acts on the state that command leaves, not on the state before it. */
+export function serial(action) {
+  queue = queue.then(action).catch((error) => notify(String(error?.message || error), "error"));
+  return queue;
+}

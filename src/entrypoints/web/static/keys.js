@@ -1,5 +1,6 @@
 // The TUI's keys, on the page: they act when no text field has focus and no dialog is open.
 import { dialogOpen, showHelp } from "./dialogs.js";
+import { serial } from "./dom.js";
 
 export const HELP = [
   ["1–9", "select a candidate"], ["Enter", "select the focused candidate"], ["e", "edit a candidate (saved as a new version)"],
@@ -41,5 +42,5 @@ export function installKeys(page, home) {
 
 function run(event, action) {
   event.preventDefault();
-  Promise.resolve(action()).catch((error) => console.error(error));
+  serial(action);
 }

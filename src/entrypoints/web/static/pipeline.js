@@ -2,7 +2,7 @@
 // it), token chunks streamed into the candidates, and the writer's commands, each sent with the version seen.
 import { ApiError, get, post } from "./api.js";
 import { Card, stepHeading, stepList, visibleCandidates } from "./cards.js";
-import { h, notify, replace } from "./dom.js";
+import { h, notify, replace, serial } from "./dom.js";
 import { PipelineStream } from "./stream.js";
 import { commands } from "./commands.js";
 
@@ -135,7 +135,7 @@ export class PipelinePage {
       return state;
     } catch (error) {
       if (error instanceof ApiError && error.status === 409) {
-        notify(`Could not ${what}: ${error.message}. The pipeline changed meanwhile; it is shown as it is now.`, "error");
+        notify(`Could not ${what}: ${error.message} (the pipeline is shown as it is now)`, "error");
         await this.refresh();
       } else {
         notify(`Could not ${what}: ${error.message}${error.errors?.length ? ` (${error.errors.map((e) => e.message).join("; ")})` : ""}`, "error");
@@ -151,6 +151,6 @@ export class PipelinePage {
 
 function toolbar(commands) {
   const button = ([key, label, action]) =>
-    h("button", { type: "button", "aria-keyshortcuts": key === "space" ? "Space" : key, onclick: action, dataset: { key } }, `${label} (${key})`);
+    h("button", { type: "button", "aria-keyshortcuts": key === "space" ? "Space" : key, onclick: () => serial(action), dataset: { key } }, `${label} (${key})`);
   return h("div", { class: "toolbar", role: "group", "aria-label": "Step commands" }, commands.buttons.map(button));
 }
