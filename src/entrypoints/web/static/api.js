@@ -30,12 +30,20 @@ async function send(method, path, body) {
   });
 }
 
+let asking = null;
+
+/** The token from the writer; requests refused at the same time share one prompt. */
+function obtainToken(problem) {
+  asking ||= askToken(problem).finally(() => { asking = null; });
+  return asking;
+}
+
 /** One request; on 401 ask for the token (until one works or the writer gives up), then retry. */
 export async function request(method, path, body) {
   let response = await send(method, path, body);
   let problem = "";
   while (response.status === 401) {
-    const given = await askToken(problem);
+    const given = await obtainToken(problem);
     if (given === null) throw new ApiError(401, { detail: "this server needs its API token" });
     sessionStorage.setItem(KEY, given);
     response = await send(method, path, body);

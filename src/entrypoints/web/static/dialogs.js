@@ -14,7 +14,7 @@ function open(title, body, buttons, read = (value) => value) {
   const dialog = document.getElementById("dialog");
   const heading = h("h2", { id: "dialog-title" }, title);
   const actions = h("div", { class: "actions" }, buttons.map(([value, label]) =>
-    h("button", { type: "submit", value, class: value === "cancel" ? "secondary" : "" }, label)));
+    h("button", { type: "submit", value, class: value === "cancel" ? "secondary" : "", formnovalidate: value === "cancel" || null }, label)));
   const form = h("form", { method: "dialog" }, heading, body, actions);
   dialog.setAttribute("aria-labelledby", "dialog-title");
   replace(dialog, form);

@@ -42,7 +42,15 @@ document.getElementById("help-button").addEventListener("click", () => showHelp(
 
 installKeys(() => current, () => go("#/"));
 window.addEventListener("hashchange", route);
-get("/api/health").then((health) => {
-  document.getElementById("version").textContent = `v${health.version}`;
-  return route();
-}).catch((error) => notify(`The API did not answer: ${error.message}`, "error"));
+function connect() {
+  get("/api/health").then((health) => {
+    document.getElementById("version").textContent = `v${health.version}`;
+    return route();
+  }).catch((error) => {
+    notify(`The API did not answer: ${error.message}`, "error");
+    replace(main, h("p", { class: "error", role: "alert" }, `The API did not answer: ${error.message}.`),
+      h("button", { type: "button", onclick: connect }, "Try again"));
+  });
+}
+
+connect();
