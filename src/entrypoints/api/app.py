@@ -14,6 +14,7 @@ from writeit.entrypoints.api.limits import BodyLimit, JsonOnly
 from writeit.entrypoints.api.loopback import OriginGuard
 from writeit.entrypoints.api.schemas import Health
 from writeit.entrypoints.api.security import TokenGuard
+from writeit.entrypoints.web import WebPage
 
 if TYPE_CHECKING:
     from writeit.entrypoints.container import Container
@@ -58,6 +59,7 @@ def create_app(container: Container, *, token: str | None = None, own_container:
     if token:
         app.add_middleware(TokenGuard, token=token)
     app.add_middleware(OriginGuard, loopback_only=not token)
+    app.add_middleware(WebPage)  # outermost: the page that asks for the token loads without one (it holds no data)
     return app
 
 
