@@ -11,7 +11,8 @@ from tests.unit.service_fixtures import Ids
 from writeit.adapters.memory.event_store import InMemoryEventStore
 from writeit.adapters.memory.language_model import ScriptedLanguageModel
 from writeit.adapters.memory.templates import InMemoryTemplateCatalog
-from writeit.application.errors import ModelKeyMissingError
+from writeit.application.errors import ImportRefusedError, ModelKeyMissingError
+from writeit.application.export import HISTORY_FORMAT, read_history
 from writeit.application.generation import StepGenerator
 from writeit.application.hub import StreamHub
 from writeit.application.repository import PipelineRepository
@@ -21,6 +22,7 @@ from writeit.application.usage import PriceTable
 from writeit.application.views import candidate_view
 from writeit.domain import events as ev
 from writeit.domain.apply import RULES
+from writeit.domain.codec import to_record
 from writeit.domain.errors import DomainError, EventRefusedError
 from writeit.domain.pipeline import CandidateOutput, Pipeline
 from writeit.domain.state import Attempt, Fallback, Feedback
@@ -148,3 +150,12 @@ async def test_a_fall_through_in_a_running_pipeline_is_stored_as_a_record_and_sh
     assert (candidate.asked_model, candidate.model, candidate.text) == ("nokey", "good", "fine")
     [shown] = (await service.get(view.id)).step("only").candidates
     assert shown.fallbacks == (f"nokey -> good: {why}",)
+
+
+def test_a_history_that_slips_in_another_pipelines_event_is_refused_naming_it(clock: Clock) -> None:
+    p = started(clock)
+    through(p, "angles", clock)
+    records = [to_record(e) for e in p.collect()]
+    records[2] = {**records[2], "pipeline_id": "intruder"}
+    with pytest.raises(ImportRefusedError, match=r"event 3 \(\w+\) belongs to pipeline intruder, not p1"):
+        read_history({"format": HISTORY_FORMAT, "events": records})
