@@ -7,12 +7,26 @@ import dataclasses
 import pytest
 
 from tests.unit.builders import Clock, generate, new_id, started, through
+from tests.unit.service_fixtures import Ids
+from writeit.adapters.memory.event_store import InMemoryEventStore
+from writeit.adapters.memory.language_model import ScriptedLanguageModel
+from writeit.adapters.memory.templates import InMemoryTemplateCatalog
+from writeit.application.errors import ImportRefusedError, ModelKeyMissingError
+from writeit.application.export import HISTORY_FORMAT, read_history
+from writeit.application.generation import StepGenerator
+from writeit.application.hub import StreamHub
+from writeit.application.repository import PipelineRepository
+from writeit.application.runner import ModelRunner, RetryPolicy
+from writeit.application.service import PipelineService
+from writeit.application.usage import PriceTable
 from writeit.application.views import candidate_view
 from writeit.domain import events as ev
 from writeit.domain.apply import RULES
+from writeit.domain.codec import to_record
 from writeit.domain.errors import DomainError, EventRefusedError
 from writeit.domain.pipeline import CandidateOutput, Pipeline
 from writeit.domain.state import Attempt, Fallback, Feedback
+from writeit.domain.template import PipelineTemplate, StepSpec, TemplateMetadata
 
 
 @pytest.fixture
@@ -112,3 +126,36 @@ def test_a_fork_copies_the_feedback_records_it_shares_without_sharing_them(clock
     p.select("angles", made["angles"][1], clock())  # settles main's feedback on angles
     assert p.branches["main"].steps["angles"].pending_feedback == []
     assert [f.text for f in p.branches["alt"].steps["angles"].pending_feedback] == ["one more"]
+
+
+async def test_a_fall_through_in_a_running_pipeline_is_stored_as_a_record_and_shown_as_text() -> None:
+    template = PipelineTemplate(
+        metadata=TemplateMetadata(name="chained"),
+        steps=(StepSpec(key="only", name="Only", prompt_template="Write it.", model_preference=("nokey", "good")),),
+        text="chained",
+    )
+    store, hub = InMemoryEventStore(), StreamHub()
+    catalog = InMemoryTemplateCatalog([("workspace", [template])])
+    models = ScriptedLanguageModel({"nokey": ModelKeyMissingError("nokey"), "good": ["fine"]})
+    runner = ModelRunner(models, RetryPolicy(attempts=1))
+    ids = Ids("fx")
+    generator = StepGenerator(runner, models, catalog, hub, PriceTable(), new_id=ids, default_model="good")
+    service = PipelineService(PipelineRepository(store, hub), catalog, generator, hub, clock=Clock(), new_id=ids)
+    view = await service.start("chained", {})
+    generation = await service.generate(view.id)
+    await generation.wait()
+    candidate = Pipeline.replay(await store.read(view.id)).candidates[generation.candidate_ids[0]]
+    why = "model 'nokey': needs an API key: set one with `llm keys set <provider>`"
+    assert candidate.fallbacks == [Fallback("nokey", "good", why)]
+    assert (candidate.asked_model, candidate.model, candidate.text) == ("nokey", "good", "fine")
+    [shown] = (await service.get(view.id)).step("only").candidates
+    assert shown.fallbacks == (f"nokey -> good: {why}",)
+
+
+def test_a_history_that_slips_in_another_pipelines_event_is_refused_naming_it(clock: Clock) -> None:
+    p = started(clock)
+    through(p, "angles", clock)
+    records = [to_record(e) for e in p.collect()]
+    records[2] = {**records[2], "pipeline_id": "intruder"}
+    with pytest.raises(ImportRefusedError, match=r"event 3 \(\w+\) belongs to pipeline intruder, not p1"):
+        read_history({"format": HISTORY_FORMAT, "events": records})
