@@ -54,11 +54,45 @@ class Subscription:
             yield await self.queue.get()
 
 
+_MAX_ABOVE = 256
+
+
+class _Sent:
+    """The seqs of a pipeline sent out: all up to `upto`, and those above it (until the gap below them fills).
+
+    A gap that stays (events stored before this process followed the log) is given up once 256 seqs wait
+    above it, which bounds the memory; the follower fills a live gap within a poll.
+    """
+
+    __slots__ = ("above", "upto")
+
+    def __init__(self) -> None:
+        self.upto = 0
+        self.above: set[int] = set()
+
+    def add(self, seq: int) -> bool:
+        if seq <= self.upto or seq in self.above:
+            return False
+        self.above.add(seq)
+        if len(self.above) > _MAX_ABOVE:
+            self.upto = min(self.above) - 1
+        while self.upto + 1 in self.above:
+            self.upto += 1
+            self.above.discard(self.upto)
+        return True
+
+
 class StreamHub:
-    """Subscribers per pipeline; publishing never blocks (chunks must not slow the models down)."""
+    """Subscribers per pipeline; publishing never blocks (chunks must not slow the models down).
+
+    Events reach the hub twice when this process stored them (from the save, then from the log follower):
+    each goes out once, whichever comes first. A pipeline's events go out in seq order, except when this
+    process stores one just after another process did (the follower brings the other's a poll later).
+    """
 
     def __init__(self) -> None:
         self._subscribers: defaultdict[str, set[Subscription]] = defaultdict(set)
+        self._published: dict[str, _Sent] = {}
 
     def subscribe(self, pipeline_id: str) -> Subscription:
         subscription = Subscription(self, pipeline_id)
@@ -78,7 +112,9 @@ class StreamHub:
 
     def publish_events(self, events: list[Event]) -> None:
         for event in events:
-            self.publish(event.pipeline_id, EventMessage(event))
+            sent = self._published.setdefault(event.pipeline_id, _Sent())
+            if sent.add(event.seq):  # False: already sent (by the save, or by the follower)
+                self.publish(event.pipeline_id, EventMessage(event))
 
     def publish_chunk(self, pipeline_id: str, candidate_id: str, text: str) -> None:
         if pipeline_id in self._subscribers:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -24,6 +26,7 @@ from writeit.adapters.templates.catalog import FileTemplateCatalog
 from writeit.application.budget import Budget
 from writeit.application.cache import ResponseRecorder
 from writeit.application.errors import ApplicationError
+from writeit.application.follower import LogFollower
 from writeit.application.generation import StepGenerator
 from writeit.application.hub import StreamHub
 from writeit.application.preflight import Preflight
@@ -66,14 +69,39 @@ def _event_store(environment: lmdb.Environment) -> Iterator[LmdbEventStore]:
         store.close()  # drain queued appends before the environment closes
 
 
-async def _recovered(pipelines: Callable[[], PipelineService]) -> AsyncIterator[None]:
-    """Whatever opens the store marks the candidates of dead processes interrupted, before anyone looks.
-    (The service is made here, not when resources are listed, so overrides made just after opening hold.)"""
+def _live(
+    pipelines: Callable[[], PipelineService], store: LmdbEventStore, hub: StreamHub
+) -> contextlib.AbstractAsyncContextManager[None] | contextlib.nullcontext[None]:
+    """Opening the store recovers dead processes' candidates, then follows the log for the rest of the session.
+
+    Returned as an async context manager when an event loop runs (the CLI, the TUI, serve); a container opened
+    outside one (a test's synchronous fixture) gets neither.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return contextlib.nullcontext()
+    return _recovered_and_following(pipelines, store, hub)
+
+
+@contextlib.asynccontextmanager
+async def _recovered_and_following(
+    pipelines: Callable[[], PipelineService], store: LmdbEventStore, hub: StreamHub
+) -> AsyncIterator[None]:
+    # The service is made here, not when resources are listed, so overrides made just after opening hold.
     try:
         await pipelines().recover_all()
     except (ApplicationError, DomainError) as exc:  # one unreadable pipeline must not stop the store opening
         logging.getLogger("writeit.recovery").warning("recovery on open failed: %s", exc)
-    yield
+    # Events other processes store reach this process's subscribers (a TUI sees what `serve` or `run` did).
+    follower = LogFollower(store, hub)
+    await follower.start()
+    task = asyncio.create_task(follower.run(), name="writeit-log-follower")
+    try:
+        yield
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
 
 
 def _activator(home: Path) -> Callable[[str], None]:
@@ -154,4 +182,4 @@ class Container(containers.DeclarativeContainer):
         is_alive=is_alive,
         preflight=preflight,
     )
-    recovery = providers.Resource(_recovered, pipelines.provider)
+    live = providers.Resource(_live, pipelines.provider, event_store, hub)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -50,20 +50,51 @@ def restore(
 
 @handled
 def import_history(
-    file: Path = typer.Argument(..., help="A history from `writeit pipelines export -f json` (or `-f jsonl`)."),
+    files: list[Path] = typer.Argument(
+        ..., help="Histories from `writeit pipelines export -f json` (or `-f jsonl`); as many as you like."
+    ),
 ) -> None:
-    """Import an exported pipeline (its whole history) into the active workspace."""
+    """Import exported pipelines (each its whole history) into the active workspace, in one process.
+
+    Every file is read and checked first: if any is unreadable or inconsistent, nothing is imported. A pipeline
+    that already exists here is refused on its own; the others are still imported.
+    """
+    from writeit.application.errors import ApplicationError
+    from writeit.application.export import read_history
     from writeit.entrypoints.formats import HistoryFormatError, parse_history
 
-    try:
-        history = parse_history(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise fail(f"{file}: cannot read ({exc})") from None
-    except HistoryFormatError as exc:
-        raise fail(f"{file}:{exc}") from None
+    histories: list[tuple[Path, Any]] = []
+    problems: list[str] = []
+    seen: dict[str, Path] = {}
+    for file in files:
+        try:
+            history = parse_history(file.read_text(encoding="utf-8"))
+            pipeline_id = read_history(history)[0].id
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(f"{file}: cannot read ({exc})")
+        except HistoryFormatError as exc:
+            problems.append(f"{file}:{exc}")
+        except ApplicationError as exc:
+            problems.append(f"{file}: {exc}")
+        else:
+            if pipeline_id in seen:
+                problems.append(f"{file}: pipeline {pipeline_id} is also in {seen[pipeline_id]}")
+            seen.setdefault(pipeline_id, file)
+            histories.append((file, history))
+    if problems:
+        raise fail("\n".join([*problems, "nothing was imported"]) if len(files) > 1 else problems[0])
 
-    async def main(container: Container) -> str:
-        view = await container.pipelines().import_history(history)
-        return view.id
+    async def main(container: Container) -> list[str]:
+        refused: list[str] = []
+        for file, history in histories:
+            try:
+                view = await container.pipelines().import_history(history)
+            except ApplicationError as exc:
+                refused.append(f"{file}: {exc}" if len(files) > 1 else str(exc))
+                continue
+            typer.echo(f"imported pipeline {view.id}")
+        return refused
 
-    typer.echo(f"imported pipeline {run_async(main)}")
+    refused = run_async(main)
+    if refused:
+        raise fail("\n".join(refused))
