@@ -99,7 +99,8 @@ def references() -> list[Case]:
         cases.append(Case(f"unknown-default-{i}", _step("{{ defaults." + name + " }}"), name))
     for i, name in enumerate(["colour", "voicee", "x", "rules", "length"]):
         cases.append(Case(f"unknown-style-{i}", _step("{{ style." + name + " }}"), name))
-    for i, name in enumerate(["topic", "user", "os", "range_", "self", "loop", "x", "config", "request", "lipsum"]):
+    # A bare input name (`{{ topic }}`) renders that input, as the original WriteIt did: not malformed.
+    for i, name in enumerate(["subject", "user", "os", "range_", "self", "loop", "x", "config", "request", "lipsum"]):
         cases.append(Case(f"bare-name-{i}", _step("{{ " + name + " }}"), name))
     cases.append(Case("forward-ref", _two("{{ steps.two }}", "{{ inputs.topic }}"), "two"))
     cases.append(Case("self-ref", _step("{{ steps.one }}"), "one"))

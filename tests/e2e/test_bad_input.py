@@ -36,7 +36,8 @@ def test_a_malformed_template_is_refused_with_its_location(case: Case, tmp_path:
     prefix = f"{path}:" if case.located else str(path)
     assert prefix in output, output
     if case.located:
-        located = [line for line in output.splitlines() if line.startswith(f"{path}:")]
+        lines = [line.removeprefix("error: ") for line in output.splitlines()]
+        located = [line for line in lines if line.startswith(f"{path}:")]
         assert located, output
         assert all(line.split(":")[1].strip().isdigit() for line in located), output
     assert case.expect in output

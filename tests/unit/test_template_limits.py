@@ -146,3 +146,22 @@ def test_deep_yaml_nesting_names_its_line(catalog: FileTemplateCatalog) -> None:
     problem = refused(catalog, "steps:\n  one:\n    prompt_template: hi\nx: " + "[" * 200 + "]" * 200 + "\n")
     assert problem.line == 4
     assert "nested" in problem.message
+
+
+def test_one_slow_filter_call_is_stopped_by_the_time_limit(catalog: FileTemplateCatalog) -> None:
+    problem = refused(catalog, with_prompt("{{ ('x' * 999999)|wordwrap(1) }}"))
+    assert "longer than 2 s" in problem.message
+    assert problem.field == "steps.one.prompt_template"
+
+
+def test_blocks_nested_on_one_line_are_refused_with_their_line(catalog: FileTemplateCatalog) -> None:
+    problem = refused(catalog, with_prompt("ok\n" + "{% if 1 %}" * 3000 + "x" + "{% endif %}" * 3000))
+    assert "nested more than" in problem.message
+    assert problem.line == 7
+
+
+def test_a_value_that_breaks_a_prompt_is_refused_at_start_with_the_prompt_line(catalog: FileTemplateCatalog) -> None:
+    template = catalog.parse(with_prompt("a\n{{ 'x' * (inputs.topic|int) }}"), "t.yaml")
+    with pytest.raises(TemplateInvalidError) as caught:
+        catalog.render(template, "one", {"topic": "99999999999"}, {})
+    assert (caught.value.problems[0].line, caught.value.problems[0].file) == (7, "t.yaml")

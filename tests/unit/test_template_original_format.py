@@ -173,3 +173,13 @@ def test_templates_validate_reports_every_file_and_fails_if_any_did(tmp_path: Pa
     assert "error: missing-a.yaml" in run.stderr
     assert "error: missing-b.yaml" in run.stderr
     assert f"{good}: ok" in run.stdout
+
+
+def test_styles_show_marks_the_sections_prompts_do_not_use() -> None:
+    styles = Path(os.environ["WRITEIT_HOME"]) / "styles"
+    styles.mkdir(parents=True, exist_ok=True)
+    shutil.copy(FIXTURES / "style-primer.yaml", styles / "plain-guide.yaml")
+    run = writeit("styles", "show", "plain-guide")
+    assert run.returncode == 0, run.stderr
+    assert "humor: (kept, not used in prompts: ignored)" in run.stdout
+    assert "voice:\n" in run.stdout

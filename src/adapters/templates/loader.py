@@ -18,6 +18,7 @@ from writeit.domain.errors import Problem, TemplateInvalidError
 from writeit.domain.template import STYLE_FIELDS, InputSpec, InputType, PipelineTemplate, StepSpec
 
 BUILTIN_PREFIX = "builtin:"
+_REFUSALS = ("stopped:", "refused by the sandbox:")
 
 
 class TemplateLoader:
@@ -39,8 +40,8 @@ class TemplateLoader:
         return dataclasses.replace(template, notes=tuple(sorted(doc.notes, key=lambda p: p.line or 0)))
 
     def _trial_render(self, doc: YamlDoc, template: PipelineTemplate) -> None:
-        """Render every step with stand-in values: what would stop or be refused at run time is refused now.
-        (An index past a stand-in's end says nothing about real values, so it is not reported.)"""
+        """Render every step with stand-in values: a render the limits stop, or the sandbox refuses, is refused
+        now. (Other errors, a zero divisor say, depend on real values: a run's start checks those.)"""
         inputs = {spec.key: _stand_in(spec) for spec in template.inputs}
         style = {name: "…" for name in STYLE_FIELDS}
         earlier = StepContext(selected_response="…", feedback="…", candidates=("…",))
@@ -49,8 +50,7 @@ class TemplateLoader:
             try:
                 self._renderer.render(template, spec.key, inputs, steps, style, refuse_empty=False)
             except TemplateInvalidError as exc:
-                if "cannot render" not in exc.problems[0].message or "index out of range" not in str(exc):
-                    doc.problems.extend(exc.problems)
+                doc.problems.extend(p for p in exc.problems if p.message.startswith(_REFUSALS))
 
     def _check_prompts(self, doc: YamlDoc, template: PipelineTemplate) -> None:
         inputs = frozenset(spec.key for spec in template.inputs)

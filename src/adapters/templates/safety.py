@@ -22,8 +22,8 @@ _ATTR_FILTERS = {"map": None, "sort": None, "unique": None, "min": None, "max": 
 _ATTR_FILTERS |= {"selectattr": 0, "rejectattr": 0}
 # A computed item key may only be arithmetic over names and numbers (an index), never text built at run time.
 _INDEX_NODES = (nodes.Name, nodes.Getattr, nodes.BinExpr, nodes.UnaryExpr, nodes.Slice, nodes.Const)
-_OPEN_TAG = re.compile(r"{%-?\s*(if|for|macro|call|filter|with|block)\b")
-_CLOSE_TAG = re.compile(r"{%-?\s*end(if|for|macro|call|filter|with|block)\b")
+_TAG = re.compile(r"{{.*?}}|{%.*?%}", re.DOTALL)
+_BLOCK = re.compile(r"{%-?\s*(end)?(if|for|macro|call|filter|with|block|set|raw)\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,14 +34,17 @@ class Finding:
 
 
 def too_deep(source: str) -> Finding | None:
-    """Brackets or blocks nested past MAX_NESTING (the parser would recurse until it fails), with its line."""
-    depth = 0
-    for lineno, line in enumerate(source.splitlines(), 1):
-        depth += len(_OPEN_TAG.findall(line)) - len(_CLOSE_TAG.findall(line))
-        for char in line:
+    """Blocks, and brackets inside tags, nested past MAX_NESTING (the parser would recurse until it fails)."""
+    blocks = 0
+    for tag in _TAG.finditer(source):
+        block = _BLOCK.match(tag.group())
+        if block and not (block.group(2) == "set" and "=" in tag.group()):  # `{% set x = 1 %}` opens nothing
+            blocks += -1 if block.group(1) else 1
+        depth = blocks
+        for offset, char in enumerate(tag.group()[2:-2], tag.start() + 2):
             depth += (char in "([{") - (char in ")]}")
             if depth > MAX_NESTING:
-                return Finding(f"nested more than {MAX_NESTING} levels deep", lineno)
+                return Finding(f"nested more than {MAX_NESTING} levels deep", source.count("\n", 0, offset) + 1)
     return None
 
 

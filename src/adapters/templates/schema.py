@@ -7,6 +7,7 @@ from types import MappingProxyType
 from typing import Any
 
 from writeit.adapters.templates import original
+from writeit.adapters.templates.fields import count, flag, mapping, text, text_list, word, word_list
 from writeit.adapters.templates.yamldoc import YamlDoc
 from writeit.domain.template import InputSpec, InputType, PipelineTemplate, StepSpec, TemplateMetadata, coerce_input
 
@@ -33,7 +34,7 @@ def build_template(doc: YamlDoc, source: str, text: str, default_name: str) -> P
     _check_keys(doc, root, "", TOP_KEYS)
     return PipelineTemplate(
         metadata=_metadata(doc, root.get("metadata"), default_name),
-        defaults=MappingProxyType(_mapping(doc, root.get("defaults"), "defaults")),
+        defaults=MappingProxyType(mapping(doc, root.get("defaults"), "defaults")),
         inputs=tuple(_input(doc, key, body) for key, body in _named(doc, root, "inputs").items()),
         steps=_steps(doc, root),
         source=source,
@@ -43,20 +44,20 @@ def build_template(doc: YamlDoc, source: str, text: str, default_name: str) -> P
 
 
 def _metadata(doc: YamlDoc, raw: Any, default_name: str) -> TemplateMetadata:
-    fields = _mapping(doc, raw, "metadata")
+    fields = mapping(doc, raw, "metadata")
     _check_keys(doc, fields, "metadata", METADATA_KEYS, original.IGNORED_METADATA)
     return TemplateMetadata(
-        name=_text(doc, fields.get("name"), "metadata.name") or default_name,
-        description=_text(doc, fields.get("description"), "metadata.description"),
-        version=_text(doc, fields.get("version"), "metadata.version") or "1.0.0",
-        author=_text(doc, fields.get("author"), "metadata.author"),
-        tags=_text_list(doc, fields.get("tags"), "metadata.tags"),
+        name=text(doc, fields.get("name"), "metadata.name") or default_name,
+        description=text(doc, fields.get("description"), "metadata.description"),
+        version=text(doc, fields.get("version"), "metadata.version") or "1.0.0",
+        author=text(doc, fields.get("author"), "metadata.author"),
+        tags=text_list(doc, fields.get("tags"), "metadata.tags"),
     )
 
 
 def _input(doc: YamlDoc, key: str, raw: Any) -> InputSpec:
     path = f"inputs.{key}"
-    fields = _mapping(doc, raw, path)
+    fields = mapping(doc, raw, path)
     _check_keys(doc, fields, path, INPUT_KEYS, original.IGNORED_INPUT)
     kind = _input_type(doc, fields.get("type"), f"{path}.type")
     options = _options(doc, fields.get("options"), f"{path}.options")
@@ -69,13 +70,13 @@ def _input(doc: YamlDoc, key: str, raw: Any) -> InputSpec:
     spec = InputSpec(
         key=key,
         type=kind,
-        label=_text(doc, fields.get("label"), f"{path}.label"),
-        required=_flag(doc, fields.get("required"), f"{path}.required"),
+        label=text(doc, fields.get("label"), f"{path}.label"),
+        required=flag(doc, fields.get("required"), f"{path}.required"),
         default=default,
         options=options,
-        max_length=_count(doc, fields.get("max_length"), f"{path}.max_length", None),
-        placeholder=_text(doc, fields.get("placeholder"), f"{path}.placeholder"),
-        help=_text(doc, fields.get("help") or fields.get("description"), f"{path}.help"),
+        max_length=count(doc, fields.get("max_length"), f"{path}.max_length", None),
+        placeholder=text(doc, fields.get("placeholder"), f"{path}.placeholder"),
+        help=text(doc, fields.get("help") or fields.get("description"), f"{path}.help"),
     )
     return _checked_default(doc, spec, f"{path}.default")
 
@@ -148,24 +149,24 @@ def _check_depends_on(doc: YamlDoc, steps: tuple[StepSpec, ...]) -> None:
 
 def _step(doc: YamlDoc, key: str, raw: Any) -> StepSpec:
     path = f"steps.{key}"
-    fields = _mapping(doc, raw, path)
+    fields = mapping(doc, raw, path)
     _check_keys(doc, fields, path, STEP_KEYS, original.IGNORED_STEP)
     if "prompt_template" not in fields:
         doc.problem(f"{path}.prompt_template", "missing `prompt_template`: the prompt this step sends to the model")
     elif not str(fields["prompt_template"] or "").strip():
         doc.problem(f"{path}.prompt_template", "`prompt_template` is empty: write the prompt this step sends")
-    responses = _count(doc, fields.get("response_count"), f"{path}.response_count", 1, MAX_RESPONSES)
+    responses = count(doc, fields.get("response_count"), f"{path}.response_count", 1, MAX_RESPONSES)
     return StepSpec(
         key=key,
-        name=_text(doc, fields.get("name"), f"{path}.name") or key,
-        prompt_template=_text(doc, fields.get("prompt_template"), f"{path}.prompt_template"),
-        description=_text(doc, fields.get("description"), f"{path}.description"),
-        type=_word(doc, fields.get("type"), f"{path}.type") or "llm_generation",
-        model_preference=_word_list(doc, fields.get("model_preference"), f"{path}.model_preference"),
-        models=_word_list(doc, fields.get("models"), f"{path}.models"),
+        name=text(doc, fields.get("name"), f"{path}.name") or key,
+        prompt_template=text(doc, fields.get("prompt_template"), f"{path}.prompt_template"),
+        description=text(doc, fields.get("description"), f"{path}.description"),
+        type=word(doc, fields.get("type"), f"{path}.type") or "llm_generation",
+        model_preference=word_list(doc, fields.get("model_preference"), f"{path}.model_preference"),
+        models=word_list(doc, fields.get("models"), f"{path}.models"),
         response_count=responses or 1,
-        system=_text(doc, fields.get("system"), f"{path}.system"),
-        depends_on=_word_list(doc, fields.get("depends_on"), f"{path}.depends_on"),
+        system=text(doc, fields.get("system"), f"{path}.system"),
+        depends_on=word_list(doc, fields.get("depends_on"), f"{path}.depends_on"),
     )
 
 
@@ -175,7 +176,7 @@ def _named(doc: YamlDoc, root: dict[str, Any], path: str) -> dict[str, Any]:
     raw = root.get(path)
     if isinstance(raw, list):
         raw = root[path] = original.list_as_mapping(doc, raw, path)
-    fields = _mapping(doc, raw, path)
+    fields = mapping(doc, raw, path)
     for key in fields:
         if not _KEY.match(key):
             doc.problem(f"{path}.{key}", f"'{key}' is not a usable name: use letters, digits and _ (a letter first)")
@@ -192,62 +193,3 @@ def _check_keys(
         if key not in known and key not in ignored:
             where = f"{path}.{key}" if path else key
             doc.problem(where, f"unknown key '{key}' (expected one of: {', '.join(known)})")
-
-
-def _mapping(doc: YamlDoc, raw: Any, path: str) -> dict[str, Any]:
-    if raw is None:
-        return {}
-    if not isinstance(raw, dict):
-        doc.problem(path, f"`{path}` must be a mapping (key: value lines)")
-        return {}
-    return raw
-
-
-def _text(doc: YamlDoc, raw: Any, path: str) -> str:
-    if raw is None:
-        return ""
-    if isinstance(raw, dict | list):
-        doc.problem(path, "must be text, not a list or mapping")
-        return ""
-    return str(raw)
-
-
-def _text_list(doc: YamlDoc, raw: Any, path: str) -> tuple[str, ...]:
-    items = raw if isinstance(raw, list) else [] if raw is None else [raw]
-    return tuple(_text(doc, item, f"{path}[{i}]" if isinstance(raw, list) else path) for i, item in enumerate(items))
-
-
-def _word(doc: YamlDoc, raw: Any, path: str) -> str:
-    """Text that must have been written as text: a model id or a step type, never a number or a list."""
-    if raw is None:
-        return ""
-    if not isinstance(raw, str) or not raw.strip():
-        doc.problem(path, f"must be a non-empty text value (a name or model id), not {raw!r}")
-        return ""
-    return raw
-
-
-def _word_list(doc: YamlDoc, raw: Any, path: str) -> tuple[str, ...]:
-    if not isinstance(raw, list):
-        return () if raw is None else (_word(doc, raw, path),)
-    for i, item in enumerate(raw):
-        if item is None:
-            doc.problem(f"{path}[{i}]", "an empty entry (null): write a model id or step name, or remove the line")
-    return tuple(_word(doc, item, f"{path}[{i}]") for i, item in enumerate(raw) if item is not None)
-
-
-def _flag(doc: YamlDoc, raw: Any, path: str) -> bool:
-    if raw is None or isinstance(raw, bool):
-        return bool(raw)
-    doc.problem(path, f"must be true or false, not '{raw}'")
-    return False
-
-
-def _count(doc: YamlDoc, raw: Any, path: str, default: int | None, limit: int | None = None) -> int | None:
-    if raw is None:
-        return default
-    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1 or (limit is not None and raw > limit):
-        bound = f"from 1 to {limit}" if limit else "of at least 1"
-        doc.problem(path, f"must be a whole number {bound}, not '{raw}'")
-        return default
-    return raw
