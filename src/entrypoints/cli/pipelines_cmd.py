@@ -50,12 +50,12 @@ def show(
         if as_json:
             print_json(view)
         else:
-            _print_view(view)
+            print_view(view)
 
     run_async(main)
 
 
-def _print_view(view: PipelineView) -> None:
+def print_view(view: PipelineView) -> None:
     t = view.totals
     typer.echo(f"pipeline {view.id}  template {view.template}  version {view.version}")
     if view.models:
