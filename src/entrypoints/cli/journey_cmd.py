@@ -9,26 +9,19 @@ from __future__ import annotations
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
 from writeit.application.views import PipelineView
-from writeit.entrypoints.cli import completion
-from writeit.entrypoints.cli.common import fail, handled, print_json, run_async, to_plain
-from writeit.entrypoints.cli.pipelines_cmd import app, print_view
+from writeit.entrypoints.cli.common import fail, handled, run_async
+from writeit.entrypoints.cli.pipelines_cmd import app
+from writeit.entrypoints.cli.round_cmd import BRANCH, ID, JSON, STEP, VERSION, show
 
 if TYPE_CHECKING:
     from writeit.application.service import PipelineService
     from writeit.entrypoints.container import Container
 
-ID = typer.Argument(..., help="Pipeline id or a unique prefix of it.", autocompletion=completion.pipeline_ids)
-STEP = typer.Argument(..., help="Step key (as `pipelines show` lists them).")
-VERSION = typer.Option(
-    None, "--expected-version", help="Refuse (and change nothing) unless the pipeline is at this version."
-)
-BRANCH = typer.Option(None, "--branch", "-b", help="Refuse unless the pipeline is on this branch.")
-JSON = typer.Option(False, "--json", help="Print the new state as JSON (with its version).")
 TEXT_FILE = typer.Option(None, "--text-file", help="Read the text from this file ('-': from stdin).")
 
 
@@ -47,13 +40,6 @@ def _command(as_json: bool, act: Callable[[PipelineService], Awaitable[PipelineV
         return await act(container.pipelines())
 
     show(run_async(main), as_json)
-
-
-def show(view: PipelineView, as_json: bool, extra: dict[str, Any] | None = None) -> None:
-    if as_json:
-        print_json({**to_plain(view), **(extra or {})})
-    else:
-        print_view(view)
 
 
 @app.command("select")

@@ -3,19 +3,34 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from writeit.application.views import PipelineView
 from writeit.entrypoints.cli import completion
-from writeit.entrypoints.cli.common import fail, handled, run_async
-from writeit.entrypoints.cli.journey_cmd import BRANCH, ID, JSON, VERSION, show
-from writeit.entrypoints.cli.pipelines_cmd import app
+from writeit.entrypoints.cli.common import fail, handled, print_json, run_async, to_plain
+from writeit.entrypoints.cli.pipelines_cmd import app, print_view
 from writeit.entrypoints.cli.run_cmd import parse_inputs
 
 if TYPE_CHECKING:
     from writeit.entrypoints.container import Container
+
+
+ID = typer.Argument(..., help="Pipeline id or a unique prefix of it.", autocompletion=completion.pipeline_ids)
+STEP = typer.Argument(..., help="Step key (as `pipelines show` lists them).")
+VERSION = typer.Option(
+    None, "--expected-version", help="Refuse (and change nothing) unless the pipeline is at this version."
+)
+BRANCH = typer.Option(None, "--branch", "-b", help="Refuse unless the pipeline is on this branch.")
+JSON = typer.Option(False, "--json", help="Print the new state as JSON (with its version).")
+
+
+def show(view: PipelineView, as_json: bool, extra: dict[str, Any] | None = None) -> None:
+    if as_json:
+        print_json({**to_plain(view), **(extra or {})})
+    else:
+        print_view(view)
 
 
 @app.command("start")
