@@ -49,6 +49,24 @@ def serve(
     serve_api(host, port)
 
 
+def workspace_first(args: list[str]) -> list[str]:
+    """`args` with every `--workspace NAME` / `-w NAME` moved before the subcommand, where the root takes it,
+    so every command accepts it in any place (up to a `--`, after which everything is an argument)."""
+    moved: list[str] = []
+    rest: list[str] = []
+    items = iter(args)
+    for arg in items:
+        if arg == "--":
+            rest += [arg, *items]
+        elif arg in ("--workspace", "-w"):
+            moved += [arg, next(items, "")]
+        elif arg.startswith("--workspace=") or (arg.startswith("-w") and not arg.startswith("--")):
+            moved.append(arg)
+        else:
+            rest.append(arg)
+    return moved + rest
+
+
 def run() -> None:
     """The `writeit` command: click's own usage errors are printed made safe too, and a closed stdout
     (`writeit ... | head`) ends the command quietly, also when only the last flush finds it closed."""
@@ -56,7 +74,7 @@ def run() -> None:
     from writeit.entrypoints.cli.messages import ClickException, clean
 
     try:
-        code = app(standalone_mode=False)
+        code = app(args=workspace_first(sys.argv[1:]), standalone_mode=False)
         sys.stdout.flush()
     except ClickException as exc:
         exc.message = clean(exc.message)  # type: ignore[attr-defined]

@@ -26,13 +26,24 @@ def test_the_readme_tour_covers_every_command_group() -> None:
 
 
 def test_every_command_of_the_readme_tour_works_as_written(writeit: Runner) -> None:
+    """`ID` is the pipeline started last when it is first used; `CANDIDATE`, `CANDIDATE2` the first and second
+    candidates of the latest round of the step named after the ID, as `pipelines generate` printed them."""
     pipeline_id = ""
     for line in tour():
         args = shlex.split(line)[1:]
         if "ID" in args:
             if not pipeline_id:
-                pipeline_id = json.loads(writeit("pipelines", "list", "--json").stdout)[0]["id"]
+                pipeline_id = json.loads(writeit("pipelines", "list", "--json").stdout)[-1]["id"]
             args = [pipeline_id if a == "ID" else a for a in args]
+        if {"CANDIDATE", "CANDIDATE2"} & set(args):
+            ids = latest_round(writeit, pipeline_id, args[args.index(pipeline_id) + 1])
+            args = [{"CANDIDATE": ids[0], "CANDIDATE2": ids[-1]}.get(a, a) for a in args]
         result = writeit(*args, timeout=300)
         assert result.returncode == 0, f"{line}\n{result.stderr[-2000:]}"
         assert "Traceback" not in result.stderr
+
+
+def latest_round(writeit: Runner, pipeline_id: str, step: str) -> list[str]:
+    view = json.loads(writeit("pipelines", "show", pipeline_id, "--json").stdout)
+    state = next(s for s in view["steps"] if s["key"] == step)
+    return [c["id"] for c in state["candidates"] if c["generation"] == state["generation"]]

@@ -6,8 +6,10 @@ import typer
 
 from writeit.entrypoints.cli import (
     config_cmd,
+    journey_cmd,
     models_cmd,
     pipelines_cmd,
+    round_cmd,
     run_cmd,
     store_cmd,
     styles_cmd,
@@ -34,3 +36,4 @@ app.command("init")(workspace_cmd.init)
 app.command("backup")(store_cmd.backup)
 app.command("restore")(store_cmd.restore)
 pipelines_cmd.app.command("import")(store_cmd.import_history)
+__all__ = ["app", "journey_cmd", "round_cmd"]  # imported for their commands, registered on `pipelines`

@@ -1,4 +1,4 @@
-"""`writeit pipelines`: list, show and export stored pipelines."""
+"""`writeit pipelines`: list, show and export stored pipelines (start and drive them: round_cmd, journey_cmd)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from writeit.entrypoints.cli.common import handled, print_json, run_async
 if TYPE_CHECKING:
     from writeit.entrypoints.container import Container
 
-app = typer.Typer(help="List, show and export stored pipelines.", no_args_is_help=True)
+app = typer.Typer(help="Start, drive step by step, list, show, export and import pipelines.", no_args_is_help=True)
 
 
 @app.command("list")
@@ -50,12 +50,12 @@ def show(
         if as_json:
             print_json(view)
         else:
-            _print_view(view)
+            print_view(view)
 
     run_async(main)
 
 
-def _print_view(view: PipelineView) -> None:
+def print_view(view: PipelineView) -> None:
     t = view.totals
     typer.echo(f"pipeline {view.id}  template {view.template}  version {view.version}")
     if view.models:
