@@ -151,3 +151,17 @@ async def test_a_token_in_the_query_spelt_any_way_is_accepted_and_never_logged(i
     logged = server.logs() + (isolated_home / "logs" / "writeit.log").read_text()
     assert logged.count("=[redacted]") >= 2 * len(spellings), "the requests were logged, the token blanked"
     assert TOKEN not in logged
+
+
+async def test_with_a_token_a_page_of_another_origin_is_still_refused(isolated_home: Path) -> None:
+    """A token does not make a browser page elsewhere trusted: its requests and sockets get 403 even with it."""
+    with running_server(isolated_home, token=TOKEN) as server:
+        async with server.client() as client:
+            pid = (await create(client))["id"]
+            for origin in ("http://localhost:3000", "http://evil.example", "null"):
+                refused = await client.get("/api/pipelines", headers={"Origin": origin})
+                assert refused.status_code == 403, origin
+                with pytest.raises(InvalidStatus) as closed:
+                    await connect(f"{server.ws_url}/api/pipelines/{pid}/stream?token={TOKEN}", origin=origin)  # type: ignore[arg-type]
+                assert closed.value.response.status_code == 403
+            assert (await client.get("/api/pipelines", headers={"Origin": server.url})).status_code == 200

@@ -19,9 +19,11 @@ from writeit.entrypoints.web import WebPage
 if TYPE_CHECKING:
     from writeit.entrypoints.container import Container
 
-DESCRIPTION = """Drive and watch WriteIt pipelines. Commands carry the `expected_version` the client saw; a stale
-one gets 409 and changes nothing. Live events and token chunks stream over the WebSocket
-`/api/pipelines/{id}/stream?after=N`."""
+DESCRIPTION = """Drive and watch WriteIt pipelines. Every command carries the `expected_version` the client saw; a
+stale one gets 409 and changes nothing. Command bodies are JSON (`Content-Type: application/json`, else 415); a
+request from another origin than this server's own gets 403. Live events and token chunks stream over the WebSocket
+`/api/pipelines/{id}/stream?after=N`, which OpenAPI cannot describe: its messages, refusals and close codes are
+in the AsyncAPI 3 document `docs/asyncapi.yaml` of the WriteIt repository."""
 
 
 def create_app(container: Container, *, token: str | None = None, own_container: bool = True) -> FastAPI:

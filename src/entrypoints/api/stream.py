@@ -2,7 +2,7 @@
 
 Messages: {"type": "event", "seq", "event"}; {"type": "token", "candidate_id", "text"} (one or more chunks, in
 order; with "reset": true when a retry or fallback restarted the candidate's text, which the client then clears);
-{"type": "error", "code", "message"} before a refusal close.
+{"type": "error", "code", "message"} before a refusal close. docs/asyncapi.yaml is the protocol's contract.
 """
 
 from __future__ import annotations
