@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, Request, expect
+from playwright.sync_api import Browser, Page, Request, WebSocketRoute, expect
 
 from tests.e2e.api_server import TIMEOUT, ApiServer, running_server
 from tests.e2e.web_support import candidate, launched, watched_page
@@ -95,3 +96,54 @@ def test_every_command_the_page_sends_is_json_with_the_version_it_saw(page: Page
     for r in commands:
         assert r.headers["content-type"] == "application/json", r.url
         assert isinstance(r.post_data_json["expected_version"], int), r.url
+
+
+def test_a_command_on_a_version_another_client_moved_on_is_refused_and_the_page_catches_up(
+    page: Page, server: ApiServer
+) -> None:
+    state = api(server, "POST", "/api/pipelines", {"template": "quick-article", "inputs": {"topic": "Stale page"}})
+    pid = state["id"]
+    ids = api(server, "POST", f"/api/pipelines/{pid}/steps/plan/generate", {"expected_version": 1, "models": ["echo"]})
+    deadline = time.monotonic() + TIMEOUT
+    while api(server, "GET", f"/api/pipelines/{pid}")["steps"][0]["candidates"][0]["status"] == "pending":
+        assert time.monotonic() < deadline, "echo did not answer"
+        time.sleep(0.05)
+    page.route_web_socket(re.compile(".*/stream.*"), lambda ws: ws.connect_to_server().on_message(lambda _: None))
+    page.goto(f"{server.url}/#/p/{pid}")  # the page hears nothing from its WebSocket now
+    expect(page.locator('#candidates [data-status="completed"]')).to_have_count(1)
+    version = api(server, "GET", f"/api/pipelines/{pid}")["version"]
+    api(
+        server,
+        "POST",
+        f"/api/pipelines/{pid}/steps/plan/select",
+        {"candidate_id": ids["candidate_ids"][0], "expected_version": version},
+    )
+    api(server, "POST", f"/api/pipelines/{pid}/fork", {"from_step": "plan", "expected_version": version + 1})
+    expect(page.locator("#where")).to_contain_text("branch main")
+
+    page.keyboard.press("1")
+    expect(page.locator("#notices")).to_contain_text("Could not select")
+    expect(page.locator("#where")).to_contain_text(re.compile(r"branch branch-\d"))  # reloaded as it is now
+    assert api(server, "GET", f"/api/pipelines/{pid}")["version"] == version + 3, "the refused select stored nothing"
+
+
+def test_a_dropped_websocket_reconnects_after_the_last_event_seen_and_misses_nothing(
+    page: Page, server: ApiServer
+) -> None:
+    state = api(server, "POST", "/api/pipelines", {"template": "quick-article", "inputs": {"topic": "Reconnecting"}})
+    pid = state["id"]
+    routes: list[WebSocketRoute] = []
+
+    def forward(ws: WebSocketRoute) -> None:
+        routes.append(ws)
+        ws.connect_to_server()  # no handlers: messages pass both ways
+
+    page.route_web_socket(re.compile(".*/stream.*"), forward)
+    page.goto(f"{server.url}/#/p/{pid}")
+    expect(page.locator("#where")).to_contain_text("v1 · live")
+    routes[0].close(code=1001)
+    ids = api(server, "POST", f"/api/pipelines/{pid}/steps/plan/generate", {"expected_version": 1, "models": ["echo"]})
+    expect(page.locator('#candidates [data-status="completed"]')).to_have_count(1)  # caught up after reconnecting
+    assert len(routes) >= 2
+    assert routes[1].url.endswith("after=1"), routes[1].url
+    expect(page.locator(f'[data-candidate="{ids["candidate_ids"][0]}"]')).to_be_visible()

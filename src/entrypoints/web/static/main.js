@@ -42,10 +42,10 @@ document.getElementById("help-button").addEventListener("click", () => showHelp(
 
 installKeys(() => current, () => go("#/"));
 window.addEventListener("hashchange", route);
+/** The version and the first screen at once (one round trip, not two); a refused token or a dead server is said. */
 function connect() {
-  get("/api/health").then((health) => {
+  Promise.all([get("/api/health"), route()]).then(([health]) => {
     document.getElementById("version").textContent = `v${health.version}`;
-    return route();
   }).catch((error) => {
     notify(`The API did not answer: ${error.message}`, "error");
     replace(main, h("p", { class: "error", role: "alert" }, `The API did not answer: ${error.message}.`),

@@ -115,7 +115,9 @@ export class PipelinePage {
     }
     replace(this.nav, stepList(this.state, this.viewed, (key) => this.show(key)));
     replace(this.heading, stepHeading(this.state, step));
-    replace(this.grid, cards.length ? cards : h("p", { class: "empty" }, "No candidates yet: g generates this step."));
+    const shown = [...this.grid.children];
+    if (!cards.length) replace(this.grid, h("p", { class: "empty" }, "No candidates yet: g generates this step."));
+    else if (shown.length !== cards.length || shown.some((el, i) => el !== cards[i])) replace(this.grid, cards);
     this.grid.dataset.count = String(cards.length);
     if (focused && this.cards.has(focused) && cards.includes(this.cards.get(focused).el)) this.cards.get(focused).el.focus();
     this.where();
