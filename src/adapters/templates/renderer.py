@@ -42,6 +42,16 @@ class StepView(str):
         return view
 
 
+class StyleView(str):
+    """A primer as a prompt sees it: a bare `{{ style }}` renders its name, as the original WriteIt rendered the
+    style input; its fields are attributes (`style.voice`)."""
+
+    def __new__(cls, fields: Mapping[str, str]) -> StyleView:
+        view = super().__new__(cls, fields.get("name", ""))
+        view.__dict__.update(fields)
+        return view
+
+
 def empty_style(name: str = "") -> dict[str, str]:
     """A primer whose every field renders as "" (so `style.*` never fails when no primer is chosen)."""
     return {field: "" for field in STYLE_FIELDS} | {"name": name}
@@ -83,7 +93,7 @@ class PromptRenderer:
         context: dict[str, Any] = {
             "inputs": values,
             "defaults": dict(template.defaults),
-            "style": empty_style() | dict(style),
+            "style": StyleView(empty_style() | dict(style)),
             "steps": views,
         }
         # A bare `{{ topic }}` is the input, as the original WriteIt rendered it (validation notes the fix).
