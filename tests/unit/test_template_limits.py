@@ -168,6 +168,9 @@ def test_a_value_that_breaks_a_prompt_is_refused_at_start_with_the_prompt_line(c
 
 
 def test_an_input_named_like_a_refused_method_still_renders(catalog: FileTemplateCatalog) -> None:
-    text = "inputs:\n  format: {type: text, default: memo}\nsteps:\n  one:\n    prompt_template: 'As a {{ inputs.format }}'\n"
+    text = (
+        "inputs:\n  format: {type: text, default: memo}\n"
+        "steps:\n  one:\n    prompt_template: 'As a {{ inputs.format }}'\n"
+    )
     template = catalog.parse(text, "t.yaml")
     assert catalog.render(template, "one", {}, {}).prompt == "As a memo"

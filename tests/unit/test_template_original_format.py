@@ -188,7 +188,11 @@ def test_styles_show_marks_the_sections_prompts_do_not_use() -> None:
 def test_a_bare_style_renders_the_chosen_styles_name_and_its_fields_stay_reachable(
     catalog: FileTemplateCatalog,
 ) -> None:
-    text = "inputs:\n  style: {type: text, default: formal}\nsteps:\n  one:\n    prompt_template: '{{ style }}: {{ style.tone }} {{ style[\"voice\"] }}'\n"
+    text = (
+        "inputs:\n  style: {type: text, default: formal}\n"
+        "steps:\n  one:\n    prompt_template: '{{ style }}: {{ style.tone }} {{ style[\"voice\"] }}'\n"
+    )
     template = catalog.parse(text, "t.yaml")
     prompt = catalog.render(template, "one", {}, {}).prompt
-    assert prompt.startswith("formal: Objective, restrained") and "An impartial expert" in prompt
+    assert prompt.startswith("formal: Objective, restrained")
+    assert "An impartial expert" in prompt
