@@ -83,6 +83,7 @@ def test_steps_can_only_be_used_by_an_earlier_steps_name(catalog: FileTemplateCa
         ("{{ " + "(" * 5000 + "1" + ")" * 5000 + " }}", "nested more than"),
         ("{% set ns = namespace(s='ab') %}{% for i in range(60) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}", "longer"),
         ("{% for i in range(99999) %}{{ 'x' * 99999 }}{% endfor %}", "produced more than"),
+        ("{% for i in range(10**9) %}{% endfor %}", "Range too big"),
     ],
 )
 def test_unbounded_work_ends_in_a_located_error_at_validate(

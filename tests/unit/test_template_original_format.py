@@ -90,6 +90,9 @@ def test_styles_of_either_format_render_with_every_template(catalog: FileTemplat
                 inputs.pop("style", None)
                 template = _with_style(template, style)
             assert catalog.render(template, key, inputs, steps).prompt.strip()
+    voice = catalog.get_style(style)["voice"].splitlines()[0]
+    angles = catalog.render(catalog.get("tech-article"), "angles", {"topic": "x", "style": style}, {}).prompt
+    assert voice in angles, "the built-in tech-article injects the chosen primer, of either format"
 
 
 def _with_style(template, style):  # type: ignore[no-untyped-def]

@@ -21,7 +21,8 @@ _CACHE_LIMIT = 512
 # Only globals that cannot fail or leak: prompts have no use for cycler, joiner or lipsum.
 _GLOBALS = ("range", "dict", "namespace")
 _RENDER_ERRORS = (TemplateError, TypeError, ValueError, ArithmeticError, LookupError, AttributeError)
-_LIMIT_ERRORS = (RenderLimitError, RecursionError, MemoryError)
+# OverflowError: the sandbox's own cap on range() (100,000 items), or a float past its range.
+_LIMIT_ERRORS = (RenderLimitError, RecursionError, MemoryError, OverflowError)
 
 
 class StepView(str):
