@@ -83,6 +83,7 @@ def test_steps_can_only_be_used_by_an_earlier_steps_name(catalog: FileTemplateCa
         ("{{ " + "(" * 5000 + "1" + ")" * 5000 + " }}", "nested more than"),
         ("{% set ns = namespace(s='ab') %}{% for i in range(60) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}", "longer"),
         ("{% for i in range(99999) %}{{ 'x' * 99999 }}{% endfor %}", "produced more than"),
+        ("{% for i in range(10**9) %}{% endfor %}", "Range too big"),
     ],
 )
 def test_unbounded_work_ends_in_a_located_error_at_validate(
@@ -165,3 +166,12 @@ def test_a_value_that_breaks_a_prompt_is_refused_at_start_with_the_prompt_line(c
     with pytest.raises(TemplateInvalidError) as caught:
         catalog.render(template, "one", {"topic": "99999999999"}, {})
     assert (caught.value.problems[0].line, caught.value.problems[0].file) == (7, "t.yaml")
+
+
+def test_an_input_named_like_a_refused_method_still_renders(catalog: FileTemplateCatalog) -> None:
+    text = (
+        "inputs:\n  format: {type: text, default: memo}\n"
+        "steps:\n  one:\n    prompt_template: 'As a {{ inputs.format }}'\n"
+    )
+    template = catalog.parse(text, "t.yaml")
+    assert catalog.render(template, "one", {}, {}).prompt == "As a memo"

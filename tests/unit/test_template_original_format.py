@@ -90,6 +90,9 @@ def test_styles_of_either_format_render_with_every_template(catalog: FileTemplat
                 inputs.pop("style", None)
                 template = _with_style(template, style)
             assert catalog.render(template, key, inputs, steps).prompt.strip()
+    voice = catalog.get_style(style)["voice"].splitlines()[0]
+    angles = catalog.render(catalog.get("tech-article"), "angles", {"topic": "x", "style": style}, {}).prompt
+    assert voice in angles, "the built-in tech-article injects the chosen primer, of either format"
 
 
 def _with_style(template, style):  # type: ignore[no-untyped-def]
@@ -183,3 +186,16 @@ def test_styles_show_marks_the_sections_prompts_do_not_use() -> None:
     assert run.returncode == 0, run.stderr
     assert "humor: (kept, not used in prompts: ignored)" in run.stdout
     assert "voice:\n" in run.stdout
+
+
+def test_a_bare_style_renders_the_chosen_styles_name_and_its_fields_stay_reachable(
+    catalog: FileTemplateCatalog,
+) -> None:
+    text = (
+        "inputs:\n  style: {type: text, default: formal}\n"
+        "steps:\n  one:\n    prompt_template: '{{ style }}: {{ style.tone }} {{ style[\"voice\"] }}'\n"
+    )
+    template = catalog.parse(text, "t.yaml")
+    prompt = catalog.render(template, "one", {}, {}).prompt
+    assert prompt.startswith("formal: Objective, restrained")
+    assert "An impartial expert" in prompt

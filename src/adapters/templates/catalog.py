@@ -78,7 +78,8 @@ class FileTemplateCatalog:
         return self._renderer.render(template, step, inputs, steps, self._style_of(template, inputs))
 
     def _style_of(self, template: PipelineTemplate, inputs: Mapping[str, Any]) -> dict[str, str]:
-        given = inputs.get("style")
+        declared = next((spec.default for spec in template.inputs if spec.key == "style"), None)
+        given = inputs.get("style") or declared
         field = "inputs.style" if given else "defaults.style"
         name = given or template.defaults.get("style") or ""
         try:
@@ -92,11 +93,7 @@ class FileTemplateCatalog:
 
     def _check_styles(self, template: PipelineTemplate) -> PipelineTemplate:
         """A style the template names by default (`defaults.style`, the `style` input's default) must exist."""
-        defaults = {spec.key: spec.default for spec in template.inputs if spec.default is not None}
-        if "style" in defaults:
-            self._style_of(template, defaults)
-        elif template.defaults.get("style"):
-            self._style_of(template, {})
+        self._style_of(template, {})
         return template
 
     def list_styles(self) -> builtins.list[str]:

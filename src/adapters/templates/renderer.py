@@ -21,7 +21,8 @@ _CACHE_LIMIT = 512
 # Only globals that cannot fail or leak: prompts have no use for cycler, joiner or lipsum.
 _GLOBALS = ("range", "dict", "namespace")
 _RENDER_ERRORS = (TemplateError, TypeError, ValueError, ArithmeticError, LookupError, AttributeError)
-_LIMIT_ERRORS = (RenderLimitError, RecursionError, MemoryError)
+# OverflowError: the sandbox's own cap on range() (100,000 items), or a float past its range.
+_LIMIT_ERRORS = (RenderLimitError, RecursionError, MemoryError, OverflowError)
 
 
 class StepView(str):
@@ -39,6 +40,16 @@ class StepView(str):
         # The original WriteIt's name for what the writer typed on the step: here, the feedback they gave it.
         view.user_input = context.feedback
         view.candidates = tuple(context.candidates)
+        return view
+
+
+class StyleView(str):
+    """A primer as a prompt sees it: a bare `{{ style }}` renders its name, as the original WriteIt rendered the
+    style input; its fields are attributes (`style.voice`)."""
+
+    def __new__(cls, fields: Mapping[str, str]) -> StyleView:
+        view = super().__new__(cls, fields.get("name", ""))
+        view.__dict__.update(fields)
         return view
 
 
@@ -83,7 +94,7 @@ class PromptRenderer:
         context: dict[str, Any] = {
             "inputs": values,
             "defaults": dict(template.defaults),
-            "style": empty_style() | dict(style),
+            "style": StyleView(empty_style() | dict(style)),
             "steps": views,
         }
         # A bare `{{ topic }}` is the input, as the original WriteIt rendered it (validation notes the fix).

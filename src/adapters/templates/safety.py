@@ -68,7 +68,7 @@ def _lookup(node: nodes.Getattr | nodes.Getitem) -> Iterator[Finding]:
         attr = str(node.attr)
         if attr.startswith("_"):
             yield Finding(f"access to '{attr}' is not allowed: prompts run in a sandbox", node.lineno)
-        elif attr in _REFUSED_ATTRS:
+        elif attr in _REFUSED_ATTRS and not _is_root(node.node):  # `inputs.format` is an input named "format"
             yield Finding(f"'.{attr}' is not allowed in prompts: it reaches around the sandbox", node.lineno)
         elif isinstance(node.node, nodes.Name) and node.node.name in _GLOBAL_CALLABLES:
             yield Finding(f"'{node.node.name}.{attr}' is not allowed: call {node.node.name}() itself", node.lineno)
@@ -79,6 +79,10 @@ def _lookup(node: nodes.Getattr | nodes.Getitem) -> Iterator[Finding]:
             yield Finding(f"access to '{arg.value}' is not allowed: prompts run in a sandbox", node.lineno)
     elif not _is_index(arg):
         yield Finding("an item name built at run time cannot be checked; write the name itself", node.lineno)
+
+
+def _is_root(node: nodes.Node) -> bool:
+    return isinstance(node, nodes.Name) and node.name in ("inputs", "defaults", "style", "steps")
 
 
 def _is_index(node: nodes.Node) -> bool:
