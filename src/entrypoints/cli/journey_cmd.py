@@ -27,7 +27,10 @@ TEXT_FILE = typer.Option(None, "--text-file", help="Read the text from this file
 
 def read_text(path: str) -> str:
     """The text of `path`, or of stdin for '-'; refused when empty (nothing to record)."""
-    text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise fail(f"--text-file {path}: not UTF-8 text (byte {exc.start})") from None
     if not text.strip():
         raise fail(f"--text-file {path}: the text is empty", 2)
     return text
@@ -85,7 +88,7 @@ def feedback(
 ) -> None:
     """Record feedback on a step: its next round (`pipelines generate`) has it in the prompt."""
     if (text is None) == (text_file is None):
-        raise fail("give the feedback as an argument or with --text-file, not both", 2)
+        raise fail("give the feedback either as an argument or with --text-file (one of the two)", 2)
     said = text if text is not None else read_text(str(text_file))
     _command(as_json, lambda s: s.give_feedback(pipeline_id, step, said, expected_version, branch=branch))
 
@@ -105,7 +108,7 @@ def merge(
 ) -> None:
     """Merge candidates into a new one and select it: by hand (--text-file) or by a model (--instruction)."""
     if (text_file is None) == (instruction is None):
-        raise fail("merge by hand with --text-file, or by a model with --instruction (and --model), not both", 2)
+        raise fail("merge either by hand with --text-file or by a model with --instruction (one of the two)", 2)
     if text_file is not None:
         if model is not None:
             raise fail("--model merges by a model: give --instruction instead of --text-file", 2)
