@@ -77,7 +77,7 @@ def printable(text: str) -> str:
     """`text` fit to echo to a client's terminal: no escape sequences or control characters (bidirectional overrides
     included), and no value of thousands of characters, each long word cut to its start and its length."""
     text = ESCAPE.sub("", text)
-    text = "".join(c for c in text if c in KEEP or unicodedata.category(c) not in ("Cc", "Cf"))
+    text = "".join(c for c in text if c in KEEP or unicodedata.category(c) not in ("Cc", "Cf", "Cs"))
     text = LONG_WORD.sub(lambda m: f"{m[0][:60]}…({len(m[0]):,} characters)", text)
     return text if len(text) <= MAX_MESSAGE else f"{text[:MAX_MESSAGE]}…(cut at {MAX_MESSAGE:,} characters)"
 
