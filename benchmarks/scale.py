@@ -82,7 +82,7 @@ def _listing_rows(size: str) -> list[Row]:
 async def _serve_rows(count: int, label: str, events: int) -> list[Row]:
     log = Path(tempfile.mkdtemp()) / "serve.log"
     with log.open("wb") as out:
-        process = subprocess.Popen([*WRITEIT, "serve", "--port", "0"], stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen([*WRITEIT, "serve", "--port", "0"], stdout=out, stderr=subprocess.STDOUT)  # noqa: ASYNC220
     try:
         url = await wait_listening(process, log)
         async with httpx.AsyncClient(base_url=url, timeout=120) as client:
