@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from writeit.application.aggregates import AggregateCache
 from writeit.application.ports import EventStore, LoggedEvent, ProjectionState, ProjectionStore, Row
 from writeit.application.views import PipelineSummary, summary
 from writeit.domain.pipeline import Pipeline
@@ -15,7 +15,7 @@ SUMMARIES = "summaries"
 # Bump when a row's fields or their meaning change: a store holding another version rebuilds it by itself.
 SUMMARIES_VERSION = 1
 _PAGE = 512  # events per transaction while catching up
-_WORKING = 64  # aggregates kept warm while folding; a cold one is loaded at exactly the version needed
+_WORKING = 64  # aggregates kept warm while folding (and 32 MB); a cold one is loaded at the version needed
 
 # Loads a pipeline as it was at a version (its events up to that seq), e.g. from a snapshot plus its tail.
 LoadAt = Callable[[str, int], Awaitable[Pipeline]]
@@ -34,7 +34,7 @@ class SummaryProjection:
         self._store = store
         self._projections = projections
         self._load_at = load_at or self._replay_to
-        self._working: OrderedDict[str, Pipeline] = OrderedDict()
+        self._working = AggregateCache(_WORKING, 32 << 20)
 
     async def catch_up(self) -> int:
         """Apply every event after the stored position (rebuilding first if missing or outdated)."""
@@ -72,15 +72,13 @@ class SummaryProjection:
 
     async def _fold(self, logged: LoggedEvent) -> Pipeline:
         event = logged.event
-        pipeline = self._working.pop(event.pipeline_id, None)
+        pipeline = self._working.get(event.pipeline_id)
         if pipeline is None or pipeline.version != event.seq - 1:
             pipeline = (
                 Pipeline(event.pipeline_id) if event.seq == 1 else await self._load_at(event.pipeline_id, event.seq - 1)
             )
         pipeline.apply(event)
-        self._working[pipeline.id] = pipeline
-        while len(self._working) > _WORKING:
-            self._working.popitem(last=False)
+        self._working.put(pipeline)
         return pipeline
 
     async def _replay_to(self, pipeline_id: str, version: int) -> Pipeline:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.contract.test_snapshot_stores import state_of
 from tests.unit.builders import Clock, generate, started
 from writeit.adapters.memory.event_store import InMemoryEventStore
 from writeit.adapters.memory.snapshots import InMemorySnapshotStore
+from writeit.application import aggregates
 from writeit.application.aggregates import AggregateCache, approximate_size
 from writeit.application.hub import StreamHub
 from writeit.application.repository import PipelineRepository
@@ -99,3 +102,19 @@ async def test_loading_at_a_version_gives_a_new_aggregate_as_of_that_version() -
         at = await repo.load_at(p.id, version)
         assert at is not await repo.load(p.id)
         assert state_of(at) == state_of(Pipeline.replay(events[:version]))
+
+
+def test_an_aggregate_put_back_is_measured_again_only_once_it_grew_by_an_eighth_or_32_events(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    measured: list[int] = []
+    real = aggregates.approximate_size
+    monkeypatch.setattr(aggregates, "approximate_size", lambda p: measured.append(p.version) or real(p))
+    clock = Clock()
+    p = started(clock)
+    cache = AggregateCache()
+    for n in range(40):
+        generate(p, "angles", clock, n=1) if n == 0 else p.give_feedback("angles", f"f{n}", clock())
+        cache.put(p)
+    assert len(measured) < 12, "not re-measured on every put"
+    assert cache.size >= real(p) - 1024 * 8
