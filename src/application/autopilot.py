@@ -40,13 +40,17 @@ async def run_headless(
     strategy: PickStrategy = PickStrategy.FIRST,
     observer: AutopilotObserver,
     pipeline_id: str | None = None,
+    fragments: Sequence[str] = (),
 ) -> PipelineView:
     """Start (or continue) a pipeline and drive it to its last step; raises NoCandidateError if a step fails.
 
     `models` are recorded with a new pipeline (so a later session uses them too) or, continuing one, asked for
     the steps run now."""
     service.check_models(models)
-    view = await service.get(pipeline_id) if pipeline_id else await service.start(template, inputs, models)
+    if pipeline_id:
+        view = await service.get(pipeline_id)
+    else:
+        view = await service.start(template, inputs, models, fragments=fragments)
     while not view.completed:
         key = view.current_step
         await _generate_step(service, view.id, key, models, observer)

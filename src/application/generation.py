@@ -122,7 +122,7 @@ class StepGenerator:
             carried = state.round_feedback.get(pipeline_candidate(pipeline, key, candidate_id).generation, ())
             texts = [*carried, *(t for t in texts if t not in carried)]
         context = step_context(pipeline, key, "\n\n".join(texts))
-        rendered = self._catalog.render(template, key, pipeline.inputs, context)
+        rendered = self._catalog.render(template, key, pipeline.inputs, context, pipeline.fragments)
         choice = ChainChoice(
             candidate_model=pipeline_candidate(pipeline, key, candidate_id).model if candidate_id else None,
             override=models or pipeline.models or None,  # this call's, else those chosen at start

@@ -153,8 +153,10 @@ class TemplateCatalog(Protocol):
         step: str,
         inputs: Mapping[str, Any],
         steps: Mapping[str, StepContext],
+        fragments: Sequence[Mapping[str, str]] = (),
     ) -> RenderedPrompt:
-        """Render the step's prompt, system text and model list (sandboxed, strict about undefined names)."""
+        """Render the step's prompt, system text and model list (sandboxed, strict about undefined names);
+        `fragments` ({"source", "content"}) are the prompts' `fragments`."""
         ...
 
     def list_styles(self) -> builtins.list[str]:
@@ -163,6 +165,15 @@ class TemplateCatalog(Protocol):
 
     def get_style(self, name: str) -> dict[str, str]:
         """A style primer's fields as text; raises TemplateNotFoundError when there is none by that name."""
+        ...
+
+
+class FragmentSource(Protocol):
+    """Reads fragments (`llm -f` references: paths, URLs, `prefix:` loaders) into their text."""
+
+    def resolve(self, references: Sequence[str], *, local_paths: bool = True) -> builtins.list[dict[str, str]]:
+        """`{"source", "content"}` for each fragment each reference yields, in order; raises InputInvalidError
+        naming the reference that cannot be read (`local_paths=False` refuses paths on this machine)."""
         ...
 
 

@@ -11,10 +11,10 @@ from writeit.application import export
 from writeit.application.errors import ImportRefusedError, VersionConflictError
 from writeit.application.generation import Generation, StepGenerator
 from writeit.application.hub import StreamHub, Subscription
-from writeit.application.ports import StepContext, TemplateCatalog
+from writeit.application.ports import FragmentSource, StepContext, TemplateCatalog
 from writeit.application.repository import PipelineRepository
 from writeit.application.views import PipelineSummary, PipelineView, pipeline_view, summary
-from writeit.domain.errors import TemplateInvalidError, UnknownCandidateError
+from writeit.domain.errors import InputInvalidError, Problem, TemplateInvalidError, UnknownCandidateError
 from writeit.domain.events import Event
 from writeit.domain.pipeline import Pipeline
 from writeit.domain.template import PipelineTemplate
@@ -37,6 +37,7 @@ class PipelineService:
         clock: Clock,
         new_id: IdFactory,
         is_alive: Callable[[str], bool] = lambda session: True,
+        fragments: FragmentSource | None = None,
     ) -> None:
         self._repo = repo
         self._catalog = catalog
@@ -45,31 +46,51 @@ class PipelineService:
         self._clock = clock
         self._new_id = new_id
         self._is_alive = is_alive
+        self._fragments = fragments
         self._locks: dict[str, asyncio.Lock] = {}
         self._templates: dict[str, PipelineTemplate] = {}
 
     # ----- commands -------------------------------------------------------------------------------
     async def start(
-        self, template_name: str, inputs: Mapping[str, Any], models: Sequence[str] | None = None
+        self,
+        template_name: str,
+        inputs: Mapping[str, Any],
+        models: Sequence[str] | None = None,
+        *,
+        fragments: Sequence[str] = (),
+        local_paths: bool = True,
     ) -> PipelineView:
         """Start a pipeline. `models`, when given, answer every step in place of the template's, in every
-        session (they are recorded); an unknown one is refused before anything is stored."""
+        session (they are recorded); an unknown one is refused before anything is stored. `fragments` (`llm -f`
+        references) are read now and recorded, so the prompts' `fragments` never need them again."""
         template = self._catalog.get(template_name)
         values = template.validate_inputs(inputs)
         chosen = self.check_models(models or ())
-        self._trial_render(template, values)
-        pipeline = Pipeline.start(self._new_id(), template, values, self._clock(), chosen)
+        read = await self._read_fragments(fragments, local_paths)
+        self._trial_render(template, values, read)
+        pipeline = Pipeline.start(self._new_id(), template, values, self._clock(), chosen, read)
         await self._repo.save(pipeline)
         self._templates[pipeline.id] = template
         return pipeline_view(pipeline, template)
 
-    def _trial_render(self, template: PipelineTemplate, inputs: Mapping[str, Any]) -> None:
+    async def _read_fragments(self, references: Sequence[str], local_paths: bool) -> list[dict[str, str]]:
+        if not references:
+            return []
+        if self._fragments is None:
+            raise InputInvalidError([Problem("fragments cannot be read here", field="fragments")])
+        # Off the event loop: a path, a URL or a plugin's loader is blocking I/O.
+        return await asyncio.to_thread(self._fragments.resolve, references, local_paths=local_paths)
+
+    def _trial_render(
+        self, template: PipelineTemplate, inputs: Mapping[str, Any], fragments: Sequence[Mapping[str, str]] = ()
+    ) -> None:
         """Render every step with these inputs now, so a value that breaks a prompt (a zero divisor, say) is
         refused before anything is stored rather than in the middle of the pipeline."""
         placeholder = StepContext(selected_response="…", feedback="", candidates=("…",))
         for key in template.step_keys:
             earlier = template.step_keys[: template.step_keys.index(key)]
-            self._catalog.render(template, key, inputs, {k: placeholder for k in earlier} | {key: StepContext()})
+            context = {k: placeholder for k in earlier} | {key: StepContext()}
+            self._catalog.render(template, key, inputs, context, fragments)
 
     async def generate(
         self,

@@ -20,6 +20,7 @@ def apply_event(p: Pipeline, event: ev.Event) -> None:
             p.step_keys = tuple(event.step_keys)
             p.inputs = dict(event.inputs)
             p.models = tuple(event.models)
+            p.fragments = tuple(dict(f) for f in event.fragments)
             p.created_at = event.at
             p.branches = {"main": Branch("main", {k: StepState(k) for k in p.step_keys}, created_at=event.at)}
         case ev.StepStarted():

@@ -11,6 +11,7 @@ import lmdb
 
 from writeit.adapters.files.workspaces import DirectoryWorkspaces
 from writeit.adapters.llm.defaults import default_model_id
+from writeit.adapters.llm.fragments import LlmFragments
 from writeit.adapters.llm.language_model import LlmLanguageModel
 from writeit.adapters.llm.prices import load_price_table
 from writeit.adapters.lmdb.backup import backup_environment, restore_environment
@@ -115,6 +116,15 @@ class Container(containers.DeclarativeContainer):
         in_use=store_in_use,
     )
     workspaces = providers.Singleton(WorkspaceService, workspace_storage)
+    fragments = providers.Singleton(LlmFragments)
     pipelines = providers.Singleton(
-        PipelineService, repository, catalog, generator, hub, clock=_now, new_id=_new_id, is_alive=is_alive
+        PipelineService,
+        repository,
+        catalog,
+        generator,
+        hub,
+        clock=_now,
+        new_id=_new_id,
+        is_alive=is_alive,
+        fragments=fragments,
     )

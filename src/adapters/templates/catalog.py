@@ -72,11 +72,12 @@ class FileTemplateCatalog:
         step: str,
         inputs: Mapping[str, Any],
         steps: Mapping[str, StepContext],
+        fragments: Sequence[Mapping[str, str]] = (),
     ) -> RenderedPrompt:
         """Render with the primer named by the `style` input, else by `defaults.style`, else an empty one."""
         name = inputs.get("style") or template.defaults.get("style") or ""
         style = self._styles.primer(str(name))
-        return self._renderer.render(template, step, inputs, steps, style)
+        return self._renderer.render(template, step, inputs, steps, style, fragments)
 
     def list_styles(self) -> builtins.list[str]:
         """The names of every style primer (workspace ones first in lookup, built-ins last)."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from jinja2 import Environment, TemplateSyntaxError, meta, nodes
 
-ROOTS = frozenset({"inputs", "defaults", "style", "steps"})
+ROOTS = frozenset({"inputs", "defaults", "style", "steps", "fragments"})  # fragments: a list, any use is fine
 STYLE_FIELDS = ("name", "description", "voice", "tone", "structure", "vocabulary", "examples", "anti_patterns")
 STEP_FIELDS = ("selected_response", "feedback", "candidates")
 _LOOKUP = (nodes.Getattr, nodes.Getitem)
@@ -53,6 +53,11 @@ def check_source(env: Environment, source: str, scope: Scope) -> list[Finding]:
 def uses_feedback_of(env: Environment, source: str, step: str) -> bool:
     """Whether `source` mentions `steps.<step>.feedback` (then the renderer need not append the feedback)."""
     return any(name == "steps" and keys[:2] == [step, "feedback"] for name, keys, _ in _chains(env.parse(source)))
+
+
+def uses_fragments(env: Environment, source: str) -> bool:
+    """Whether `source` mentions `fragments` (else the first step's prompt starts with them, as `llm -f` does)."""
+    return "fragments" in meta.find_undeclared_variables(env.parse(source))
 
 
 def _unsafe(ast: nodes.Template) -> Iterator[Finding]:
@@ -104,7 +109,7 @@ def _hint(name: str, scope: Scope) -> str:
         return f"; write inputs.{name}"
     if name in scope.steps:
         return f"; write steps.{name}"
-    return "; prompts can use inputs.*, defaults.*, style.* and steps.*"
+    return "; prompts can use inputs.*, defaults.*, style.*, steps.* and fragments"
 
 
 def _chains(ast: nodes.Template) -> Iterator[tuple[str, list[str | None], int]]:
@@ -130,7 +135,7 @@ def _key_of(node: nodes.Node) -> str | None:
 
 
 def _check_chain(root: str, keys: list[str | None], scope: Scope) -> str:
-    if not keys:
+    if not keys or root == "fragments":
         return ""
     key = keys[0]
     if key is None:

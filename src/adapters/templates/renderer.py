@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from jinja2 import StrictUndefined, Template, TemplateError
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from writeit.adapters.templates.references import STYLE_FIELDS, uses_feedback_of
+from writeit.adapters.templates.references import STYLE_FIELDS, uses_feedback_of, uses_fragments
 from writeit.application.ports import RenderedPrompt, StepContext
 from writeit.domain.errors import Problem, TemplateInvalidError
 from writeit.domain.template import PipelineTemplate, StepSpec
@@ -33,6 +33,17 @@ class StepView(str):
         view.selected_response = context.selected_response
         view.feedback = context.feedback
         view.candidates = tuple(context.candidates)
+        return view
+
+
+class FragmentView(str):
+    """A fragment as a prompt sees it: renders as its content, with its `.source` (path, URL, loader reference)."""
+
+    source: str
+
+    def __new__(cls, fragment: Mapping[str, str]) -> FragmentView:
+        view = super().__new__(cls, fragment["content"])
+        view.source = fragment["source"]
         return view
 
 
@@ -67,6 +78,7 @@ class PromptRenderer:
         inputs: Mapping[str, Any],
         steps: Mapping[str, StepContext],
         style: Mapping[str, str],
+        fragments: Sequence[Mapping[str, str]] = (),
     ) -> RenderedPrompt:
         """The step's prompt (with its feedback appended unless the prompt uses it), system text and models."""
         spec = template.step(step)
@@ -76,9 +88,12 @@ class PromptRenderer:
             "defaults": dict(template.defaults),
             "style": empty_style() | dict(style),
             "steps": views,
+            "fragments": [FragmentView(f) for f in fragments],
         }
         field = f"steps.{step}"
         prompt = self._render(spec.prompt_template, context, f"{field}.prompt_template", template.source)
+        if fragments and template.step_keys[:1] == (step,) and not self._uses_fragments(template):
+            prompt = "".join(f"{f['content'].rstrip()}\n\n" for f in fragments) + prompt
         feedback = views[step].feedback
         if feedback.strip() and not self._uses_feedback(spec):
             prompt += FEEDBACK_INSTRUCTION.format(feedback=feedback)
@@ -94,6 +109,10 @@ class PromptRenderer:
         except _RENDER_ERRORS as exc:
             problem = Problem(f"cannot render: {exc}", field=field, file=file)
             raise TemplateInvalidError([problem]) from None
+
+    def _uses_fragments(self, template: PipelineTemplate) -> bool:
+        sources = (s for spec in template.steps for s in (spec.prompt_template, spec.system))
+        return any(uses_fragments(self.env, source) for source in sources if source)
 
     def _uses_feedback(self, spec: StepSpec) -> bool:
         return any(uses_feedback_of(self.env, source, spec.key) for source in (spec.prompt_template, spec.system))

@@ -87,6 +87,12 @@ def run(
         [], "--input", "-i", help="An input as key=value (value @file, @folder/, @- for stdin, @@ for a literal @)."
     ),
     models: list[str] = typer.Option([], "--model", "-m", help="Model id or alias; repeat to fan out."),
+    fragments: list[str] = typer.Option(
+        [],
+        "--fragment",
+        "-f",
+        help="A fragment as `llm -f` takes it (path, URL, prefix:ref); the prompts' `fragments`.",
+    ),
     pick: PickStrategy = typer.Option(PickStrategy.FIRST, "--pick", help="How to choose among candidates."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Markdown file to write."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the path of the result."),
@@ -110,7 +116,9 @@ def run(
         service = container.pipelines()
         printer = StreamPrinter(quiet or as_json)
         read = resolve_inputs(container.catalog().get(template), values)
-        view = await run_headless(service, template, read, models=models, strategy=pick, observer=printer)
+        view = await run_headless(
+            service, template, read, models=models, strategy=pick, observer=printer, fragments=fragments
+        )
         target = output or Path(f"{slug(view.template)}-{view.id[:8]}.md")
         target.write_text(await service.export_markdown(view.id), encoding="utf-8")
         if as_json:

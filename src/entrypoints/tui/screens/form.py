@@ -21,17 +21,21 @@ from writeit.entrypoints.tui.guard import describe, report
 from writeit.entrypoints.tui.screens.editor import HelpScreen
 
 MODELS_FIELD = "models"
+FRAGMENTS_FIELD = "fragments"
 FILE_PREFIX = "file-"  # the path field under a textarea input: enter loads the file (or folder/) into it
 
 
 class PathSuggester(Suggester):
-    """Completes the path typed so far (accept with the right arrow)."""
+    """Completes the path typed so far, or its last word in a list of words (accept with the right arrow)."""
 
-    def __init__(self) -> None:
+    def __init__(self, words: bool = False) -> None:
         super().__init__(use_cache=False, case_sensitive=True)
+        self.words = words
 
     async def get_suggestion(self, value: str) -> str | None:
-        return complete_path(value)
+        head, space, last = value.rpartition(" ") if self.words else ("", "", value)
+        completed = complete_path(last)
+        return None if completed is None else head + space + completed
 
 
 def file_field(spec: InputSpec) -> Input:
@@ -96,6 +100,13 @@ class InputFormScreen(Screen[None]):
                 yield Label("Models (optional, comma-separated llm ids; empty: the template's)")
                 yield Input(placeholder="e.g. gpt-4o-mini, claude-3.5-haiku", id=f"input-{MODELS_FIELD}", compact=True)
                 yield Static("", id=f"error-{MODELS_FIELD}", classes="field-error")
+            with Vertical(classes="field"):
+                yield Label("Fragments (optional, space-separated, as `llm -f` takes them: paths, URLs, prefix:ref)")
+                hint = "e.g. notes.md https://example.com/page.html github:owner/repo"
+                yield Input(
+                    placeholder=hint, suggester=PathSuggester(True), id=f"input-{FRAGMENTS_FIELD}", compact=True
+                )
+                yield Static("", id=f"error-{FRAGMENTS_FIELD}", classes="field-error")
             yield Button("Start (ctrl+s)", id="start", variant="primary")
         yield Footer()
 
@@ -149,7 +160,8 @@ class InputFormScreen(Screen[None]):
             return
         try:
             values = resolve_inputs(self.template, self.values())  # `@path` typed in a field, as on the command line
-            view = await self.pipelines.start(self.name_in_catalog, values, models)
+            fragments = self.query_one(f"#input-{FRAGMENTS_FIELD}", Input).value.split()
+            view = await self.pipelines.start(self.name_in_catalog, values, models, fragments=fragments)
         except InputInvalidError as exc:
             self.show_problems({p.field: p.message for p in exc.problems})
             return
