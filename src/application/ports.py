@@ -168,6 +168,31 @@ class TemplateCatalog(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CompletedCandidate:
+    """A candidate's answer as another log keeps it: which pipeline, step and candidate, and what was said."""
+
+    pipeline_id: str
+    step: str
+    candidate_id: str
+    model: str
+    prompt: str
+    system: str
+    text: str
+    input_tokens: int
+    output_tokens: int
+    duration_ms: int
+    at: str
+
+
+class CompletionLog(Protocol):
+    """Somewhere else completed candidates are written (llm's logs database), besides our own events."""
+
+    async def record(self, completed: CompletedCandidate) -> None:
+        """Write one completed candidate; raises whatever the log's storage raised (the caller only logs it)."""
+        ...
+
+
 class FragmentSource(Protocol):
     """Reads fragments (`llm -f` references: paths, URLs, `prefix:` loaders) into their text."""
 

@@ -13,6 +13,7 @@ from writeit.adapters.files.workspaces import DirectoryWorkspaces
 from writeit.adapters.llm.defaults import default_model_id
 from writeit.adapters.llm.fragments import LlmFragments
 from writeit.adapters.llm.language_model import LlmLanguageModel
+from writeit.adapters.llm.llm_logs import LlmLogs
 from writeit.adapters.llm.prices import load_price_table
 from writeit.adapters.lmdb.backup import backup_environment, restore_environment
 from writeit.adapters.lmdb.environment import open_environment, store_in_use
@@ -61,6 +62,10 @@ def _event_store(environment: lmdb.Environment) -> Iterator[LmdbEventStore]:
         store.close()  # drain queued appends before the environment closes
 
 
+def _completion_log(enabled: bool) -> LlmLogs | None:
+    return LlmLogs() if enabled else None  # the `log_to_llm` setting: off unless the writer asks
+
+
 def _activator(home: Path) -> Callable[[str], None]:
     return lambda name: config_files.write(config_files.global_config(home), "workspace", name)
 
@@ -106,6 +111,7 @@ class Container(containers.DeclarativeContainer):
         concurrency=settings.provided.concurrency,
         session=providers.Callable(session_name),
         budget=budget,
+        completions=providers.Singleton(_completion_log, settings.provided.log_to_llm),
     )
     templates = providers.Singleton(TemplateService, catalog)
     workspace_storage = providers.Singleton(
