@@ -6,13 +6,17 @@ import re
 from types import MappingProxyType
 from typing import Any
 
+from writeit.adapters.templates.llm_templates import load_llm_step
 from writeit.adapters.templates.yamldoc import YamlDoc
 from writeit.domain.template import InputSpec, InputType, PipelineTemplate, StepSpec, TemplateMetadata
 
 TOP_KEYS = ("metadata", "defaults", "inputs", "steps")
 METADATA_KEYS = ("name", "description", "version", "author", "tags")
 INPUT_KEYS = ("type", "label", "required", "default", "options", "max_length", "placeholder", "help")
-STEP_KEYS = ("name", "description", "type", "prompt_template", "model_preference", "response_count", "models", "system")
+STEP_KEYS = (
+    *("name", "description", "type", "prompt_template", "model_preference", "response_count", "models", "system"),
+    "llm_template",
+)
 MAX_RESPONSES = 10
 # Keys become Jinja attribute names (`steps.outline`), and the sandbox refuses names starting with "_".
 _KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
@@ -27,11 +31,12 @@ def build_template(doc: YamlDoc, source: str, text: str, default_name: str) -> P
         doc.problem("", "the top level must be a mapping with `metadata`, `inputs` and `steps`")
         return None
     _check_keys(doc, root, "", TOP_KEYS)
+    inputs = tuple(_input(doc, key, body) for key, body in _named(doc, root.get("inputs"), "inputs").items())
     return PipelineTemplate(
         metadata=_metadata(doc, root.get("metadata"), default_name),
         defaults=MappingProxyType(_mapping(doc, root.get("defaults"), "defaults")),
-        inputs=tuple(_input(doc, key, body) for key, body in _named(doc, root.get("inputs"), "inputs").items()),
-        steps=_steps(doc, root),
+        inputs=inputs,
+        steps=_steps(doc, root, frozenset(spec.key for spec in inputs)),
         source=source,
         text=text,
     )
@@ -103,14 +108,38 @@ def _options(doc: YamlDoc, raw: Any, path: str) -> tuple[str, ...]:
     return tuple(values)
 
 
-def _steps(doc: YamlDoc, root: dict[str, Any]) -> tuple[StepSpec, ...]:
+def _steps(doc: YamlDoc, root: dict[str, Any], input_keys: frozenset[str]) -> tuple[StepSpec, ...]:
     if "steps" not in root:
         doc.problem("steps", "missing `steps`: a template needs at least one step with a `prompt_template`")
         return ()
     bodies = _named(doc, root["steps"], "steps")
     if not bodies and isinstance(root["steps"], dict | None):
         doc.problem("steps", "`steps` is empty: add at least one step with a `prompt_template`")
-    return tuple(_step(doc, key, body) for key, body in bodies.items())
+    keys = list(bodies)
+    return tuple(
+        _step(doc, key, _with_llm_template(doc, key, body, keys[i - 1] if i else None, input_keys))
+        for i, (key, body) in enumerate(bodies.items())
+    )
+
+
+def _with_llm_template(doc: YamlDoc, key: str, raw: Any, previous: str | None, inputs: frozenset[str]) -> Any:
+    """A step naming `llm_template` gets its prompt, system (and model, if it names none) from that template."""
+    if not isinstance(raw, dict) or "llm_template" not in raw:
+        return raw
+    path = f"steps.{key}.llm_template"
+    fields = {k: v for k, v in raw.items() if k != "llm_template"}
+    if "prompt_template" in fields or "system" in fields:
+        doc.problem(path, "a step takes its prompt from `llm_template` or from `prompt_template`/`system`, not both")
+        return fields
+    try:
+        step = load_llm_step(_word(doc, raw["llm_template"], path), previous, inputs)
+    except ValueError as exc:
+        doc.problem(path, str(exc))
+        return fields | {"prompt_template": "-"}  # reported already: no second "missing prompt_template"
+    chosen = (
+        {"model_preference": [step.model]} if step.model and not ({"models", "model_preference"} & set(fields)) else {}
+    )
+    return fields | {"prompt_template": step.prompt, "system": step.system} | chosen
 
 
 def _step(doc: YamlDoc, key: str, raw: Any) -> StepSpec:
