@@ -64,6 +64,8 @@ def read_value(value: str, spec: InputSpec, stdin: Callable[[], bytes] | None = 
 
 def read_text_file(path: Path, limit: int = READ_LIMIT) -> str:
     """The file's text; refused (naming the file) when missing, unreadable, binary or not UTF-8."""
+    if path.exists() and not path.is_file() and not path.is_dir():  # a pipe or a device could block or never end
+        raise InputFileError(f"{path}: is not a regular file (use @- to read standard input)")
     try:
         with path.open("rb") as handle:
             raw = handle.read(limit * 4 + 1)  # a character is at most 4 bytes: enough to tell it is too long

@@ -55,11 +55,14 @@ def test_a_template_that_does_not_use_fragments_gets_them_before_its_first_promp
 
 def test_an_unreadable_fragment_is_refused_naming_it_and_nothing_is_stored(writeit: Runner, tmp_path: Path) -> None:
     (tmp_path / "blob.bin").write_bytes(b"\x00\x01\x02")
-    run = writeit("run", "quick-article", "-i", "topic=Cats", "-f", "gone.md", "-f", "zz:x", "-f", "blob.bin")
+    refs = ("-f", "gone.md", "-f", "zz:x", "-f", "blob.bin", "-f", "/dev/zero", "-f", str(tmp_path))
+    run = writeit("run", "quick-article", "-i", "topic=Cats", *refs, timeout=60)
     assert run.returncode != 0
     assert "fragments: Fragment 'gone.md' not found" in run.stderr
     assert "fragments: 'zz:x': Unknown fragment prefix: zz" in run.stderr
     assert "fragments: 'blob.bin': is not text (it holds binary data)" in run.stderr
+    assert "fragments: '/dev/zero': is not a file" in run.stderr
+    assert f"fragments: '{tmp_path}': is not a file" in run.stderr
     assert "Traceback" not in run.stderr
     assert writeit("pipelines", "list", "--json").stdout.strip() == "[]"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -72,3 +73,9 @@ def test_paths_complete_to_the_first_visible_match(tmp_path: Path) -> None:
     assert complete_path(f"{tmp_path}/.no") == f"{tmp_path}/.notes-hidden"
     assert complete_path(f"{tmp_path}/zzz") is None
     assert complete_path("") is None
+
+
+def test_a_pipe_is_refused_rather_than_waited_on(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe")
+    with pytest.raises(ValueError, match="pipe: is not a regular file"):
+        read_value(f"@{tmp_path}/pipe", NOTES)

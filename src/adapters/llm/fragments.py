@@ -52,6 +52,8 @@ def _check(ref: str, local_paths: bool) -> None:
     is_path = not is_url and (path.exists() or not has_plugin_prefix(ref))
     if is_path and not local_paths:
         raise _refused(ref, "a path is read on the server: only URLs and prefix: loaders are taken here")
+    if is_path and path.exists() and not path.is_file():  # a folder, or a device llm would read without end
+        raise _refused(ref, "is not a file (a fragment is one file; -i NAME=@folder/ reads a folder)")
     if is_path and path.is_file() and path.stat().st_size > FILE_LIMIT:
         raise _refused(ref, f"is over {FILE_LIMIT} bytes, the most a fragment file may be")
     if is_path and path.is_file():
