@@ -45,13 +45,17 @@ async def run_headless(
     observer: AutopilotObserver,
     pipeline_id: str | None = None,
     on_event: EventCallback | None = None,
+    fragments: Sequence[str] = (),
 ) -> PipelineView:
     """Start (or continue) a pipeline and drive it to its last step; raises NoCandidateError if a step fails.
 
     `models` are recorded with a new pipeline (so a later session uses them too) or, continuing one, asked for
     the steps run now. `on_event` sees each event stored while a step generates (a candidate finishing, say)."""
     service.check_models(models)
-    view = await service.get(pipeline_id) if pipeline_id else await service.start(template, inputs, models)
+    if pipeline_id:
+        view = await service.get(pipeline_id)
+    else:
+        view = await service.start(template, inputs, models, fragments=fragments)
     while not view.completed:
         key = view.current_step
         await _generate_step(service, view.id, key, models, observer, on_event)

@@ -7,7 +7,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from writeit.application.budget import Budget, CostEstimate, check_budget, estimate_round
 from writeit.application.errors import ModelError
@@ -23,7 +23,7 @@ from writeit.application.planning import (
     samples,
     step_context,
 )
-from writeit.application.ports import LanguageModel, ModelRequest, TemplateCatalog
+from writeit.application.ports import CompletedCandidate, CompletionLog, LanguageModel, ModelRequest, TemplateCatalog
 from writeit.application.runner import Answer, CandidateHooks, ModelRunner
 from writeit.application.usage import PriceTable, totals
 from writeit.domain.pipeline import CandidateOutput, Pipeline
@@ -74,8 +74,10 @@ class StepGenerator:
         concurrency: int = 8,
         session: str = "",
         budget: Budget | None = None,
+        completions: CompletionLog | None = None,
     ) -> None:
         self._runner = runner
+        self._completions = completions
         self._models = models
         self._catalog = catalog
         self._hub = hub
@@ -122,7 +124,7 @@ class StepGenerator:
             carried = state.round_feedback.get(pipeline_candidate(pipeline, key, candidate_id).generation, ())
             texts = [*carried, *(t for t in texts if t not in carried)]
         context = step_context(pipeline, key, "\n\n".join(texts))
-        rendered = self._catalog.render(template, key, pipeline.inputs, context)
+        rendered = self._catalog.render(template, key, pipeline.inputs, context, pipeline.fragments)
         choice = ChainChoice(
             candidate_model=pipeline_candidate(pipeline, key, candidate_id).model if candidate_id else None,
             override=models or pipeline.models or None,  # this call's, else those chosen at start
@@ -148,7 +150,7 @@ class StepGenerator:
         return self._models.resolve(model_id)
 
     def launch(self, plan: GenerationPlan, record: Recorder) -> Generation:
-        tasks = [asyncio.create_task(self._run(plan.pipeline_id, c, record)) for c in plan.candidates]
+        tasks = [asyncio.create_task(self._run(plan.pipeline_id, c, record, plan.step)) for c in plan.candidates]
         for candidate, task in zip(plan.candidates, tasks, strict=True):
             self._streaming[candidate.candidate_id] = _Running(task, plan.pipeline_id, record)
             self._tasks.add(task)
@@ -173,7 +175,7 @@ class StepGenerator:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
-    async def _run(self, pipeline_id: str, plan: CandidatePlan, record: Recorder) -> None:
+    async def _run(self, pipeline_id: str, plan: CandidatePlan, record: Recorder, step: str = "") -> None:
         cid = plan.candidate_id
         parts: list[str] = []
         started = time.monotonic()
@@ -214,6 +216,21 @@ class StepGenerator:
             return
         output = self._output(plan, answer, started)
         await self._finish(pipeline_id, cid, record, lambda p, now: p.complete_candidate(cid, output, now))
+        await self._log_completion(pipeline_id, step, cid, output)
+
+    async def _log_completion(self, pipeline_id: str, step: str, cid: str, output: CandidateOutput) -> None:
+        """Copy a completed candidate to the other log, if one is set; its failure never fails the candidate."""
+        if self._completions is None:
+            return
+        fields = ("model", "prompt", "system", "text", "input_tokens", "output_tokens", "duration_ms")
+        completed = CompletedCandidate(
+            pipeline_id=pipeline_id, step=step, candidate_id=cid, at=datetime.now(UTC).isoformat(),
+            **{name: getattr(output, name) for name in fields},
+        )  # fmt: skip
+        try:
+            await self._completions.record(completed)
+        except Exception:
+            log.exception("could not write candidate %s to the completion log", cid)
 
     async def _finish(self, pipeline_id: str, cid: str, record: Recorder, command: Command) -> None:
         self._streaming.pop(cid, None)

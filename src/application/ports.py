@@ -221,8 +221,10 @@ class TemplateCatalog(Protocol):
         step: str,
         inputs: Mapping[str, Any],
         steps: Mapping[str, StepContext],
+        fragments: Sequence[Mapping[str, str]] = (),
     ) -> RenderedPrompt:
-        """Render the step's prompt, system text and model list (sandboxed, strict about undefined names)."""
+        """Render the step's prompt, system text and model list (sandboxed, strict about undefined names);
+        `fragments` ({"source", "content"}) are the prompts' `fragments`."""
         ...
 
     def list_styles(self) -> builtins.list[str]:
@@ -231,6 +233,40 @@ class TemplateCatalog(Protocol):
 
     def get_style(self, name: str) -> dict[str, str]:
         """A style primer's fields as text; raises TemplateNotFoundError when there is none by that name."""
+        ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CompletedCandidate:
+    """A candidate's answer as another log keeps it: which pipeline, step and candidate, and what was said."""
+
+    pipeline_id: str
+    step: str
+    candidate_id: str
+    model: str
+    prompt: str
+    system: str
+    text: str
+    input_tokens: int
+    output_tokens: int
+    duration_ms: int
+    at: str
+
+
+class CompletionLog(Protocol):
+    """Somewhere else completed candidates are written (llm's logs database), besides our own events."""
+
+    async def record(self, completed: CompletedCandidate) -> None:
+        """Write one completed candidate; raises whatever the log's storage raised (the caller only logs it)."""
+        ...
+
+
+class FragmentSource(Protocol):
+    """Reads fragments (`llm -f` references: paths, URLs, `prefix:` loaders) into their text."""
+
+    def resolve(self, references: Sequence[str], *, local_paths: bool = True) -> builtins.list[dict[str, str]]:
+        """`{"source", "content"}` for each fragment each reference yields, in order; raises InputInvalidError
+        naming the reference that cannot be read (`local_paths=False` refuses paths on this machine)."""
         ...
 
 

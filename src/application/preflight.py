@@ -54,14 +54,20 @@ class Preflight:
         self._budget = budget
         self._recorder = recorder
 
-    async def check(self, template: PipelineTemplate, inputs: Mapping[str, Any], models: Sequence[str]) -> list[str]:
+    async def check(
+        self,
+        template: PipelineTemplate,
+        inputs: Mapping[str, Any],
+        models: Sequence[str],
+        fragments: Sequence[Mapping[str, str]] = (),
+    ) -> list[str]:
         """The canonical ids of `models`; raises the first refusal (every problem of its kind, one per line)."""
         chosen = [self._resolve(m) for m in models]  # ModelNotFoundError names the first unknown one
         choice = ChainChoice(override=chosen or None, default_model=self._default_model())
         first: tuple[str, RenderedPrompt, list[Chain]] | None = None
         chains: dict[str, list[Chain]] = {}
         for key in template.step_keys:
-            rendered, chains[key] = self._plan(template, key, inputs, choice)
+            rendered, chains[key] = self._plan(template, key, inputs, choice, fragments)
             first = first or (key, rendered, chains[key])
         self._check_usable(chains, bool(chosen))
         if first is not None:
@@ -72,14 +78,19 @@ class Preflight:
         return chosen
 
     def _plan(
-        self, template: PipelineTemplate, key: str, inputs: Mapping[str, Any], choice: ChainChoice
+        self,
+        template: PipelineTemplate,
+        key: str,
+        inputs: Mapping[str, Any],
+        choice: ChainChoice,
+        fragments: Sequence[Mapping[str, str]],
     ) -> tuple[RenderedPrompt, list[Chain]]:
         """The step rendered now (so a value that breaks a prompt, a zero divisor say, is refused before anything
         is stored rather than mid-pipeline), with earlier steps as placeholders, and its model chains."""
         placeholder = StepContext(selected_response="…", feedback="", candidates=("…",))
         context = {k: placeholder for k in template.step_keys[: template.step_keys.index(key)]}
         context[key] = StepContext()
-        rendered = self._catalog.render(template, key, inputs, context)
+        rendered = self._catalog.render(template, key, inputs, context, fragments)
         preference = preference_of(self._catalog, template, key, inputs, context)
         return rendered, plan_chains(template.step(key), rendered, preference, choice)
 

@@ -11,11 +11,17 @@ from writeit.application import export
 from writeit.application.errors import ImportRefusedError, VersionConflictError
 from writeit.application.generation import Generation, StepGenerator
 from writeit.application.hub import StreamHub, Subscription
-from writeit.application.ports import TemplateCatalog
+from writeit.application.ports import FragmentSource, TemplateCatalog
 from writeit.application.preflight import Preflight
 from writeit.application.repository import PipelineRepository
 from writeit.application.views import PipelineSummary, PipelineView, pipeline_view
-from writeit.domain.errors import CandidateStateError, TemplateInvalidError, UnknownCandidateError
+from writeit.domain.errors import (
+    CandidateStateError,
+    InputInvalidError,
+    Problem,
+    TemplateInvalidError,
+    UnknownCandidateError,
+)
 from writeit.domain.events import Event
 from writeit.domain.pipeline import Pipeline
 from writeit.domain.state import CandidateStatus
@@ -40,6 +46,7 @@ class PipelineService:
         new_id: IdFactory,
         is_alive: Callable[[str], bool] = lambda session: True,
         preflight: Preflight | None = None,
+        fragments: FragmentSource | None = None,
     ) -> None:
         self._repo = repo
         self._catalog = catalog
@@ -49,23 +56,40 @@ class PipelineService:
         self._new_id = new_id
         self._is_alive = is_alive
         self._preflight = preflight or Preflight(catalog, generator.resolve, lambda: generator.default_model)
+        self._fragments = fragments
         self._locks: dict[str, asyncio.Lock] = {}
         self._templates: dict[str, PipelineTemplate] = {}
 
     # ----- commands -------------------------------------------------------------------------------
     async def start(
-        self, template_name: str, inputs: Mapping[str, Any], models: Sequence[str] | None = None
+        self,
+        template_name: str,
+        inputs: Mapping[str, Any],
+        models: Sequence[str] | None = None,
+        *,
+        fragments: Sequence[str] = (),
+        local_paths: bool = True,
     ) -> PipelineView:
         """Start a pipeline. `models`, when given, answer every step in place of the template's, in every
         session (they are recorded). Whatever can refuse it (inputs, prompts, models, keys, replay, budget) is
-        checked before anything is stored."""
+        checked before anything is stored. `fragments` (`llm -f` references) are read now and recorded, so the
+        prompts' `fragments` never need them again."""
         template = self._catalog.get(template_name)
         values = template.validate_inputs(inputs)
-        chosen = await self._preflight.check(template, values, models or ())
-        pipeline = Pipeline.start(self._new_id(), template, values, self._clock(), chosen)
+        read = await self._read_fragments(fragments, local_paths)
+        chosen = await self._preflight.check(template, values, models or (), read)
+        pipeline = Pipeline.start(self._new_id(), template, values, self._clock(), chosen, read)
         await self._repo.save(pipeline)
         self._templates[pipeline.id] = template
         return pipeline_view(pipeline, template)
+
+    async def _read_fragments(self, references: Sequence[str], local_paths: bool) -> list[dict[str, str]]:
+        if not references:
+            return []
+        if self._fragments is None:
+            raise InputInvalidError([Problem("fragments cannot be read here", field="fragments")])
+        # Off the event loop: a path, a URL or a plugin's loader is blocking I/O.
+        return await asyncio.to_thread(self._fragments.resolve, references, local_paths=local_paths)
 
     async def generate(
         self,

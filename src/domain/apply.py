@@ -45,6 +45,7 @@ def _rule(kind: type[E]) -> Callable[[Rule[E]], Rule[E]]:
 def _started(p: Pipeline, e: ev.PipelineStarted) -> None:
     p.template_name, p.template_source, p.template_text = e.template_name, e.template_source, e.template_text
     p.step_keys, p.inputs, p.models = tuple(e.step_keys), dict(e.inputs), tuple(e.models)
+    p.fragments = tuple(dict(f) for f in e.fragments)
     p.created_at = e.at
     p.branches = {"main": Branch("main", {k: StepState(k) for k in p.step_keys}, created_at=e.at)}
 

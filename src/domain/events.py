@@ -20,7 +20,8 @@ class Event:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PipelineStarted(Event):
     """A pipeline began. `models`: the models the writer chose to answer every step, in place of the
-    template's (empty: the template's). v2 added `models` (v1 records are upcast with none)."""
+    template's (empty: the template's). v2 added `models` (v1 records are upcast with none). `fragments`: the
+    text of each `-f` fragment as read at start, `{"source": ..., "content": ...}` (a record without has none)."""
 
     version: ClassVar[int] = 2
 
@@ -30,6 +31,7 @@ class PipelineStarted(Event):
     step_keys: tuple[str, ...]
     inputs: Mapping[str, Any] = field(default_factory=dict)
     models: tuple[str, ...] = ()
+    fragments: tuple[Mapping[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -55,6 +55,7 @@ class Pipeline:
         self.step_keys: tuple[str, ...] = ()
         self.inputs: dict[str, Any] = {}
         self.models: tuple[str, ...] = ()  # chosen at start for every step; empty: each step's template models
+        self.fragments: tuple[dict[str, str], ...] = ()  # {"source", "content"} of each fragment, read at start
         self.branches: dict[str, Branch] = {}
         self.current_branch = MAIN
         self.candidates: dict[str, Candidate] = {}
@@ -71,8 +72,10 @@ class Pipeline:
         inputs: Mapping[str, Any],
         now: datetime,
         models: Sequence[str] = (),
+        fragments: Sequence[Mapping[str, str]] = (),
     ) -> Pipeline:
-        """A new pipeline; `models` (canonical ids), when given, answer every step in place of the template's."""
+        """A new pipeline; `models` (canonical ids), when given, answer every step in place of the template's;
+        `fragments` ({"source", "content"}) are what the prompts see as `fragments`."""
         pipeline = cls(pipeline_id)
         pipeline._record(
             ev.PipelineStarted,
@@ -83,6 +86,7 @@ class Pipeline:
             step_keys=template.step_keys,
             inputs=dict(inputs),
             models=tuple(models),
+            fragments=tuple({"source": f["source"], "content": f["content"]} for f in fragments),
         )
         return pipeline
 

@@ -14,7 +14,9 @@ import lmdb
 
 from writeit.adapters.files.workspaces import DirectoryWorkspaces
 from writeit.adapters.llm.defaults import default_model_id
+from writeit.adapters.llm.fragments import LlmFragments
 from writeit.adapters.llm.language_model import LlmLanguageModel
+from writeit.adapters.llm.llm_logs import LlmLogs
 from writeit.adapters.llm.prices import load_price_table
 from writeit.adapters.lmdb.backup import backup_environment, restore_environment
 from writeit.adapters.lmdb.environment import open_environment, store_in_use
@@ -104,6 +106,10 @@ async def _recovered_and_following(
         await asyncio.gather(task, return_exceptions=True)
 
 
+def _completion_log(enabled: bool) -> LlmLogs | None:
+    return LlmLogs() if enabled else None  # the `log_to_llm` setting: off unless the writer asks
+
+
 def _activator(home: Path) -> Callable[[str], None]:
     return lambda name: config_files.write(config_files.global_config(home), "workspace", name)
 
@@ -151,6 +157,7 @@ class Container(containers.DeclarativeContainer):
         concurrency=settings.provided.concurrency,
         session=providers.Callable(session_name),
         budget=budget,
+        completions=providers.Singleton(_completion_log, settings.provided.log_to_llm),
     )
     templates = providers.Singleton(TemplateService, catalog)
     workspace_storage = providers.Singleton(
@@ -171,6 +178,7 @@ class Container(containers.DeclarativeContainer):
         budget=budget,
         recorder=recorder,
     )
+    fragments = providers.Singleton(LlmFragments)
     pipelines = providers.Singleton(
         PipelineService,
         repository,
@@ -181,5 +189,6 @@ class Container(containers.DeclarativeContainer):
         new_id=_new_id,
         is_alive=is_alive,
         preflight=preflight,
+        fragments=fragments,
     )
     live = providers.Resource(_live, pipelines.provider, event_store, hub)

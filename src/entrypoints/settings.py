@@ -48,6 +48,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     model_timeout: Annotated[float, msgspec.Meta(gt=0, le=DAY)] = 120.0  # seconds without output: attempt ends
     retry_max_seconds: Annotated[float, msgspec.Meta(gt=0, le=DAY)] = 60.0  # no retry starts after this long
     local_instances: Annotated[int, msgspec.Meta(ge=1, le=16)] = 2  # calls of one local model at once, each a copy
+    log_to_llm: bool = False  # also write every completed candidate to llm's logs database (`llm logs`)
 
     @classmethod
     def names(cls) -> tuple[str, ...]:

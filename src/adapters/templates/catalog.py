@@ -72,10 +72,11 @@ class FileTemplateCatalog:
         step: str,
         inputs: Mapping[str, Any],
         steps: Mapping[str, StepContext],
+        fragments: Sequence[Mapping[str, str]] = (),
     ) -> RenderedPrompt:
         """Render with the primer named by the `style` input, else by `defaults.style`, else an empty one; a name
         that is no style is refused, located at the field that named it."""
-        return self._renderer.render(template, step, inputs, steps, self._style_of(template, inputs))
+        return self._renderer.render(template, step, inputs, steps, self._style_of(template, inputs), fragments)
 
     def _style_of(self, template: PipelineTemplate, inputs: Mapping[str, Any]) -> dict[str, str]:
         declared = next((spec.default for spec in template.inputs if spec.key == "style"), None)

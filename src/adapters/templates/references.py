@@ -10,7 +10,7 @@ from jinja2 import Environment, TemplateSyntaxError, meta, nodes
 from writeit.adapters.templates.safety import Finding, too_deep, unsafe
 from writeit.domain.template import STYLE_FIELDS
 
-ROOTS = frozenset({"inputs", "defaults", "style", "steps"})
+ROOTS = frozenset({"inputs", "defaults", "style", "steps", "fragments"})  # fragments: a list, any use is fine
 # `user_input` is the original WriteIt's name for what the writer typed on that step: its feedback.
 STEP_FIELDS = ("selected_response", "feedback", "user_input", "candidates")
 FEEDBACK_FIELDS = ("feedback", "user_input")
@@ -62,6 +62,11 @@ def uses_feedback_of(env: Environment, source: str, step: str) -> bool:
     )
 
 
+def uses_fragments(env: Environment, source: str) -> bool:
+    """Whether `source` mentions `fragments` (else the first step's prompt starts with them, as `llm -f` does)."""
+    return "fragments" in meta.find_undeclared_variables(env.parse(source))
+
+
 def _empty(ast: nodes.Template, source: str) -> Iterator[Finding]:
     if source.strip() and not ast.body:
         yield Finding("renders nothing (an unclosed {% raw %} or {# comment?)", 1)
@@ -100,7 +105,7 @@ def _unknown_names(env: Environment, ast: nodes.Template, scope: Scope) -> Itera
 def _hint(name: str, scope: Scope) -> str:
     if name in scope.steps:
         return f"; write steps.{name}"
-    return "; prompts can use inputs.*, defaults.*, style.* and steps.*"
+    return "; prompts can use inputs.*, defaults.*, style.*, steps.* and fragments"
 
 
 def _chains(ast: nodes.Template) -> Iterator[tuple[str, list[str | None], int]]:
@@ -129,7 +134,7 @@ def _check_chain(root: str, keys: list[str | None], scope: Scope) -> str:
     if root == "steps" and (not keys or keys[0] is None):
         # Any other use (`{% set s = steps %}`, `steps|list`, a loop) could reach a later step unchecked.
         return "steps can only be used as steps.<step> or steps['<step>'], naming an earlier step"
-    if not keys:
+    if not keys or root == "fragments":
         return ""
     key = keys[0]
     if key is None:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
 from jinja2 import Template, TemplateError
 from jinja2.exceptions import SecurityError
 
-from writeit.adapters.templates.references import ROOTS, uses_feedback_of
+from writeit.adapters.templates.references import ROOTS, uses_feedback_of, uses_fragments
 from writeit.adapters.templates.sandbox import MAX_SIZE, BoundedSandbox, RenderLimitError, budget
 from writeit.adapters.templates.yamldoc import parse_yaml
 from writeit.application.ports import RenderedPrompt, StepContext
@@ -53,6 +53,17 @@ class StyleView(str):
         return view
 
 
+class FragmentView(str):
+    """A fragment as a prompt sees it: renders as its content, with its `.source` (path, URL, loader reference)."""
+
+    source: str
+
+    def __new__(cls, fragment: Mapping[str, str]) -> FragmentView:
+        view = super().__new__(cls, fragment["content"])
+        view.source = fragment["source"]
+        return view
+
+
 def empty_style(name: str = "") -> dict[str, str]:
     """A primer whose every field renders as "" (so `style.*` never fails when no primer is chosen)."""
     return {field: "" for field in STYLE_FIELDS} | {"name": name}
@@ -82,6 +93,7 @@ class PromptRenderer:
         inputs: Mapping[str, Any],
         steps: Mapping[str, StepContext],
         style: Mapping[str, str],
+        fragments: Sequence[Mapping[str, str]] = (),
         *,
         refuse_empty: bool = True,
     ) -> RenderedPrompt:
@@ -96,11 +108,14 @@ class PromptRenderer:
             "defaults": dict(template.defaults),
             "style": StyleView(empty_style() | dict(style)),
             "steps": views,
+            "fragments": [FragmentView(f) for f in fragments],
         }
         # A bare `{{ topic }}` is the input, as the original WriteIt rendered it (validation notes the fix).
         context |= {k: v for k, v in values.items() if k not in ROOTS and k not in self.env.globals}
         field = f"steps.{step}"
         prompt = self._render(spec.prompt_template, context, f"{field}.prompt_template", template)
+        if fragments and template.step_keys[:1] == (step,) and not self._uses_fragments(template):
+            prompt = "".join(f"{f['content'].rstrip()}\n\n" for f in fragments) + prompt
         if refuse_empty and not prompt.strip():
             message = "the prompt renders as empty text; nothing would be sent"
             raise _located(message, f"{field}.prompt_template", template, None)
@@ -123,6 +138,10 @@ class PromptRenderer:
         if len(text) > MAX_SIZE:
             raise _located(f"stopped: renders longer than {MAX_SIZE:,} characters", field, template, None)
         return text
+
+    def _uses_fragments(self, template: PipelineTemplate) -> bool:
+        sources = (s for spec in template.steps for s in (spec.prompt_template, spec.system))
+        return any(uses_fragments(self.env, source) for source in sources if source)
 
     def _uses_feedback(self, spec: StepSpec) -> bool:
         return any(uses_feedback_of(self.env, source, spec.key) for source in (spec.prompt_template, spec.system))

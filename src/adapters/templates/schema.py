@@ -8,6 +8,7 @@ from typing import Any
 
 from writeit.adapters.templates import original
 from writeit.adapters.templates.fields import count, flag, mapping, text, text_list, word, word_list
+from writeit.adapters.templates.llm_templates import load_llm_step
 from writeit.adapters.templates.yamldoc import YamlDoc
 from writeit.domain.template import InputSpec, InputType, PipelineTemplate, StepSpec, TemplateMetadata, coerce_input
 
@@ -17,6 +18,7 @@ INPUT_KEYS = ("type", "label", "required", "default", "options", "max_length", "
 STEP_KEYS = (
     *("name", "description", "type", "prompt_template", "model_preference", "response_count", "models", "system"),
     "depends_on",
+    "llm_template",
 )
 MAX_RESPONSES = 10
 # Keys become Jinja attribute names (`steps.outline`), and the sandbox refuses names starting with "_".
@@ -32,11 +34,12 @@ def build_template(doc: YamlDoc, source: str, text: str, default_name: str) -> P
         doc.problem("", "the top level must be a mapping with `metadata`, `inputs` and `steps`")
         return None
     _check_keys(doc, root, "", TOP_KEYS)
+    inputs = tuple(_input(doc, key, body) for key, body in _named(doc, root, "inputs").items())
     return PipelineTemplate(
         metadata=_metadata(doc, root.get("metadata"), default_name),
         defaults=MappingProxyType(mapping(doc, root.get("defaults"), "defaults")),
-        inputs=tuple(_input(doc, key, body) for key, body in _named(doc, root, "inputs").items()),
-        steps=_steps(doc, root),
+        inputs=inputs,
+        steps=_steps(doc, root, frozenset(spec.key for spec in inputs)),
         source=source,
         text=text,
         notes=tuple(doc.notes),
@@ -122,14 +125,19 @@ def _options(doc: YamlDoc, raw: Any, path: str) -> tuple[str, ...]:
     return tuple(values)
 
 
-def _steps(doc: YamlDoc, root: dict[str, Any]) -> tuple[StepSpec, ...]:
+def _steps(doc: YamlDoc, root: dict[str, Any], input_keys: frozenset[str]) -> tuple[StepSpec, ...]:
     if "steps" not in root:
         doc.problem("steps", "missing `steps`: a template needs at least one step with a `prompt_template`")
         return ()
     bodies = _named(doc, root, "steps")
     if not bodies and isinstance(root["steps"], dict | list | None):
         doc.problem("steps", "`steps` is empty: add at least one step with a `prompt_template`")
-    steps = tuple(_step(doc, key, body) for key, body in bodies.items())
+    keys = list(bodies)
+    steps = tuple(
+        _step(doc, key, _with_llm_template(doc, key, body, keys[i - 1] if i else None, input_keys))
+        for i, (key, body) in enumerate(bodies.items())
+    )
+
     _check_depends_on(doc, steps)
     return steps
 
@@ -145,6 +153,26 @@ def _check_depends_on(doc: YamlDoc, steps: tuple[StepSpec, ...]) -> None:
                 doc.problem(path, f"depends on an unknown step '{dep}' (steps: {', '.join(keys)})")
             elif keys.index(dep) >= index:
                 doc.problem(path, f"depends on '{dep}', which does not run before '{spec.key}'; steps run in order")
+
+
+def _with_llm_template(doc: YamlDoc, key: str, raw: Any, previous: str | None, inputs: frozenset[str]) -> Any:
+    """A step naming `llm_template` gets its prompt, system (and model, if it names none) from that template."""
+    if not isinstance(raw, dict) or "llm_template" not in raw:
+        return raw
+    path = f"steps.{key}.llm_template"
+    fields = {k: v for k, v in raw.items() if k != "llm_template"}
+    if "prompt_template" in fields or "system" in fields:
+        doc.problem(path, "a step takes its prompt from `llm_template` or from `prompt_template`/`system`, not both")
+        return fields
+    try:
+        step = load_llm_step(word(doc, raw["llm_template"], path), previous, inputs)
+    except ValueError as exc:
+        doc.problem(path, str(exc))
+        return fields | {"prompt_template": "-"}  # reported already: no second "missing prompt_template"
+    chosen = (
+        {"model_preference": [step.model]} if step.model and not ({"models", "model_preference"} & set(fields)) else {}
+    )
+    return fields | {"prompt_template": step.prompt, "system": step.system} | chosen
 
 
 def _step(doc: YamlDoc, key: str, raw: Any) -> StepSpec:

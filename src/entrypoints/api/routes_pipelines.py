@@ -44,8 +44,11 @@ async def view_of(service: PipelineService, pipeline_id: str, branch: str | None
     "", status_code=status.HTTP_201_CREATED, response_model=PipelineState, responses=responses(400, 404, 413, 422)
 )
 async def create_pipeline(body: CreatePipeline, pipelines: Pipelines) -> PipelineState:
-    """Start a pipeline from a template and its inputs (validated before anything is stored)."""
-    return pipeline_state(await pipelines.start(named(body.template), body.inputs, body.models))
+    """Start a pipeline from a template, its inputs and fragments (all checked before anything is stored)."""
+    started = pipelines.start(
+        named(body.template), body.inputs, body.models, fragments=body.fragments, local_paths=False
+    )
+    return pipeline_state(await started)
 
 
 @router.get("", response_model=list[PipelineSummaryOut])

@@ -15,6 +15,7 @@ LONG_TEXT = 200_000
 InputValue = str | int | float | bool | None
 ModelId = Annotated[str, Field(min_length=1, max_length=200)]
 CandidateId = Annotated[str, Field(pattern=ID_PATTERN)]
+FragmentRef = Annotated[str, Field(min_length=1, max_length=2000)]
 
 
 class Request(BaseModel):
@@ -60,6 +61,11 @@ class CreatePipeline(Request):
     inputs: dict[str, InputValue] = Field(default_factory=dict)
     models: list[ModelId] | None = Field(
         default=None, max_length=16, description="Models to answer every step instead of the template's (recorded)."
+    )
+    fragments: list[FragmentRef] = Field(
+        default_factory=list,
+        max_length=16,
+        description="`llm -f` references read by the server (URLs, plugins' prefix: loaders; not paths), recorded.",
     )
 
 

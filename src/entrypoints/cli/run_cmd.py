@@ -105,8 +105,16 @@ def run(
         help="Template name (workspace, global, built-in) or a YAML file path.",
         autocompletion=completion.templates,
     ),
-    inputs: list[str] = typer.Option([], "--input", "-i", help="An input as key=value; repeat for each."),
+    inputs: list[str] = typer.Option(
+        [], "--input", "-i", help="An input as key=value (value @file, @folder/, @- for stdin, @@ for a literal @)."
+    ),
     models: list[str] = typer.Option([], "--model", "-m", help="Model id or alias; repeat to fan out."),
+    fragments: list[str] = typer.Option(
+        [],
+        "--fragment",
+        "-f",
+        help="A fragment as `llm -f` takes it (path, URL, prefix:ref); the prompts' `fragments`.",
+    ),
     pick: PickStrategy = typer.Option(PickStrategy.FIRST, "--pick", help="How to choose among candidates."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Markdown file to write."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the path of the result."),
@@ -125,12 +133,21 @@ def run(
 
     async def main(container: Container) -> None:
         from writeit.application.autopilot import run_headless
+        from writeit.entrypoints.input_files import resolve_inputs
 
         override_models_settings(container, replay=replay, budget=budget, concurrency=concurrency)
         service = container.pipelines()
         printer = StreamPrinter(quiet or as_json)
+        read = resolve_inputs(container.catalog().get(template), values)
         view = await run_headless(
-            service, template, values, models=models, strategy=pick, observer=printer, on_event=printer.event
+            service,
+            template,
+            read,
+            models=models,
+            strategy=pick,
+            observer=printer,
+            on_event=printer.event,
+            fragments=fragments,
         )
         target = output or Path(f"{slug(view.template)}-{view.id[:8]}.md")
         target.write_text(await service.export_markdown(view.id), encoding="utf-8")

@@ -9,16 +9,38 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
+from textual.suggester import Suggester
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static, Switch, TextArea
 
 from writeit.application.service import PipelineService
 from writeit.domain.errors import InputInvalidError
 from writeit.domain.template import InputSpec, InputType, PipelineTemplate
+from writeit.entrypoints.input_files import InputFileError, complete_path, read_value, resolve_inputs
 from writeit.entrypoints.tui.guard import describe, report
 from writeit.entrypoints.tui.screens.editor import HelpScreen
 
 MODELS_FIELD = "models"
+FRAGMENTS_FIELD = "fragments"
+FILE_PREFIX = "file-"  # the path field under a textarea input: enter loads the file (or folder/) into it
+
+
+class PathSuggester(Suggester):
+    """Completes the path typed so far, or its last word in a list of words (accept with the right arrow)."""
+
+    def __init__(self, words: bool = False) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+        self.words = words
+
+    async def get_suggestion(self, value: str) -> str | None:
+        head, space, last = value.rpartition(" ") if self.words else ("", "", value)
+        completed = complete_path(last)
+        return None if completed is None else head + space + completed
+
+
+def file_field(spec: InputSpec) -> Input:
+    hint = "load a file or folder/ into this field: type a path, enter loads it"
+    return Input(placeholder=hint, suggester=PathSuggester(), id=f"{FILE_PREFIX}{spec.key}", compact=True)
 
 
 def field_widget(spec: InputSpec) -> Widget:
@@ -69,6 +91,8 @@ class InputFormScreen(Screen[None]):
                 with Vertical(classes="field"):
                     yield Label(Text.assemble(spec.label or spec.key, ("  *" if spec.required else "", "bold red")))
                     yield field_widget(spec)
+                    if spec.type is InputType.TEXTAREA:
+                        yield file_field(spec)
                     if spec.help:
                         yield Static(Text(spec.help, "dim"), classes="field-help")
                     yield Static("", id=f"error-{spec.key}", classes="field-error")
@@ -76,6 +100,13 @@ class InputFormScreen(Screen[None]):
                 yield Label("Models (optional, comma-separated llm ids; empty: the template's)")
                 yield Input(placeholder="e.g. gpt-4o-mini, claude-3.5-haiku", id=f"input-{MODELS_FIELD}", compact=True)
                 yield Static("", id=f"error-{MODELS_FIELD}", classes="field-error")
+            with Vertical(classes="field"):
+                yield Label("Fragments (optional, space-separated, as `llm -f` takes them: paths, URLs, prefix:ref)")
+                hint = "e.g. notes.md https://example.com/page.html github:owner/repo"
+                yield Input(
+                    placeholder=hint, suggester=PathSuggester(True), id=f"input-{FRAGMENTS_FIELD}", compact=True
+                )
+                yield Static("", id=f"error-{FRAGMENTS_FIELD}", classes="field-error")
             yield Button("Start (ctrl+s)", id="start", variant="primary")
         yield Footer()
 
@@ -92,8 +123,30 @@ class InputFormScreen(Screen[None]):
         raw = self.query_one(f"#input-{MODELS_FIELD}", Input).value
         return [m.strip() for m in raw.replace(" ", ",").split(",") if m.strip()]
 
-    async def on_input_submitted(self) -> None:
+    async def on_input_submitted(self, event: Input.Submitted) -> None:
+        if (event.input.id or "").startswith(FILE_PREFIX):
+            self.load_file(event.input)
+            return
         await self.action_submit()
+
+    def load_file(self, field: Input) -> None:
+        """Read the path typed in `field` into its textarea, shown and editable before the pipeline starts."""
+        key = (field.id or "").removeprefix(FILE_PREFIX)
+        spec = next(s for s in self.template.inputs if s.key == key)
+        path = field.value.strip()
+        self.show_problems({})
+        try:
+            if path in ("", "-", "@-"):  # standard input is the terminal here
+                raise InputFileError("type the path of a file, or of a folder/ to read every file in it")
+            text = read_value("@" + path.removeprefix("@"), spec)
+        except InputFileError as exc:
+            self.show_problems({key: str(exc)})
+            return
+        area = self.query_one(f"#input-{key}", TextArea)
+        area.load_text(text)
+        area.move_cursor(area.document.end)  # ready to add to the notes
+        area.focus()
+        self.notify(f"loaded {path} into {spec.label or key} ({len(text)} characters)")
 
     async def on_button_pressed(self, event: Button.Pressed) -> None:
         await self.action_submit()
@@ -106,7 +159,9 @@ class InputFormScreen(Screen[None]):
             self.show_problems({MODELS_FIELD: describe(exc)})
             return
         try:
-            view = await self.pipelines.start(self.name_in_catalog, self.values(), models)
+            values = resolve_inputs(self.template, self.values())  # `@path` typed in a field, as on the command line
+            fragments = self.query_one(f"#input-{FRAGMENTS_FIELD}", Input).value.split()
+            view = await self.pipelines.start(self.name_in_catalog, values, models, fragments=fragments)
         except InputInvalidError as exc:
             self.show_problems({p.field: p.message for p in exc.problems})
             return
