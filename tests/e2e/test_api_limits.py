@@ -11,8 +11,9 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from websockets.asyncio.client import connect
 
-from tests.e2e.api_server import ApiServer, running_server
+from tests.e2e.api_server import ApiServer, Watcher, create, generate, running_server
 from writeit.entrypoints.api.protocols import HEAD_SECONDS, MAX_CONNECTIONS, REQUEST_SECONDS
 
 SLACK = 10.0  # seconds: the machine is shared and loaded
@@ -69,13 +70,19 @@ async def test_slow_loris_clients_are_dropped_in_time_while_others_are_served(se
     held = asyncio.gather(*slow)
     latencies = []
     async with server.client() as client:
-        for _ in range(10):
-            began = time.monotonic()
-            assert (await client.get("/api/health")).status_code == 200
-            latencies.append(time.monotonic() - began)
-            await asyncio.sleep(0.5)
-        outcomes = await held
-        assert (await client.get("/api/pipelines")).json() == [], "a body cut off runs no command"
+        pid = (await create(client))["id"]
+        async with connect(f"{server.ws_url}/api/pipelines/{pid}/stream") as ws:
+            for _ in range(10):
+                began = time.monotonic()
+                assert (await client.get("/api/health")).status_code == 200
+                latencies.append(time.monotonic() - began)
+                await asyncio.sleep(0.5)
+            outcomes = await held
+            # A socket open all along is no slow request: it still streams, long after every deadline.
+            watcher = Watcher(ws)
+            await watcher.until_finished(await generate(client, pid, "plan", 1, ["echo"]))
+            assert watcher.seqs[0] == 1
+        assert [p["id"] for p in (await client.get("/api/pipelines")).json()] == [pid], "a body cut off runs nothing"
     assert max(latencies) < 2.0, latencies
     for seconds, answer in outcomes[:25]:
         assert HEAD_SECONDS - 1 <= seconds <= HEAD_SECONDS + SLACK, seconds

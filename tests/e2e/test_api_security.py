@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
+from urllib.parse import unquote
 
 import httpx
 import pytest
@@ -97,7 +98,7 @@ def test_the_openapi_document_describes_the_contract(isolated_home: Path) -> Non
     assert "expected_version" in document["components"]["schemas"]["Select"]["required"]
 
 
-@pytest.mark.parametrize("blank", ["   ", "\t", " \n ", "two words", "tab\there"])
+@pytest.mark.parametrize("blank", ["", "   ", "\t", " \n ", "two words", "tab\there"])
 @pytest.mark.parametrize("host", ["0.0.0.0", "127.0.0.1"])
 def test_a_blank_token_or_one_with_spaces_inside_is_refused_at_start(
     isolated_home: Path, blank: str, host: str
@@ -143,6 +144,7 @@ async def test_a_token_in_the_query_spelt_any_way_is_accepted_and_never_logged(i
             pid = (await create(client))["id"]
             for name in spellings:
                 assert (await client.get(f"/api/health?{name}={TOKEN}")).status_code == 200
+            assert (await client.get(f"/api/{TOKEN}/x?a={TOKEN[:4]}%{ord(TOKEN[4]):02X}{TOKEN[5:]}")).status_code == 404
         stream = f"{server.ws_url}/api/pipelines/{pid}/stream"
         for name in spellings:
             async with connect(f"{stream}?after=0&{name}={TOKEN}") as ws:
@@ -151,6 +153,7 @@ async def test_a_token_in_the_query_spelt_any_way_is_accepted_and_never_logged(i
     logged = server.logs() + (isolated_home / "logs" / "writeit.log").read_text()
     assert logged.count("=[redacted]") >= 2 * len(spellings), "the requests were logged, the token blanked"
     assert TOKEN not in logged
+    assert TOKEN not in unquote(logged), "not even percent-encoded"
 
 
 async def test_with_a_token_a_page_of_another_origin_is_still_refused(isolated_home: Path) -> None:

@@ -28,7 +28,7 @@ def checked_token(raw: str) -> str:
     """The configured token, normalised; a blank one (or one no client could send) is refused, not ignored."""
     token = normalise(raw)
     if not token:
-        raise BlankTokenError("the token is blank: set it to a secret of visible characters, or unset it")
+        raise BlankTokenError("the token is empty or blank: set it to a secret of visible characters, or unset it")
     if not all("!" <= ch <= "~" for ch in token):
         raise BlankTokenError("the token holds spaces, control or non-ASCII characters: a header cannot carry them")
     return token

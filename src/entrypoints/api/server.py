@@ -6,11 +6,13 @@ import asyncio
 import ipaddress
 import logging
 import os
+import re
 import signal
 import socket
 import threading
 from collections.abc import Awaitable, Generator
 from contextlib import contextmanager
+from urllib.parse import unquote_plus
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -23,6 +25,7 @@ from writeit.entrypoints.api.security import BlankTokenError, checked_token, red
 TOKEN_ENV = "WRITEIT_API_TOKEN"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
+_SEGMENT = re.compile(r"[^\s/?&=;#\"']+")  # a path segment, query name or value: compared once decoded
 
 
 class ServeRefusedError(ApplicationError):
@@ -48,9 +51,9 @@ def check_binding(host: str, token: str | None) -> None:
 
 
 def configured_token() -> str | None:
-    """WRITEIT_API_TOKEN, normalised as every offered token is; unset or empty is none, blank is refused."""
-    raw = os.environ.get(TOKEN_ENV, "")
-    if raw == "":
+    """WRITEIT_API_TOKEN, normalised as every offered token is; unset is none, set but blank is refused."""
+    raw = os.environ.get(TOKEN_ENV)
+    if raw is None:
         return None
     try:
         return checked_token(raw)
@@ -59,14 +62,26 @@ def configured_token() -> str | None:
 
 
 class RedactTokens(logging.Filter):
-    """A WebSocket client may send its token as ?token= (spelt any way): access and error logs never show it."""
+    """A WebSocket client may send its token as ?token= (spelt any way): access and error logs never show it, nor
+    the configured token anywhere else in a request target (as it is, or percent-encoded)."""
+
+    def __init__(self, token: str | None = None) -> None:
+        super().__init__()
+        self._token = token
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
-            record.args = tuple(redact_query(a) if isinstance(a, str) else a for a in record.args)
+            record.args = tuple(self._redact(a) if isinstance(a, str) else a for a in record.args)
         if isinstance(record.msg, str):
-            record.msg = redact_query(record.msg)
+            record.msg = self._redact(record.msg)
         return True
+
+    def _redact(self, text: str) -> str:
+        text = redact_query(text)
+        if self._token is None:
+            return text
+        token = self._token
+        return _SEGMENT.sub(lambda m: "[redacted]" if token in unquote_plus(m[0]) else m[0], text)
 
 
 class Server(uvicorn.Server):
@@ -120,7 +135,7 @@ async def _serve(sock: socket.socket, token: str | None) -> None:
     container = Container()
     await _maybe_await(container.init_resources())
     try:
-        server = Server(_config(create_app(container, token=token, own_container=False)))
+        server = Server(_config(create_app(container, token=token, own_container=False), token))
         _announce(sock, token)
         await server.serve(sockets=[sock])
     finally:
@@ -132,9 +147,9 @@ async def _serve(sock: socket.socket, token: str | None) -> None:
         raise ServeRefusedError("the API server stopped while starting; see the messages above")
 
 
-def _config(app: ASGIApp) -> uvicorn.Config:
+def _config(app: ASGIApp, token: str | None) -> uvicorn.Config:
     config = uvicorn.Config(app, log_level="info", ws_ping_interval=20, ws_ping_timeout=60, **bounded())
-    redact = RedactTokens()
+    redact = RedactTokens(token)
     for name in ("uvicorn", "uvicorn.access", "uvicorn.error", "writeit.api"):
         logging.getLogger(name).addFilter(redact)
     return config
