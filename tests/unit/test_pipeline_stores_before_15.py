@@ -73,7 +73,11 @@ async def test_an_old_store_lists_the_same_summaries(
     opened: tuple[PipelineService, LmdbEventStore], recorded: dict[str, Any]
 ) -> None:
     service, _ = opened
-    assert plain([dataclasses.asdict(s) for s in await service.summaries()]) == recorded["summaries"]
+    shown = plain([dataclasses.asdict(s) for s in await service.summaries()])
+    # Fields added to the summary since (status, tokens, cost) are new information; every recorded one is the same.
+    assert [{key: row[key] for key in old} for row, old in zip(shown, recorded["summaries"], strict=True)] == recorded[
+        "summaries"
+    ]
 
 
 async def test_an_old_store_exports_the_same_markdown_and_history(
@@ -85,7 +89,8 @@ async def test_an_old_store_exports_the_same_markdown_and_history(
         view = await service.get(pid)
         assert export.markdown(view, at) == shown["markdown"]
         assert export.markdown(view, at, appendix=True) == shown["markdown_appendix"]
-        assert plain(await service.export_history(pid)) == shown["history"]
+        history = plain(await service.export_history(pid))
+        assert _without_new_empty_fields(history, shown["history"]) == shown["history"]
 
 
 async def test_the_json_lines_of_the_fixture_are_the_events_of_its_store(
@@ -108,3 +113,13 @@ def test_the_fixture_covers_every_kind_of_event_a_pipeline_records() -> None:
     }  # fmt: skip
     first = [from_record(r) for r in lines if r["pipeline_id"] == lines[0]["pipeline_id"]]
     assert Pipeline.replay(first).version == len(first)
+
+
+def _without_new_empty_fields(history: dict[str, Any], recorded: dict[str, Any]) -> dict[str, Any]:
+    """The history without event fields added since the fixture was made, which an old event reads as empty."""
+    events = []
+    for event, old in zip(history["events"], recorded["events"], strict=True):
+        added = {key: value for key, value in event.items() if key not in old}
+        assert all(value in ([], {}, None, 0, "") for value in added.values()), added
+        events.append({key: value for key, value in event.items() if key in old})
+    return history | {"events": events}

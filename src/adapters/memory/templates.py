@@ -64,11 +64,14 @@ class InMemoryTemplateCatalog:
         step: str,
         inputs: Mapping[str, Any],
         steps: Mapping[str, StepContext],
+        fragments: Sequence[Mapping[str, str]] = (),
     ) -> RenderedPrompt:
         spec = template.step(step)
         names = self._names(template, inputs, steps)
         field = f"steps.{step}"
         prompt = _substitute(spec.prompt_template, names, f"{field}.prompt_template", template.source)
+        if fragments and template.step_keys[:1] == (step,):  # as `llm -f` does: in front of the first prompt
+            prompt = "".join(f"{f['content'].rstrip()}\n\n" for f in fragments) + prompt
         feedback = steps.get(step, StepContext()).feedback
         if feedback.strip() and f"steps.{step}.feedback" not in spec.prompt_template + spec.system:
             prompt += FEEDBACK_INSTRUCTION.format(feedback=feedback)
