@@ -199,3 +199,20 @@ def test_steps_branches_stale_marks_diff_export_and_resume(page: Page, server: A
     page.get_by_role("link", name="Branching in the page").click()
     expect(page.locator("#where")).to_contain_text("branch main · step Polish")  # where main's writer left it
     assert page.evaluate("location.hash").endswith(pid)
+
+
+def test_an_invalid_template_is_listed_as_such_and_opening_it_shows_each_problem_with_its_line(
+    page: Page, server: ApiServer
+) -> None:
+    templates = server.logs_dir.parent / "templates"
+    templates.mkdir(exist_ok=True)
+    (templates / "broken.yaml").write_text(
+        "metadata: {name: Broken}\ninputs:\n  topic: {type: text}\nsteps:\n  one:\n    name: One\n"
+        '    type: llm_generation\n    prompt_template: "{{ inputs.nope }}"\n'
+    )
+    page.goto(server.url + "/")
+    broken = page.locator('#templates a[href="#/new/broken"]')
+    expect(broken).to_contain_text("invalid template")
+    broken.click()
+    expect(page.get_by_role("alert")).to_contain_text("invalid template")
+    expect(page.locator("main ul.error li").first).to_contain_text(re.compile(r"line \d+: .*nope"))

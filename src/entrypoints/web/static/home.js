@@ -7,10 +7,10 @@ export async function renderHome(main) {
   const picker = h("section", { "aria-labelledby": "templates-title" },
     h("h1", { id: "templates-title" }, "Start from a template"),
     h("ul", { class: "cards", id: "templates" }, templates.map((t) => h("li", {},
-      h("a", { href: `#/new/${encodeURIComponent(t.name)}`, class: `card${t.valid ? "" : " invalid"}`, "aria-disabled": t.valid ? null : "true" },
+      h("a", { href: `#/new/${encodeURIComponent(t.name)}`, class: `card${t.valid ? "" : " invalid"}` },
         h("strong", {}, t.title || t.name), h("span", { class: "meta" }, ` ${t.name} · ${t.origin}`),
         h("span", { class: "desc" }, t.description),
-        t.valid ? h("span", { class: "meta" }, t.steps.map((s) => s.name || s.key).join(" → ")) : h("span", { class: "error" }, "invalid template"))))));
+        t.valid ? h("span", { class: "meta" }, t.steps.map((s) => s.name || s.key).join(" → ")) : h("span", { class: "error" }, "invalid template: open it to see why"))))));
   const list = h("section", { "aria-labelledby": "pipelines-title" },
     h("h2", { id: "pipelines-title" }, "Resume a pipeline"),
     pipelines.length === 0 ? h("p", {}, "No pipeline yet.") : h("ul", { class: "list", id: "pipelines" },
