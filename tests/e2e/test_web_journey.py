@@ -108,6 +108,13 @@ def test_edit_feedback_regenerate_and_merge_by_hand_and_by_model(page: Page, ser
     edited = page.locator("#candidates .is-selected")
     expect(edited.locator(".text")).to_have_text("An edited plan")
     expect(edited.locator(".badge", has_text="edited")).to_be_visible()
+    page.locator(candidate(page, 1)).focus()
+    page.keyboard.press("d")  # the focused candidate against the selection
+    diff = page.get_by_role("dialog")
+    expect(diff).to_contain_text("Diff: 1 (markov) → 3 (echo)")
+    expect(diff.locator("pre.diff ins")).to_have_text("An edited plan")
+    expect(diff.locator("pre.diff del")).not_to_have_text("")
+    page.keyboard.press("Escape")
 
     page.keyboard.press("f")
     page.get_by_label("What should the next round do differently?").fill("Shorter, please")
