@@ -33,7 +33,8 @@ async function route() {
       leave = await current.open();
     } else leave = await renderHome(main);
   } catch (error) {
-    const problems = (error.errors || []).map((e) => h("li", {}, `${e.line ? `line ${e.line}: ` : ""}${e.field ? `${e.field}: ` : ""}${e.message}`));
+    const where = (e) => `${e.line ? `line ${e.line}: ` : ""}${e.field ? `${e.field}: ` : ""}`;
+    const problems = (error.errors || []).map((e) => h("li", {}, `${where(e)}${e.message}`));
     replace(main, h("p", { class: "error", role: "alert" }, `Could not open this page: ${error.message}`),
       problems.length ? h("ul", { class: "error" }, problems) : null, h("p", {}, h("a", { href: "#/" }, "Home")));
   }
