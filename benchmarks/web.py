@@ -105,11 +105,11 @@ def blank_frames(browser: Browser, url: str, seconds: float) -> list[float]:
 
 
 def frames(browser: Browser, url: str, models: int) -> list[float]:
-    """Frame deltas while `models` candidates stream into the page (one echo, the rest markov)."""
+    """Frame deltas while `models` candidates of markov (word by word) stream into the page."""
     page = browser.new_context(viewport={"width": 1600, "height": 1000}).new_page()
     page.goto(url + "#/new/quick-article")
     page.fill("#input-topic", "Frames while streaming")
-    page.fill("#input-model", ", ".join(["echo"] + ["markov"] * (models - 1)))
+    page.fill("#input-model", ", ".join(["markov"] * models))
     page.evaluate(FRAMES, False)
     page.click("#start-form button[type=submit]")
     page.wait_for_selector(f"#candidates[data-count='{models}'] [data-status=pending]")

@@ -75,8 +75,8 @@ def test_candidates_stream_side_by_side_with_model_tokens_and_cost_and_a_key_sel
     page.get_by_role("button", name="Start").click()
     streaming = page.locator('#candidates [data-status="pending"] .text')
     expect(streaming).not_to_have_text("")  # text arrives while markov is still answering, word by word
-    expect(page.locator(candidate(page, 1))).to_have_attribute("data-status", "completed")
-    card = page.locator(candidate(page, 1))
+    expect(page.locator(candidate(1))).to_have_attribute("data-status", "completed")
+    card = page.locator(candidate(1))
     expect(card.locator("h2")).to_contain_text("1. markov")
     expect(card.locator("header .meta")).to_contain_text("out tokens")
     expect(card.locator("header .meta")).to_contain_text("$")
@@ -100,7 +100,7 @@ def test_cancel_stops_a_running_candidate_and_keeps_its_text(page: Page, server:
 
 def test_edit_feedback_regenerate_and_merge_by_hand_and_by_model(page: Page, server: ApiServer) -> None:
     start(page, server, "Editing in the page")
-    page.locator(candidate(page, 2)).focus()
+    page.locator(candidate(2)).focus()
     page.keyboard.press("e")
     editor = page.get_by_label("Text")
     editor.fill("An edited plan")
@@ -108,20 +108,27 @@ def test_edit_feedback_regenerate_and_merge_by_hand_and_by_model(page: Page, ser
     edited = page.locator("#candidates .is-selected")
     expect(edited.locator(".text")).to_have_text("An edited plan")
     expect(edited.locator(".badge", has_text="edited")).to_be_visible()
+    page.locator(candidate(1)).focus()
+    page.keyboard.press("d")  # the focused candidate against the selection
+    diff = page.get_by_role("dialog")
+    expect(diff).to_contain_text("Diff: 1 (markov) → 3 (echo)")
+    expect(diff.locator("pre.diff ins")).to_have_text("An edited plan")
+    expect(diff.locator("pre.diff del")).not_to_have_text("")
+    page.keyboard.press("Escape")
 
     page.keyboard.press("f")
     page.get_by_label("What should the next round do differently?").fill("Shorter, please")
     page.keyboard.press("Control+Enter")
     wait_finished(page, 3, round_=2)  # the new round (2 models) and the selected edit
-    expect(page.locator(candidate(page, 1)).locator(".badge", has_text="edited")).to_be_visible()
+    expect(page.locator(candidate(1)).locator(".badge", has_text="edited")).to_be_visible()
 
-    page.locator(candidate(page, 2)).focus()
+    page.locator(candidate(2)).focus()
     page.keyboard.press("r")  # regenerate this one: it joins its round
     wait_finished(page, 4, round_=3)
 
-    page.locator(candidate(page, 1)).focus()
+    page.locator(candidate(1)).focus()
     page.keyboard.press(" ")
-    page.locator(candidate(page, 2)).focus()
+    page.locator(candidate(2)).focus()
     page.keyboard.press(" ")
     expect(page.locator("#candidates .is-marked")).to_have_count(2)
     page.keyboard.press("m")
@@ -133,9 +140,9 @@ def test_edit_feedback_regenerate_and_merge_by_hand_and_by_model(page: Page, ser
     expect(page.locator("#candidates .is-selected .text")).to_have_text("Merged by hand")
     expect(page.locator("#candidates .is-selected .badge", has_text="merged")).to_be_visible()
 
-    page.locator(candidate(page, 1)).focus()
+    page.locator(candidate(1)).focus()
     page.keyboard.press(" ")
-    page.locator(candidate(page, 2)).focus()
+    page.locator(candidate(2)).focus()
     page.keyboard.press(" ")
     page.keyboard.press("m")
     page.get_by_label("Merging model", exact=True).fill("echo")
@@ -199,3 +206,20 @@ def test_steps_branches_stale_marks_diff_export_and_resume(page: Page, server: A
     page.get_by_role("link", name="Branching in the page").click()
     expect(page.locator("#where")).to_contain_text("branch main · step Polish")  # where main's writer left it
     assert page.evaluate("location.hash").endswith(pid)
+
+
+def test_an_invalid_template_is_listed_as_such_and_opening_it_shows_each_problem_with_its_line(
+    page: Page, server: ApiServer
+) -> None:
+    templates = server.logs_dir.parent / "templates"
+    templates.mkdir(exist_ok=True)
+    (templates / "broken.yaml").write_text(
+        "metadata: {name: Broken}\ninputs:\n  topic: {type: text}\nsteps:\n  one:\n    name: One\n"
+        '    type: llm_generation\n    prompt_template: "{{ inputs.nope }}"\n'
+    )
+    page.goto(server.url + "/")
+    broken = page.locator('#templates a[href="#/new/broken"]')
+    expect(broken).to_contain_text("invalid template")
+    broken.click()
+    expect(page.get_by_role("alert")).to_contain_text("invalid template")
+    expect(page.locator("main ul.error li").first).to_contain_text(re.compile(r"line \d+: .*nope"))

@@ -63,7 +63,7 @@ def test_a_change_made_over_the_api_by_another_client_shows_up_live(page: Page, 
     api(
         server, "POST", f"/api/pipelines/{pid}/steps/plan/select", {"candidate_id": chosen, "expected_version": version}
     )
-    expect(page.locator(candidate(page, 2)).locator(".badge.selected")).to_be_visible()
+    expect(page.locator(candidate(2)).locator(".badge.selected")).to_be_visible()
 
     version = api(server, "GET", f"/api/pipelines/{pid}")["version"]
     forked = api(server, "POST", f"/api/pipelines/{pid}/fork", {"from_step": "plan", "expected_version": version})

@@ -6,10 +6,11 @@ import contextlib
 import re
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from playwright.async_api import Page as AsyncPage
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -72,6 +73,20 @@ def _screenshot(page: Page, name: str) -> None:
         print(f"\nscreenshot of the failed page: {path}", file=sys.__stderr__)
 
 
-def candidate(page: Page, number: int) -> str:
+def candidate(number: int) -> str:
     """The selector of the step's candidate card `number` (1-based, as the keys count)."""
     return f"#candidates [data-candidate] >> nth={number - 1}"
+
+
+@contextlib.asynccontextmanager
+async def shot_on_failure(page: AsyncPage, name: str) -> AsyncIterator[None]:
+    """For tests on the async API (beside a running Textual app): a screenshot when the block fails."""
+    try:
+        yield
+    except BaseException:
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / (re.sub(r"[^\w.-]+", "_", name) + ".png")
+        with contextlib.suppress(Exception):
+            await page.screenshot(path=str(path), full_page=True)
+            print(f"\nscreenshot of the failed page: {path}", file=sys.__stderr__)
+        raise

@@ -21,11 +21,15 @@ export function stepList(state, viewed, open) {
 }
 
 export function stepHeading(state, step) {
+  const totals = state.totals;
   return h("div", { class: "step-head" },
     h("h1", { id: "step-title" }, `${step.name || step.key}`, h("span", { class: "meta" }, ` · ${step.status} · round ${step.generation}`)),
-    step.stale ? h("p", { class: "stale-note", role: "note" }, "Stale: an earlier step's selection changed since this was made. a keeps it as it is, g regenerates.") : null,
-    step.pending_feedback.length ? h("p", { class: "hint" }, `Feedback for the next round: ${step.pending_feedback.join(" / ")}`) : null,
-    h("p", { class: "meta totals" }, `branch ${state.branch} · ${state.totals.input_tokens + state.totals.output_tokens} tokens${state.totals.estimated ? " (some estimated)" : ""} · ${formatCost(state.totals.cost)}`));
+    step.stale ? h("p", { class: "stale-note", role: "note" },
+      "Stale: an earlier step's selection changed since this was made. a keeps it as it is, g regenerates.") : null,
+    step.pending_feedback.length
+      ? h("p", { class: "hint" }, `Feedback for the next round: ${step.pending_feedback.join(" / ")}`) : null,
+    h("p", { class: "meta totals" }, `branch ${state.branch} · ${totals.input_tokens + totals.output_tokens} tokens`
+      + `${totals.estimated ? " (some estimated)" : ""} · ${formatCost(totals.cost)}`));
 }
 
 export class Card {
@@ -51,7 +55,8 @@ export class Card {
       candidate.origin !== "generated" ? h("span", { class: "badge" }, candidate.origin) : null);
     this.meta.textContent = pending
       ? ` streaming · ${liveText.length} characters`
-      : ` ${candidate.status} · ${u.input_tokens} in / ${u.output_tokens} out tokens${u.estimated ? " (estimated)" : ""} · ${formatCost(candidate.cost)}${candidate.cached ? " · cached" : ""}`;
+      : ` ${candidate.status} · ${u.input_tokens} in / ${u.output_tokens} out tokens${u.estimated ? " (estimated)" : ""}`
+        + ` · ${formatCost(candidate.cost)}${candidate.cached ? " · cached" : ""}`;
     const text = pending ? liveText : candidate.text;
     if (this.body.data !== text) this.body.data = text;
     this.error.textContent = candidate.error ? `${candidate.status}: ${candidate.error}` : "";

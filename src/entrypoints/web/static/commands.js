@@ -70,7 +70,8 @@ export function commands(page) {
     async cancel(cid) {
       const target = cid ? page.visible().find((x) => x.id === cid) : focused();
       if (!target || target.status !== "pending") return notify("The focused candidate is not running.", "warning");
-      const result = await page.act("cancel", () => post(`/api/pipelines/${id()}/candidates/${encodeURIComponent(target.id)}/cancel`));
+      const path = `/api/pipelines/${id()}/candidates/${encodeURIComponent(target.id)}/cancel`;
+      const result = await page.act("cancel", () => post(path));
       if (result && !result.cancelled) notify(`Candidate ${label(target)} had already finished.`, "warning");
     },
     next() {
@@ -100,7 +101,9 @@ export function commands(page) {
       const target = focused();
       const selected = withText.find((x) => x.id === page.step().selected);
       let pair = marked.length >= 2 ? marked.slice(0, 2) : null;
-      if (!pair && selected && target && target !== selected && withText.includes(target)) pair = [selected, target].sort((a, b) => withText.indexOf(a) - withText.indexOf(b));
+      if (!pair && selected && target && target !== selected && withText.includes(target)) {
+        pair = [selected, target].sort((a, b) => withText.indexOf(a) - withText.indexOf(b));
+      }
       if (!pair && withText.length >= 2) pair = withText.slice(0, 2);
       if (!pair) return notify("A diff needs two candidates with text.", "warning");
       const text = (x) => x.text || page.live.get(x.id) || "";
@@ -109,7 +112,8 @@ export function commands(page) {
     async export() {
       const choice = await askExport();
       if (!choice) return;
-      const query = new URLSearchParams({ format: choice.format, branch: page.state.branch, ...(choice.appendix ? { appendix: "true" } : {}) });
+      const query = new URLSearchParams({ format: choice.format, branch: page.state.branch });
+      if (choice.appendix) query.set("appendix", "true");
       await page.act("export", async () => {
         const text = await getText(`/api/pipelines/${id()}/export?${query}`);
         download(`${page.state.template}-${page.id.slice(0, 8)}.${EXTENSIONS[choice.format]}`, text, "text/plain");

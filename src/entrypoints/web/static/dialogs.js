@@ -65,7 +65,8 @@ export function askMerge(count) {
   const body = h("div", {}, h("p", {}, `Merge ${count} marked candidates.`),
     field("Instruction for the merging model", instruction), field("Merging model", model));
   return open("Merge", body, [["model", "Ask the model"], ["hand", "Merge by hand"], ["cancel", "Cancel"]],
-    (value) => value === "hand" ? { byHand: true } : { byHand: false, instruction: instruction.value.trim() || "Keep the best of each.", model: model.value.trim() });
+    (value) => value === "hand" ? { byHand: true }
+      : { byHand: false, instruction: instruction.value.trim() || "Keep the best of each.", model: model.value.trim() });
 }
 
 export function askExport() {
@@ -94,7 +95,8 @@ export function chooseBranch(state, step) {
   const item = (b) => h("li", {},
     h("button", { type: "submit", value: `switch:${b.name}`, "aria-current": b.name === state.branch ? "true" : null },
       `${b.name}${b.name === state.branch ? " (current)" : ""}`),
-    h("span", { class: "meta" }, ` ${b.fork_step ? `forked at ${b.fork_step}, ` : ""}at ${b.current_step}${b.completed ? ", complete" : ""}`),
+    h("span", { class: "meta" },
+      ` ${b.fork_step ? `forked at ${b.fork_step}, ` : ""}at ${b.current_step}${b.completed ? ", complete" : ""}`),
     children(b.name).length ? h("ul", {}, children(b.name).map(item)) : null);
   const body = h("div", {}, h("ul", { class: "tree", "aria-label": "Branches" }, children(null).map(item)));
   const answer = open("Branches", body, [[`fork:${step}`, `Fork a branch here (at ${step}) (k)`], ["cancel", "Close"]], (value) => {

@@ -4,7 +4,8 @@ import { h } from "./dom.js";
 const LIMIT = 4_000_000; // cells of the LCS table; past that, diff line by line instead of word by word
 
 function tokens(text, byLine) {
-  return byLine ? text.split(/(?<=\n)/) : text.split(/(\s+)/).filter((t) => t !== "");
+  // A word keeps the spaces after it: aligning on bare spaces would scatter a change into pieces.
+  return byLine ? text.split(/(?<=\n)/) : text.match(/\S+\s*|\s+/g) || [];
 }
 
 /** [{op: "same" | "del" | "add", text}] turning `a` into `b`. */
@@ -15,6 +16,7 @@ export function diff(a, b) {
     x = tokens(a, true);
     y = tokens(b, true);
   }
+  if (x.length * y.length > LIMIT) return [{ op: "del", text: a }, { op: "add", text: b }]; // too long to align
   const n = x.length;
   const m = y.length;
   const table = new Uint32Array((n + 1) * (m + 1));

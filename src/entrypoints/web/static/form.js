@@ -52,7 +52,8 @@ function showErrors(form, errors, detail) {
 export async function renderForm(main, name, go) {
   const template = await get(`/api/templates/${encodeURIComponent(name)}`);
   const controls = template.inputs.map((spec) => [spec, control(spec)]);
-  const models = h("input", { id: "input-model", name: "model", placeholder: "e.g. markov, echo (empty: the template's)", "aria-describedby": "error-model help-model" });
+  const models = h("input", { id: "input-model", name: "model", placeholder: "e.g. markov, echo (empty: the template's)",
+    "aria-describedby": "error-model help-model" });
   const form = h("form", { id: "start-form", novalidate: true },
     h("h1", {}, template.title || name), h("p", {}, template.description),
     h("p", { class: "error", id: "form-errors", role: "alert" }),

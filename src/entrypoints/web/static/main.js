@@ -33,8 +33,10 @@ async function route() {
       leave = await current.open();
     } else leave = await renderHome(main);
   } catch (error) {
-    replace(main, h("p", { class: "error", role: "alert" }, `Could not open this page: ${error.message}`), h("p", {}, h("a", { href: "#/" }, "Home")));
-    notify(error.message, "error");
+    const where = (e) => `${e.line ? `line ${e.line}: ` : ""}${e.field ? `${e.field}: ` : ""}`;
+    const problems = (error.errors || []).map((e) => h("li", {}, `${where(e)}${e.message}`));
+    replace(main, h("p", { class: "error", role: "alert" }, `Could not open this page: ${error.message}`),
+      problems.length ? h("ul", { class: "error" }, problems) : null, h("p", {}, h("a", { href: "#/" }, "Home")));
   }
 }
 

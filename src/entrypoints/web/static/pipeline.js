@@ -88,7 +88,9 @@ export class PipelinePage {
     const step = this.step();
     const el = document.getElementById("where");
     if (!this.state || !el) return;
-    el.textContent = `${this.state.template} · ${this.state.inputs.topic || this.state.id.slice(0, 8)} · branch ${this.state.branch} · step ${step?.name || this.viewed} · v${this.state.version} · ${this.streamState}`;
+    const { template, inputs, id, branch, version } = this.state;
+    el.textContent = `${template} · ${inputs.topic || id.slice(0, 8)} · branch ${branch} · step ${step?.name || this.viewed}`
+      + ` · v${version} · ${this.streamState}`;
   }
 
   render() {
@@ -140,7 +142,8 @@ export class PipelinePage {
         notify(`Could not ${what}: ${error.message} (the pipeline is shown as it is now)`, "error");
         await this.refresh();
       } else {
-        notify(`Could not ${what}: ${error.message}${error.errors?.length ? ` (${error.errors.map((e) => e.message).join("; ")})` : ""}`, "error");
+        const details = error.errors?.length ? ` (${error.errors.map((e) => e.message).join("; ")})` : "";
+        notify(`Could not ${what}: ${error.message}${details}`, "error");
       }
       return null;
     }
@@ -153,6 +156,7 @@ export class PipelinePage {
 
 function toolbar(commands) {
   const button = ([key, label, action]) =>
-    h("button", { type: "button", "aria-keyshortcuts": key === "space" ? "Space" : key, onclick: () => serial(action), dataset: { key } }, `${label} (${key})`);
+    h("button", { type: "button", "aria-keyshortcuts": key === "space" ? "Space" : key, onclick: () => serial(action),
+      dataset: { key } }, `${label} (${key})`);
   return h("div", { class: "toolbar", role: "group", "aria-label": "Step commands" }, commands.buttons.map(button));
 }
