@@ -231,6 +231,7 @@ class StepGenerator:
             model=completion.model_id, text=completion.text, prompt=plan.request.prompt, system=plan.request.system,
             input_tokens=usage.input_tokens, output_tokens=usage.output_tokens, usage_estimated=usage.estimated,
             cost=usage.cost, duration_ms=int((time.monotonic() - started) * 1000), cached=answer.cached,
+            seed=answer.seed,
         )  # fmt: skip
 
     async def merge_text(

@@ -34,6 +34,7 @@ class CandidateView:
     fallbacks: tuple[str, ...]
     instruction: str
     generation: int
+    seed: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -112,7 +113,7 @@ def candidate_view(c: Candidate) -> CandidateView:
         sources=c.sources, text=c.text, prompt=c.prompt, system=c.system, error=c.error,
         input_tokens=c.input_tokens, output_tokens=c.output_tokens, usage_estimated=c.usage_estimated,
         cost=c.cost, duration_ms=c.duration_ms, cached=c.cached, attempts=tuple(c.attempts),
-        fallbacks=tuple(c.fallbacks), instruction=c.instruction, generation=c.generation,
+        fallbacks=tuple(c.fallbacks), instruction=c.instruction, generation=c.generation, seed=c.seed,
     )  # fmt: skip
 
 

@@ -48,7 +48,7 @@ def apply_event(p: Pipeline, event: ev.Event) -> None:
             c.model, c.text, c.prompt, c.system = event.model, event.text, event.prompt, event.system
             c.input_tokens, c.output_tokens = event.input_tokens, event.output_tokens
             c.usage_estimated, c.cost = event.usage_estimated, event.cost
-            c.duration_ms, c.cached = event.duration_ms, event.cached
+            c.duration_ms, c.cached, c.seed = event.duration_ms, event.cached, event.seed
             # A model answered a round that carried this feedback: it has been heard. Until then (every candidate
             # failed, or was cancelled) it stays, so a retry still carries it.
             answered = p.branches[c.branch].steps[c.step]

@@ -64,6 +64,7 @@ class CandidateCompleted(Event):
     cost: float = 0.0
     duration_ms: int = 0
     cached: bool = False
+    seed: int | None = None  # this sample's seed, given to a model that takes one (None: recorded before seeds)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -40,6 +40,7 @@ class CandidateOutput:
     cost: float = 0.0
     duration_ms: int = 0
     cached: bool = False
+    seed: int | None = None
 
 
 class Pipeline:
@@ -207,6 +208,7 @@ class Pipeline:
             cost=output.cost,
             duration_ms=output.duration_ms,
             cached=output.cached,
+            seed=output.seed,
         )
 
     def fail_candidate(self, candidate_id: str, model: str, error: str, now: datetime, partial_text: str = "") -> None:

@@ -52,6 +52,7 @@ class Candidate:
     attempts: list[str] = field(default_factory=list)
     fallbacks: list[str] = field(default_factory=list)
     created_at: str = ""
+    seed: int | None = None
 
     @property
     def usable(self) -> bool:

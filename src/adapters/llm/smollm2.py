@@ -25,6 +25,8 @@ class SmolLM2Long(llm.Model):
         max_tokens: int = Field(default=400, ge=1, le=CONTEXT)
         temperature: float = Field(default=0.7, ge=0.0, le=2.0)
         repeat_penalty: float = Field(default=1.3, ge=1.0, le=2.0)
+        # Each sample's own: without it, two candidates on fresh instances sample the same text.
+        seed: int | None = Field(default=None, ge=0, le=2**32 - 1)
 
     def __init__(self) -> None:
         self._llama: Any = None
@@ -56,6 +58,7 @@ class SmolLM2Long(llm.Model):
             max_tokens=prompt.options.max_tokens,
             temperature=prompt.options.temperature,
             repeat_penalty=prompt.options.repeat_penalty,
+            seed=prompt.options.seed,
         )
         produced = 0
         for chunk in chunks:
