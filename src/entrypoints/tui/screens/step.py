@@ -29,7 +29,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("previous_step", "Previous step", "Go back one step"),
     ("branches", "Branch tree", "Show the branches; switch to one or fork a new one here"),
     ("diff", "Diff candidates", "Compare two candidates (the marked ones, or the focused and the selected)"),
-    ("export", "Export", "Write the article (Markdown) or the history (JSON) to a file"),
+    ("export", "Export", "Write the article (Markdown) or the history (JSON, YAML, JSON lines) to a file"),
     ("keep_stale", "Keep stale step", "Keep this stale step's selection as it is"),
     ("copy", "Copy candidate", "Copy the focused candidate's text to the clipboard"),
     ("toggle_history", "Show all rounds", "Show or hide the candidates of earlier rounds"),
