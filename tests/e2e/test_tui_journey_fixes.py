@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Select
 
-from tests.e2e.tui_support import all_finished, make_app, open_container, panels, wait_for
+from tests.e2e.tui_support import all_finished, make_app, open_container, wait_for
 from writeit.entrypoints.container import Container
 from writeit.entrypoints.formats import export_text
 from writeit.entrypoints.tui.app import WriteItApp
