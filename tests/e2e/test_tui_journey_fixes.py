@@ -48,4 +48,4 @@ async def test_the_export_dialog_writes_every_format_the_cli_writes(
         await pilot.press("enter")
         await wait_for(pilot, path.exists, "the exported file")
         expected = await export_text(container.pipelines(), screen.pipeline_id, fmt)  # type: ignore[arg-type]
-    assert path.read_text() == expected
+    assert path.read_text() == expected  # noqa: ASYNC240 (the app has stopped)
