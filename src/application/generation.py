@@ -236,8 +236,8 @@ class StepGenerator:
 
     async def merge_text(
         self, texts: Sequence[str], instruction: str, model: str | None, pipeline_id: str
-    ) -> tuple[str, str]:
-        """Ask a model to merge texts; returns (model id, merged text). Raises ModelError."""
+    ) -> CandidateOutput:
+        """Ask a model to merge texts; returns its answer, with its usage and cost. Raises ModelError."""
         drafts = "\n\n".join(f"--- Draft {i} ---\n{t}" for i, t in enumerate(texts, 1))
         prompt = f"Merge these drafts into one text. {instruction}\n\n{drafts}\n\nReply with the merged text only."
         model_id = self._models.resolve(model or self.default_model)
@@ -247,8 +247,10 @@ class StepGenerator:
             on_retry=_ignore,
             on_fallback=_ignore,
         )
-        answer = await self._runner.run((model_id,), ModelRequest(model_id=model_id, prompt=prompt), hooks)
-        return answer.completion.model_id, answer.completion.text
+        request = ModelRequest(model_id=model_id, prompt=prompt)
+        started = time.monotonic()
+        answer = await self._runner.run((model_id,), request, hooks)
+        return self._output(CandidatePlan("merge", (model_id,), request), answer, started)
 
 
 async def _ignore(*_: str | int) -> None:

@@ -99,6 +99,8 @@ def apply_event(p: Pipeline, event: ev.Event) -> None:
                 event.model or "writer",
             )
             c.instruction = event.instruction
+            c.input_tokens, c.output_tokens = event.input_tokens, event.output_tokens
+            c.usage_estimated, c.cost, c.duration_ms = event.usage_estimated, event.cost, event.duration_ms
         case ev.FeedbackGiven():
             given = p.branches[event.branch].steps[event.step]
             given.feedback.append(event.text)

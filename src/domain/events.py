@@ -131,6 +131,12 @@ class CandidatesMerged(Event):
     text: str
     model: str = ""
     instruction: str = ""
+    # A model's merge is accounted as any answer (none by hand, or recorded before merges were counted).
+    input_tokens: int = 0
+    output_tokens: int = 0
+    usage_estimated: bool = False
+    cost: float = 0.0
+    duration_ms: int = 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

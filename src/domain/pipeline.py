@@ -43,6 +43,18 @@ class CandidateOutput:
     seed: int | None = None
 
 
+def _accounting(output: CandidateOutput | None) -> dict[str, Any]:
+    if output is None:
+        return {}
+    return {
+        "input_tokens": output.input_tokens,
+        "output_tokens": output.output_tokens,
+        "usage_estimated": output.usage_estimated,
+        "cost": output.cost,
+        "duration_ms": output.duration_ms,
+    }
+
+
 class Pipeline:
     """One writing session. Build it with `start` or `replay`; read `pending` events after each command."""
 
@@ -290,8 +302,11 @@ class Pipeline:
         *,
         model: str = "",
         instruction: str = "",
+        usage: CandidateOutput | None = None,
     ) -> None:
-        """Record a merge of several candidates (by hand or by a model) as a new candidate, and select it."""
+        """Record a merge of several candidates (by hand or by a model) as a new candidate, and select it.
+
+        `usage`: a model's merge, whose tokens, cost and duration count as any candidate's."""
         self.require_mergeable(step, source_ids)
         if not text.strip():
             raise InvalidCommandError("a merge needs some text")
@@ -306,6 +321,7 @@ class Pipeline:
             text=text,
             model=model,
             instruction=instruction,
+            **_accounting(usage),
         )
         self.select(step, new_id, now)
 
