@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, Select
+from textual.widgets import Input, Select, TextArea
 
-from tests.e2e.tui_support import all_finished, make_app, open_container, wait_for
+from tests.e2e.tui_support import all_finished, make_app, open_container, panels, wait_for
 from writeit.entrypoints.container import Container
 from writeit.entrypoints.formats import export_text
 from writeit.entrypoints.tui.app import WriteItApp
@@ -49,3 +49,56 @@ async def test_the_export_dialog_writes_every_format_the_cli_writes(
         await wait_for(pilot, path.exists, "the exported file")
         expected = await export_text(container.pipelines(), screen.pipeline_id, fmt)  # type: ignore[arg-type]
     assert path.read_text() == expected  # noqa: ASYNC240 (the app has stopped)
+
+
+async def test_an_edit_shows_as_the_writers_edit_of_its_candidate_without_token_counts(container: Container) -> None:
+    app = make_app(container)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_step(app, container, ["echo", "echo"])
+        await wait_for(pilot, lambda: all_finished(app) and len(panels(app)) == 2, "the candidates")
+        await pilot.press("right")  # focus candidate 2
+        await pilot.press("e")
+        app.screen.query_one(TextArea).text = "My own plan."
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: len(panels(app)) == 3 and all_finished(app), "the edit")
+        title = str(panels(app)[2]._title())
+    assert "your edit of candidate 2" in title
+    assert "0→0" not in title
+    assert "echo" not in title
+
+
+async def generated_twice_after_going_stale(container: Container) -> str:
+    """quick-article with plan and write selected, then plan's other candidate selected (write goes stale) and
+    write generated again: write has an earlier round (with the selection) and a current one."""
+    service = container.pipelines()
+    view = await service.start("quick-article", {"topic": "Rounds"}, ["echo", "markov"])
+    for key in ("plan", "write"):
+        await (await service.generate(view.id, key)).wait()
+        view = await service.select(view.id, key, (await service.get(view.id)).step(key).candidates[0].id)
+    plan = (await service.get(view.id)).step("plan")
+    await service.select(view.id, "plan", plan.candidates[1].id)
+    await (await service.generate(view.id, "write")).wait()
+    return view.id
+
+
+async def test_after_regenerating_a_stale_step_key_1_selects_the_current_rounds_first_candidate(
+    container: Container,
+) -> None:
+    pipeline_id = await generated_twice_after_going_stale(container)
+    service = container.pipelines()
+    write = (await service.get(pipeline_id)).step("write")
+    old, new = write.candidates[:2], write.candidates[2:]
+    app = make_app(container)
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = StepScreen(service, pipeline_id)
+        await app.push_screen(screen)
+        await wait_for(pilot, lambda: screen.step_key == "write" and len(panels(app)) == 3, "the write step")
+        shown = panels(app)
+        assert [p.candidate.id for p in shown] == [new[0].id, new[1].id, write.selected]
+        assert [p.number for p in shown] == [1, 2, 3]
+        assert "round 1 (earlier)" in str(shown[2]._title())
+        assert "earlier" not in str(shown[0]._title())
+        await pilot.press("1")
+        await wait_for(pilot, lambda: panels(app)[0].selected, "the selection")
+    assert (await service.get(pipeline_id)).step("write").selected == new[0].id
+    assert write.selected == old[0].id

@@ -15,13 +15,14 @@ from textual.widget import Widget
 from textual.widgets import Footer, Header, Static
 
 from writeit.application.hub import Message, Subscription, TokenMessage
+from writeit.application.rounds import Shown, arrange, origin_label
 from writeit.application.service import PipelineService
-from writeit.application.views import CandidateView, PipelineView, StepView
+from writeit.application.views import PipelineView, StepView
 from writeit.domain.errors import BranchMovedError
 from writeit.domain.events import StepStarted
 from writeit.entrypoints.tui.guard import attempt, report
 from writeit.entrypoints.tui.widgets.candidate import CandidatePanel
-from writeit.entrypoints.tui.widgets.deck import CandidateDeck, by_id, visible_candidates
+from writeit.entrypoints.tui.widgets.deck import CandidateDeck, by_id
 
 T = TypeVar("T")
 
@@ -112,26 +113,37 @@ class StepViewScreen(Screen[None]):
             self.view = view
             shown = view.step(self.step_key)
             self._show_info(view, shown)
-            visible = visible_candidates(shown, everything=self.show_all)
+            visible = arrange(shown, everything=self.show_all)
             width = self.app.size.width
             deck = self.deck
             if (
                 deck is not None
-                and deck.ids() == [c.id for c in visible]
+                and deck.ids() == [s.candidate.id for s in visible]
                 and deck.arrangement == deck.layout_for(width)
             ):
-                for panel, c in zip(deck.panels, visible, strict=True):
-                    await panel.show(c, selected=c.id == shown.selected, marked=c.id in self.marked)
+                for panel, s in zip(deck.panels, visible, strict=True):
+                    await panel.show(
+                        s.candidate, selected=s.candidate.id == shown.selected, marked=s.candidate.id in self.marked
+                    )
             else:
                 await self._rebuild(shown, visible, width)
 
-    async def _rebuild(self, step: StepView, visible: list[CandidateView], width: int) -> None:
+    async def _rebuild(self, step: StepView, visible: list[Shown], width: int) -> None:
         streamed = {cid: p.text for cid, p in self._panels.items() if p.candidate.status == "pending"}
         focused = self.focused_panel()
         keep = focused.candidate.id if focused is not None else step.selected
+        numbers = {s.candidate.id: s.number for s in visible}
         panels = [
-            CandidatePanel(n, c, streamed.get(c.id, ""), selected=c.id == step.selected, marked=c.id in self.marked)
-            for n, c in enumerate(visible, 1)
+            CandidatePanel(
+                s.number,
+                s.candidate,
+                streamed.get(s.candidate.id, ""),
+                selected=s.candidate.id == step.selected,
+                marked=s.candidate.id in self.marked,
+                who=origin_label(s.candidate, numbers),
+                earlier=s.earlier,
+            )
+            for s in visible
         ]
         deck = CandidateDeck(panels, width=width, empty=self._empty_hint(step))
         holder = self.query_one("#deck-holder", Container)

@@ -8,25 +8,10 @@ from textual.app import ComposeResult
 from textual.containers import Container, HorizontalScroll
 from textual.widgets import Static, TabbedContent, TabPane
 
-from writeit.application.views import CandidateView, StepView
 from writeit.entrypoints.tui.widgets.candidate import CandidatePanel
 
 NARROW_BELOW = 100  # columns: below this, candidates go in tabs (side by side they would be too thin to read)
 PANEL_MIN = 36  # columns: when the panels cannot all be this wide, they keep it and the row scrolls sideways
-
-
-def visible_candidates(step: StepView, *, everything: bool = False) -> list[CandidateView]:
-    """The candidates worth showing: those since the last round of several (a lone regeneration joins its
-    siblings), plus the selected one; `everything` shows every round."""
-    if everything:
-        return list(step.candidates)
-    rounds: dict[int, int] = {}
-    for c in step.candidates:
-        if c.origin == "generated":
-            rounds[c.generation] = rounds.get(c.generation, 0) + 1
-    full = [g for g, n in rounds.items() if n > 1]
-    since = max(full) if full else max(rounds, default=0)
-    return [c for c in step.candidates if c.generation >= since or c.id == step.selected]
 
 
 class CandidateDeck(Container):
@@ -51,7 +36,7 @@ class CandidateDeck(Container):
         elif self.narrow:
             with TabbedContent():
                 for panel in self.panels:
-                    with TabPane(f"{panel.number} {panel.candidate.model}", id=pane_id(panel.candidate.id)):
+                    with TabPane(tab_label(panel), id=pane_id(panel.candidate.id)):
                         yield panel
         else:
             with HorizontalScroll():
@@ -71,6 +56,13 @@ class CandidateDeck(Container):
             return None
         active = self.query_one(TabbedContent).active
         return next((p for p in self.panels if pane_id(p.candidate.id) == active), None)
+
+
+def tab_label(panel: CandidatePanel) -> str:
+    """Short, as tabs share one line: the model, or what the writer made."""
+    c = panel.candidate
+    who = c.model if c.origin == "generated" else ("edit" if c.origin == "edited" else "merge")
+    return f"{panel.number} {who}" + (" (earlier)" if panel.earlier else "")
 
 
 def pane_id(candidate_id: str) -> str:
