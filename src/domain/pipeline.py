@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -364,10 +364,7 @@ class Pipeline:
         self._record(ev.BranchSwitched, now, branch=branch)
 
     def next_branch_name(self) -> str:
-        n = len(self.branches) + 1
-        while f"branch-{n}" in self.branches:
-            n += 1
-        return f"branch-{n}"
+        return next_branch_name(self.branches)
 
     def _usable(self, step: str, candidate_id: str) -> Candidate:
         if candidate_id not in self.step_state(step).candidate_ids:
@@ -404,6 +401,14 @@ class Pipeline:
         apply_event(self, event)
         self.version = event.seq
         self.updated_at = event.at
+
+
+def next_branch_name(taken: Collection[str]) -> str:
+    """The default name of a new branch: `branch-N`, N the first free number from the count of branches + 1."""
+    n = len(taken) + 1
+    while f"branch-{n}" in taken:
+        n += 1
+    return f"branch-{n}"
 
 
 def valid_branch_name(name: str) -> bool:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Select, TextArea
 
-from tests.e2e.tui_support import all_finished, make_app, open_container, panels, wait_for
+from tests.e2e.tui_support import all_finished, make_app, open_container, panels, screen_text, wait_for
 from writeit.entrypoints.container import Container
 from writeit.entrypoints.formats import export_text
 from writeit.entrypoints.tui.app import WriteItApp
@@ -102,3 +102,38 @@ async def test_after_regenerating_a_stale_step_key_1_selects_the_current_rounds_
         await wait_for(pilot, lambda: panels(app)[0].selected, "the selection")
     assert (await service.get(pipeline_id)).step("write").selected == new[0].id
     assert write.selected == old[0].id
+
+
+async def test_a_fork_asks_for_the_branch_name_offering_one_and_shows_why_a_name_is_refused(
+    container: Container,
+) -> None:
+    app = make_app(container)
+    service = container.pipelines()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_step(app, container, ["echo"])
+        await wait_for(pilot, lambda: all_finished(app), "the candidate")
+        await pilot.press("1", "b", "k")
+        await wait_for(pilot, lambda: bool(app.screen.query("#branch-name")), "the branch name dialog")
+        name = app.screen.query_one("#branch-name", Input)
+        assert name.value == "branch-2"
+        for refused, why in (("main", "already exists"), ("no spaces", "not a valid branch name")):
+            name.value = refused
+            await pilot.press("enter")
+            await wait_for(pilot, lambda w=why: w in screen_text(app), f"the reason {why!r}")  # type: ignore[misc]
+            assert [b.name for b in (await service.get(screen.pipeline_id)).branches] == ["main"]
+        name.value = "second-try"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.view is not None and screen.view.branch == "second-try", "the fork")
+    assert [b.name for b in (await service.get(screen.pipeline_id)).branches] == ["main", "second-try"]
+
+
+async def test_the_help_shows_the_question_mark_key_as_it_is_typed(container: Container) -> None:
+    app = make_app(container)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_step(app, container, ["echo"])
+        await wait_for(pilot, lambda: all_finished(app), "the candidate")
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: "Keys — step view" in screen_text(app), "the help")
+        text = screen_text(app)
+    assert "question_mark" not in text
+    assert "?  Help" in text

@@ -79,7 +79,7 @@ def test_the_step_view_uses_tabs_in_a_narrow_terminal(snap_compare: Snap, contai
 def test_the_branch_tree_shows_forks_under_their_parent(snap_compare: Snap, container: Container) -> None:
     async def fork(pilot: Pilot[Any]) -> None:
         screen = await open_step(pilot, container, ["echo"])
-        await pilot.press("1", "b", "k")
+        await pilot.press("1", "b", "k", "enter")
         await wait_for(pilot, lambda: screen.view is not None and screen.view.branch == "branch-2", "the fork")
         await pilot.press("b")
         await pilot.pause()
@@ -98,3 +98,23 @@ def test_the_diff_view_compares_a_candidate_with_its_edit(snap_compare: Snap, co
         await pilot.pause()
 
     assert snap_compare(make_app(container), terminal_size=(100, 24), run_before=edit_and_diff)
+
+
+def test_at_80_by_24_the_step_view_shows_the_steps_state_its_keys_and_the_marks(
+    snap_compare: Snap, container: Container
+) -> None:
+    async def mark(pilot: Pilot[Any]) -> None:
+        await open_step(pilot, container, ["echo", "echo", "echo"])
+        await pilot.press("1", "space")
+        await pilot.pause()
+
+    assert snap_compare(make_app(container), terminal_size=(80, 24), run_before=mark)
+
+
+def test_with_three_candidates_side_by_side_the_marks_stay_in_view(snap_compare: Snap, container: Container) -> None:
+    async def mark(pilot: Pilot[Any]) -> None:
+        await open_step(pilot, container, ["echo", "echo", "echo"])
+        await pilot.press("1", "right", "right", "space")
+        await pilot.pause()
+
+    assert snap_compare(make_app(container), terminal_size=(110, 24), run_before=mark)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, cast
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -31,6 +33,32 @@ class FeedbackDialog(ModalScreen[str | None]):
             self.dismiss(text)
         else:
             self.notify("Type some feedback first, or press esc.", severity="warning")
+
+
+class BranchNameDialog(ModalScreen[None]):
+    """Names a new branch (the default prefilled); `fork` tries the name and returns why it was refused, or None
+    when done: the dialog stays open on a refusal, with the reason under the name."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
+    AUTO_FOCUS = "#branch-name"
+
+    def __init__(self, step: str, default: str, fork: Callable[[str], Awaitable[str | None]]) -> None:
+        super().__init__()
+        self._step, self._default, self._fork = step, default, fork
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(f"Fork a new branch at step '{self._step}': its name (enter forks, esc cancels)")
+            yield Input(self._default, id="branch-name")
+            yield Static("", id="branch-error", classes="field-error")
+
+    async def on_input_submitted(self, event: Input.Submitted) -> None:
+        refused = await self._fork(event.value.strip())
+        error = self.query_one("#branch-error", Static)
+        error.update(Text(refused or "", "red"))
+        error.set_class(bool(refused), "-shown")
+        if not refused:
+            self.dismiss(None)
 
 
 @dataclass(frozen=True, slots=True)

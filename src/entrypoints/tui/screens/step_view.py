@@ -54,7 +54,7 @@ class StepViewScreen(Screen[None]):
         yield Static(id="step-info")
         yield Static(id="step-notice")
         yield Container(id="deck-holder")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)  # ctrl+p is in the help: room for the keys
 
     async def open(self) -> PipelineView | None:
         """Subscribe first, then read: no event can fall between the two."""
@@ -156,18 +156,18 @@ class StepViewScreen(Screen[None]):
 
     def _show_info(self, view: PipelineView, step: StepView) -> None:
         keys = [s.key for s in view.steps]
+        # What the writer acts on first (a narrow terminal wraps the line; the pipeline's id matters least).
         info = Text.assemble(
-            (f" {view.template} ", "bold reverse"),
-            f"  pipeline {view.id[:8]} · branch ",
-            (view.branch, "bold"),
-            f" · step {keys.index(step.key) + 1} of {len(keys)}: ",
-            (step.name, "bold"),
-            f" · {step.status}",
+            (f" step {keys.index(step.key) + 1} of {len(keys)}: {step.name} ", "bold reverse"),
+            f" {step.status}",
         )
         if step.stale:
             info.append("  STALE ", "bold black on yellow")
         if view.completed:
             info.append("  ✓ complete", "bold green")
+        info.append(" · branch ")
+        info.append(view.branch, "bold")
+        info.append(f" · {view.template} · pipeline {view.id[:8]}", "dim")
         self.query_one("#step-info", Static).update(info)
         self.query_one("#step-notice", Static).update(self._notice(view, step))
         self.set_class(step.stale, "-stale")
