@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from writeit.application import activity
 from writeit.application.budget import Budget, CostEstimate, check_budget, estimate_round
 from writeit.application.errors import ModelError
 from writeit.application.hub import StreamHub
@@ -148,7 +149,7 @@ class StepGenerator:
         return self._models.resolve(model_id)
 
     def launch(self, plan: GenerationPlan, record: Recorder) -> Generation:
-        tasks = [asyncio.create_task(self._run(plan.pipeline_id, c, record)) for c in plan.candidates]
+        tasks = [asyncio.create_task(self._run(plan.pipeline_id, plan.step, c, record)) for c in plan.candidates]
         for candidate, task in zip(plan.candidates, tasks, strict=True):
             self._streaming[candidate.candidate_id] = _Running(task, plan.pipeline_id, record)
             self._tasks.add(task)
@@ -173,7 +174,7 @@ class StepGenerator:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
-    async def _run(self, pipeline_id: str, plan: CandidatePlan, record: Recorder) -> None:
+    async def _run(self, pipeline_id: str, step: str, plan: CandidatePlan, record: Recorder) -> None:
         cid = plan.candidate_id
         parts: list[str] = []
         started = time.monotonic()
@@ -189,20 +190,25 @@ class StepGenerator:
                 self._hub.publish_reset(pipeline_id, cid)
 
         async def on_retry(model: str, attempt: int, reason: str) -> None:
+            activity.retried(pipeline_id, cid, model, attempt, reason)
             await record(pipeline_id, lambda p, now: p.record_retry(cid, model, attempt, reason, now))
 
         async def on_fallback(old: str, new: str, reason: str) -> None:
+            activity.fell_through(pipeline_id, cid, old, new, reason)
             restart()
             await record(pipeline_id, lambda p, now: p.record_fallback(cid, old, new, reason, now))
 
         hooks = CandidateHooks(on_chunk=on_chunk, on_restart=restart, on_retry=on_retry, on_fallback=on_fallback)
+        activity.started(pipeline_id, step, cid, plan.chain, plan.sample)
         try:
             answer = await self._runner.run(plan.chain, plan.request, hooks, plan.sample, gate=self._slots)
         except asyncio.CancelledError:
+            activity.cancelled(pipeline_id, cid, time.monotonic() - started, len("".join(parts)))
             await self._finish(pipeline_id, cid, record, lambda p, now: p.cancel_candidate(cid, now, "".join(parts)))
             return
         except ModelError as exc:
             error, model = str(exc), exc.model_id
+            activity.failed(pipeline_id, cid, model, error, time.monotonic() - started)
             await self._finish(
                 pipeline_id, cid, record, lambda p, now: p.fail_candidate(cid, model, error, now, "".join(parts))
             )
@@ -213,6 +219,7 @@ class StepGenerator:
             await self._finish(pipeline_id, cid, record, lambda p, now: p.fail_candidate(cid, "", error, now))
             return
         output = self._output(plan, answer, started)
+        activity.finished(pipeline_id, cid, output)
         await self._finish(pipeline_id, cid, record, lambda p, now: p.complete_candidate(cid, output, now))
 
     async def _finish(self, pipeline_id: str, cid: str, record: Recorder, command: Command) -> None:
@@ -250,7 +257,9 @@ class StepGenerator:
         request = ModelRequest(model_id=model_id, prompt=prompt)
         started = time.monotonic()
         answer = await self._runner.run((model_id,), request, hooks)
-        return self._output(CandidatePlan("merge", (model_id,), request), answer, started)
+        merged = self._output(CandidatePlan("merge", (model_id,), request), answer, started)
+        activity.merged(pipeline_id, len(texts), merged)
+        return merged
 
 
 async def _ignore(*_: str | int) -> None:

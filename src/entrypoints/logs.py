@@ -60,7 +60,8 @@ def configure_logging(home: Path, level: str = "INFO") -> Iterator[Path]:
     handler = _QuietFileHandler(path, maxBytes=5_000_000, backupCount=3, encoding="utf-8")
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
-            foreign_pre_chain=shared,
+            # stdlib records (the application logs through stdlib) keep their `extra` fields as JSON fields.
+            foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name, structlog.stdlib.ExtraAdder()],
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                 structlog.processors.format_exc_info,
