@@ -18,6 +18,8 @@ _SECRET_SHAPES = [
     r"sk-[A-Za-z0-9_\-]{8,}",
     r"bearer\s+[A-Za-z0-9._\-~+/=]{8,}",
     r"(api[_-]?key|token|secret)([\"']?\s*[:=]\s*[\"']?)[^\s\"',}]{6,}",
+    r"[?&]key=[^&\s\"']{6,}",  # a key in a logged request URL (Gemini's ?key=)
+    r"AIza[0-9A-Za-z_\-]{20,}",
 ]
 
 

@@ -106,3 +106,11 @@ async def test_a_cancel_and_a_merge_from_the_tui_are_logged(
     assert (merged["model"], merged["sources"]) == ("echo", 2)
     assert merged["output_tokens"] > 0
     assert TOPIC not in (isolated_home / "logs" / "writeit.log").read_text()
+
+
+def test_a_key_in_a_logged_request_url_is_redacted() -> None:
+    from writeit.entrypoints.logs import Redactor
+
+    line = 'HTTP Request: POST https://example.test/v1/models/x:stream?alt=sse&key=AIzaSyA-1234567890abcdefghij "200"'
+    assert "1234567890" not in Redactor([]).text(line)
+    assert "alt=sse" in Redactor([]).text(line)
