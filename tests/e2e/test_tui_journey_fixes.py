@@ -137,3 +137,19 @@ async def test_the_help_shows_the_question_mark_key_as_it_is_typed(container: Co
         text = screen_text(app)
     assert "question_mark" not in text
     assert "?  Help" in text
+
+
+async def test_in_tabs_every_streaming_candidate_shows_its_progress_in_its_tab(container: Container) -> None:
+    from textual.widgets import Tab
+
+    def tabs() -> list[str]:
+        return [tab.label_text for tab in app.screen.query(Tab).results(Tab) if tab.id and "pane-" in tab.id]
+
+    app = make_app(container)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_step(app, container, ["markov", "markov"])
+        await wait_for(pilot, lambda: len(tabs()) == 2 and all(p.text for p in panels(app)), "both streaming")
+        await wait_for(pilot, lambda: all(" tok" in label and "~0 tok" not in label for label in tabs()), "progress")
+        await wait_for(pilot, lambda: all_finished(app), "the round")
+        await wait_for(pilot, lambda: all(label.endswith("✓") for label in tabs()), "the tabs done")
+        assert tabs() == ["1 markov ✓", "2 markov ✓"]

@@ -125,6 +125,7 @@ class StepViewScreen(Screen[None]):
                     await panel.show(
                         s.candidate, selected=s.candidate.id == shown.selected, marked=s.candidate.id in self.marked
                     )
+                deck.show_progress()
             else:
                 await self._rebuild(shown, visible, width)
 
@@ -213,6 +214,8 @@ class StepViewScreen(Screen[None]):
         if pending and self._frame % 3 == 0:
             for panel in pending:
                 panel.tick(self._frame // 3)
+            if self.deck is not None:
+                self.deck.show_progress()
         finished = next((p for p in self._panels.values() if p.awaits_markdown), None)
         if finished is not None:
             await finished.render_markdown()

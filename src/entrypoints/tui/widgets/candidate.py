@@ -174,6 +174,12 @@ class CandidatePanel(Vertical, can_focus=True):
         self._frame = self._frame if frame is None else frame
         self._title_bar.update(self._title(), layout=False)  # one line, always: no need to lay the screen out again
 
+    def progress(self) -> str:
+        """A few characters of how it is going: the spinner and tokens so far, or how it ended."""
+        if self.candidate.status == "pending":
+            return f"{SPINNER[self._frame % len(SPINNER)]} ~{self._chars // 4} tok"
+        return _STATUS.get(self.candidate.status, (self.candidate.status, ""))[0].split(" ")[0]
+
     def _title(self) -> Text:
         marks = Marks(selected=self.selected, marked=self.marked, who=self.who, earlier=self.earlier)
         return title_line(self.number, self.candidate, streamed_chars=self._chars, frame=self._frame, marks=marks)

@@ -42,6 +42,17 @@ class CandidateDeck(Container):
             with HorizontalScroll():
                 yield from self.panels
 
+    def show_progress(self) -> None:
+        """Bring each tab's label up to date with its candidate's progress (tabs only: panels show their own)."""
+        if not self.narrow or not self.panels:
+            return
+        tabs = self.query_one(TabbedContent)
+        for panel in self.panels:
+            tab = tabs.get_tab(pane_id(panel.candidate.id))
+            label = tab_label(panel)
+            if tab.label_text != label:
+                tab.label = label
+
     def ids(self) -> list[str]:
         return [p.candidate.id for p in self.panels]
 
@@ -59,10 +70,11 @@ class CandidateDeck(Container):
 
 
 def tab_label(panel: CandidatePanel) -> str:
-    """Short, as tabs share one line: the model, or what the writer made."""
+    """Short, as tabs share one line: the model (or what the writer made) and how its answer is going, so a
+    candidate streaming in a tab not shown still shows its progress."""
     c = panel.candidate
     who = c.model if c.origin == "generated" else ("edit" if c.origin == "edited" else "merge")
-    return f"{panel.number} {who}" + (" (earlier)" if panel.earlier else "")
+    return f"{panel.number} {who} {panel.progress()}" + (" (earlier)" if panel.earlier else "")
 
 
 def pane_id(candidate_id: str) -> str:
