@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from writeit.domain.pipeline import Pipeline, require_branch
-from writeit.domain.state import Candidate
+from writeit.domain.state import Candidate, CandidateOrigin
 from writeit.domain.template import PipelineTemplate
 
 
@@ -35,6 +35,7 @@ class CandidateView:
     instruction: str
     generation: int
     seed: int | None = None
+    edit_of: str | None = None  # an edit: the candidate the writer rewrote (the text is the writer's, no model's)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -114,6 +115,7 @@ def candidate_view(c: Candidate) -> CandidateView:
         input_tokens=c.input_tokens, output_tokens=c.output_tokens, usage_estimated=c.usage_estimated,
         cost=c.cost, duration_ms=c.duration_ms, cached=c.cached, attempts=tuple(c.attempts),
         fallbacks=tuple(c.fallbacks), instruction=c.instruction, generation=c.generation, seed=c.seed,
+        edit_of=c.sources[0] if c.origin is CandidateOrigin.EDITED and c.sources else None,
     )  # fmt: skip
 
 
