@@ -49,3 +49,14 @@ def test_a_merge_stored_before_merges_were_accounted_decodes_with_no_usage() -> 
     event = from_record(record)
     assert isinstance(event, ev.CandidatesMerged)
     assert (event.input_tokens, event.output_tokens, event.cost) == (0, 0, 0.0)
+
+
+def test_an_lmdb_record_of_a_merge_from_before_merges_were_accounted_decodes_with_no_usage() -> None:
+    from writeit.adapters.lmdb.codec import decode, encode
+
+    event = ev.CandidatesMerged(
+        pipeline_id="p", seq=5, at="t", branch="main", step="s", source_ids=("a", "b"), candidate_id="c", text="x"
+    )
+    stored = encode(event)
+    old = stored.split(b',"input_tokens"')[0] + b"}"
+    assert decode(old) == event
