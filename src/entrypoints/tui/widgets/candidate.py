@@ -49,7 +49,7 @@ def title_line(number: int, c: CandidateView, *, streamed_chars: int, frame: int
     if c.status == "pending":
         text.append(f"{SPINNER[frame % len(SPINNER)]} streaming", "cyan")
         text.append(f"  ~{streamed_chars // 4} tok", "dim")
-    elif c.origin != "generated" and not (c.input_tokens or c.output_tokens):
+    elif c.origin == "edited" or (c.origin == "merged" and c.model == "writer"):
         text.append("✎ yours", "green")  # the writer's text: no model answered, there is nothing to count
     else:
         label, style = _STATUS.get(c.status, (c.status, ""))
