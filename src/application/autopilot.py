@@ -11,6 +11,7 @@ from writeit.application.budget import CostEstimate
 from writeit.application.errors import ApplicationError
 from writeit.application.hub import EventMessage, Message, TokenMessage
 from writeit.application.pick import PickStrategy, pick
+from writeit.application.rounds import current_round
 from writeit.application.service import PipelineService
 from writeit.application.views import CandidateView, PipelineView, StepView
 from writeit.domain.events import Event
@@ -60,7 +61,7 @@ async def run_headless(
         key = view.current_step
         await _generate_step(service, view.id, key, models, observer, on_event)
         step = (await service.get(view.id)).step(key)
-        chosen = pick(step.candidates[-_last_round(step) :], strategy)
+        chosen = pick(current_round(step), strategy)
         if chosen is None:
             errors = "; ".join(c.error for c in step.candidates if c.error) or "no candidate completed"
             raise NoCandidateError(f"step '{key}' produced nothing to pick: {errors}")
@@ -107,7 +108,3 @@ def _deliver(message: Message, observer: AutopilotObserver, on_event: EventCallb
             observer.restart(message.candidate_id)
         else:
             observer.chunk(message.candidate_id, message.text)
-
-
-def _last_round(step: StepView) -> int:
-    return sum(1 for c in step.candidates if c.generation == step.generation and c.origin == "generated") or 1

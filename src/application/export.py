@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from writeit.application.errors import ImportRefusedError
-from writeit.application.views import PipelineView
+from writeit.application.views import CandidateView, PipelineView
 from writeit.domain.codec import from_record, to_record
 from writeit.domain.events import Event
 from writeit.domain.pipeline import Pipeline
@@ -18,15 +18,31 @@ HISTORY_FORMAT = "writeit.history/1"
 
 
 def markdown(view: PipelineView, now: datetime, *, appendix: bool = False) -> str:
-    """The selected text of the last step, under YAML front-matter describing how it was made."""
-    final = view.steps[-1].selected_candidate if view.steps else None
+    """The selected text of the last step, under YAML front-matter describing how it was made.
+
+    Before the last step is selected the export is a draft: the latest selection so far, with `draft: true`
+    and the steps done in the front-matter (an empty body would look like a lost article).
+    """
+    final = _latest_selection(view)
     body = final.text if final else ""
     front = _front_matter(view, now)
+    if not view.completed:
+        front |= {"draft": True, "steps_done": _steps_done(view), "text_of_step": final.step if final else None}
     lines = ["---", *(f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in front.items()), "---", ""]
     text = "\n".join(lines) + "\n" + body.strip() + "\n"
     if appendix:
         text += _appendix(view)
     return text
+
+
+def _latest_selection(view: PipelineView) -> CandidateView | None:
+    """The selection of the last step that has one (the article grows step by step: that is the latest text)."""
+    return next((s.selected_candidate for s in reversed(view.steps) if s.selected_candidate is not None), None)
+
+
+def _steps_done(view: PipelineView) -> list[str]:
+    """The steps with a selection that is not stale, in order."""
+    return [s.key for s in view.steps if s.selected is not None and not s.stale]
 
 
 def _front_matter(view: PipelineView, now: datetime) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from writeit.application import activity
 from writeit.application.budget import Budget, CostEstimate, check_budget, estimate_round
 from writeit.application.errors import ModelError
 from writeit.application.hub import StreamHub
@@ -150,7 +151,7 @@ class StepGenerator:
         return self._models.resolve(model_id)
 
     def launch(self, plan: GenerationPlan, record: Recorder) -> Generation:
-        tasks = [asyncio.create_task(self._run(plan.pipeline_id, c, record, plan.step)) for c in plan.candidates]
+        tasks = [asyncio.create_task(self._run(plan.pipeline_id, plan.step, c, record)) for c in plan.candidates]
         for candidate, task in zip(plan.candidates, tasks, strict=True):
             self._streaming[candidate.candidate_id] = _Running(task, plan.pipeline_id, record)
             self._tasks.add(task)
@@ -175,7 +176,7 @@ class StepGenerator:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
-    async def _run(self, pipeline_id: str, plan: CandidatePlan, record: Recorder, step: str = "") -> None:
+    async def _run(self, pipeline_id: str, step: str, plan: CandidatePlan, record: Recorder) -> None:
         cid = plan.candidate_id
         parts: list[str] = []
         started = time.monotonic()
@@ -191,20 +192,25 @@ class StepGenerator:
                 self._hub.publish_reset(pipeline_id, cid)
 
         async def on_retry(model: str, attempt: int, reason: str) -> None:
+            activity.retried(pipeline_id, cid, model, attempt, reason)
             await record(pipeline_id, lambda p, now: p.record_retry(cid, model, attempt, reason, now))
 
         async def on_fallback(old: str, new: str, reason: str) -> None:
+            activity.fell_through(pipeline_id, cid, old, new, reason)
             restart()
             await record(pipeline_id, lambda p, now: p.record_fallback(cid, old, new, reason, now))
 
         hooks = CandidateHooks(on_chunk=on_chunk, on_restart=restart, on_retry=on_retry, on_fallback=on_fallback)
+        activity.started(pipeline_id, step, cid, plan.chain, plan.sample)
         try:
             answer = await self._runner.run(plan.chain, plan.request, hooks, plan.sample, gate=self._slots)
         except asyncio.CancelledError:
+            activity.cancelled(pipeline_id, cid, time.monotonic() - started, len("".join(parts)))
             await self._finish(pipeline_id, cid, record, lambda p, now: p.cancel_candidate(cid, now, "".join(parts)))
             return
         except ModelError as exc:
             error, model = str(exc), exc.model_id
+            activity.failed(pipeline_id, cid, model, error, time.monotonic() - started)
             await self._finish(
                 pipeline_id, cid, record, lambda p, now: p.fail_candidate(cid, model, error, now, "".join(parts))
             )
@@ -215,6 +221,7 @@ class StepGenerator:
             await self._finish(pipeline_id, cid, record, lambda p, now: p.fail_candidate(cid, "", error, now))
             return
         output = self._output(plan, answer, started)
+        activity.finished(pipeline_id, cid, output)
         await self._finish(pipeline_id, cid, record, lambda p, now: p.complete_candidate(cid, output, now))
         await self._log_completion(pipeline_id, step, cid, output)
 
@@ -248,12 +255,13 @@ class StepGenerator:
             model=completion.model_id, text=completion.text, prompt=plan.request.prompt, system=plan.request.system,
             input_tokens=usage.input_tokens, output_tokens=usage.output_tokens, usage_estimated=usage.estimated,
             cost=usage.cost, duration_ms=int((time.monotonic() - started) * 1000), cached=answer.cached,
+            seed=answer.seed,
         )  # fmt: skip
 
     async def merge_text(
         self, texts: Sequence[str], instruction: str, model: str | None, pipeline_id: str
-    ) -> tuple[str, str]:
-        """Ask a model to merge texts; returns (model id, merged text). Raises ModelError."""
+    ) -> CandidateOutput:
+        """Ask a model to merge texts; returns its answer, with its usage and cost. Raises ModelError."""
         drafts = "\n\n".join(f"--- Draft {i} ---\n{t}" for i, t in enumerate(texts, 1))
         prompt = f"Merge these drafts into one text. {instruction}\n\n{drafts}\n\nReply with the merged text only."
         model_id = self._models.resolve(model or self.default_model)
@@ -263,8 +271,12 @@ class StepGenerator:
             on_retry=_ignore,
             on_fallback=_ignore,
         )
-        answer = await self._runner.run((model_id,), ModelRequest(model_id=model_id, prompt=prompt), hooks)
-        return answer.completion.model_id, answer.completion.text
+        request = ModelRequest(model_id=model_id, prompt=prompt)
+        started = time.monotonic()
+        answer = await self._runner.run((model_id,), request, hooks)
+        merged = self._output(CandidatePlan("merge", (model_id,), request), answer, started)
+        activity.merged(pipeline_id, len(texts), merged)
+        return merged
 
 
 async def _ignore(*_: str | int) -> None:

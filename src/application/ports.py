@@ -131,6 +131,7 @@ class ModelRequest:
     prompt: str
     system: str = ""
     options: Mapping[str, Any] = field(default_factory=dict)
+    seed: int | None = None  # for a model that takes one; never part of the recording's key (the sample is)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -19,7 +19,7 @@ from tenacity import (
 from tenacity.stop import stop_base
 from tenacity.wait import wait_base
 
-from writeit.application.cache import ResponseRecorder
+from writeit.application.cache import ResponseRecorder, cache_key
 from writeit.application.errors import ModelError
 from writeit.application.ports import ChunkCallback, Completion, LanguageModel, ModelRequest
 
@@ -55,6 +55,14 @@ class CandidateHooks:
 class Answer:
     completion: Completion
     cached: bool = False
+    seed: int | None = None
+
+
+def sample_seed(request: ModelRequest, sample: int) -> int:
+    """The sampling seed of one sample of a request: each sample its own (two candidates of one local model would
+    otherwise be word for word the same), and the same in any pipeline that asks for that sample, as the
+    recording is, so a replay records the seed its answer was made with."""
+    return int(cache_key(request, sample)[:8], 16)
 
 
 def _transient(exc: BaseException) -> bool:
@@ -163,13 +171,14 @@ class ModelRunner:
     async def _answer(
         self, request: ModelRequest, hooks: CandidateHooks, sample: int, gate: AbstractAsyncContextManager[object]
     ) -> Answer:
+        request = replace(request, seed=sample_seed(request, sample) if request.seed is None else request.seed)
         recorded = await self._recorder.lookup(request, sample)
         if recorded is not None:
             hooks.on_chunk(recorded.text)
-            return Answer(recorded, cached=True)
+            return Answer(recorded, cached=True, seed=request.seed)
         completion = await self._with_retries(request, hooks, gate)
         await self._recorder.record(request, sample, completion)
-        return Answer(completion)
+        return Answer(completion, seed=request.seed)
 
     async def _with_retries(
         self, request: ModelRequest, hooks: CandidateHooks, gate: AbstractAsyncContextManager[object]

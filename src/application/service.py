@@ -192,13 +192,15 @@ class PipelineService:
             pipeline = await self._load(pipeline_id, expected_version, branch)
         pipeline.require_mergeable(step, candidate_ids)  # before paying for a model call
         texts = [pipeline.candidates[c].text for c in candidate_ids]
-        model_id, text = await self._generator.merge_text(texts, instruction, model, pipeline_id)
+        merged = await self._generator.merge_text(texts, instruction, model, pipeline_id)
         new_id = self._new_id()
         # The version was checked before the (paid) model call; the merge still checks its sources are usable.
         return await self._command(
             pipeline_id,
             None,
-            lambda p, now: p.merge(step, candidate_ids, new_id, text, now, model=model_id, instruction=instruction),
+            lambda p, now: p.merge(
+                step, candidate_ids, new_id, merged.text, now, model=merged.model, instruction=instruction, usage=merged
+            ),
             branch,
         )
 

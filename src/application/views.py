@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from writeit.domain.pipeline import Pipeline, require_branch
-from writeit.domain.state import Attempt, Candidate, Fallback
+from writeit.domain.state import Attempt, Candidate, CandidateOrigin, Fallback
 from writeit.domain.template import PipelineTemplate
 
 
@@ -34,6 +34,8 @@ class CandidateView:
     fallbacks: tuple[str, ...]
     instruction: str
     generation: int
+    seed: int | None = None
+    edit_of: str | None = None  # an edit: the candidate the writer rewrote (the text is the writer's, no model's)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -117,6 +119,7 @@ def candidate_view(c: Candidate) -> CandidateView:
         input_tokens=c.input_tokens, output_tokens=c.output_tokens, usage_estimated=c.usage_estimated,
         cost=c.cost, duration_ms=c.duration_ms, cached=c.cached, attempts=tuple(map(attempt_text, c.attempts)),
         fallbacks=tuple(map(fallback_text, c.fallbacks)), instruction=c.instruction, generation=c.generation,
+        seed=c.seed, edit_of=c.sources[0] if c.origin is CandidateOrigin.EDITED and c.sources else None,
     )  # fmt: skip
 
 

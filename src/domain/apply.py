@@ -70,6 +70,7 @@ def _completed(p: Pipeline, e: ev.CandidateCompleted) -> None:
     c.status, c.answered_model, c.text = CandidateStatus.COMPLETED, e.model, e.text
     c.prompt, c.system, c.cost, c.cached, c.duration_ms = e.prompt, e.system, e.cost, e.cached, e.duration_ms
     c.input_tokens, c.output_tokens, c.usage_estimated = e.input_tokens, e.output_tokens, e.usage_estimated
+    c.seed = e.seed
     # A model answered a round that carried this feedback: it has been heard. Until then (every candidate failed,
     # or was cancelled) it stays, so a retry still carries it.
     for pending in p.branches[c.branch].steps[c.step].pending_feedback:
@@ -122,6 +123,8 @@ def _edited(p: Pipeline, e: ev.CandidateEdited) -> None:
 def _merged(p: Pipeline, e: ev.CandidatesMerged) -> None:
     c = _add_derived(p, e, CandidateOrigin.MERGED, tuple(e.source_ids), e.text, e.model or "writer")
     c.instruction = e.instruction
+    c.input_tokens, c.output_tokens = e.input_tokens, e.output_tokens
+    c.usage_estimated, c.cost, c.duration_ms = e.usage_estimated, e.cost, e.duration_ms
 
 
 @_rule(ev.FeedbackGiven)

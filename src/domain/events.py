@@ -66,6 +66,7 @@ class CandidateCompleted(Event):
     cost: float = 0.0
     duration_ms: int = 0
     cached: bool = False
+    seed: int | None = None  # this sample's seed, given to a model that takes one (None: recorded before seeds)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -132,6 +133,12 @@ class CandidatesMerged(Event):
     text: str
     model: str = ""
     instruction: str = ""
+    # A model's merge is accounted as any answer (none by hand, or recorded before merges were counted).
+    input_tokens: int = 0
+    output_tokens: int = 0
+    usage_estimated: bool = False
+    cost: float = 0.0
+    duration_ms: int = 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -41,6 +41,19 @@ class CandidateOutput:
     cost: float = 0.0
     duration_ms: int = 0
     cached: bool = False
+    seed: int | None = None
+
+
+def _accounting(output: CandidateOutput | None) -> dict[str, Any]:
+    if output is None:
+        return {}
+    return {
+        "input_tokens": output.input_tokens,
+        "output_tokens": output.output_tokens,
+        "usage_estimated": output.usage_estimated,
+        "cost": output.cost,
+        "duration_ms": output.duration_ms,
+    }
 
 
 class Pipeline:
@@ -211,6 +224,7 @@ class Pipeline:
             cost=output.cost,
             duration_ms=output.duration_ms,
             cached=output.cached,
+            seed=output.seed,
         )
 
     def fail_candidate(self, candidate_id: str, model: str, error: str, now: datetime, partial_text: str = "") -> None:
@@ -292,8 +306,11 @@ class Pipeline:
         *,
         model: str = "",
         instruction: str = "",
+        usage: CandidateOutput | None = None,
     ) -> None:
-        """Record a merge of several candidates (by hand or by a model) as a new candidate, and select it."""
+        """Record a merge of several candidates (by hand or by a model) as a new candidate, and select it.
+
+        `usage`: a model's merge, whose tokens, cost and duration count as any candidate's."""
         self.require_mergeable(step, source_ids)
         if not text.strip():
             raise InvalidCommandError("a merge needs some text")
@@ -308,6 +325,7 @@ class Pipeline:
             text=text,
             model=model,
             instruction=instruction,
+            **_accounting(usage),
         )
         self.select(step, new_id, now)
 
@@ -350,10 +368,7 @@ class Pipeline:
         self._record(ev.BranchSwitched, now, branch=branch)
 
     def next_branch_name(self) -> str:
-        n = len(self.branches) + 1
-        while f"branch-{n}" in self.branches:
-            n += 1
-        return f"branch-{n}"
+        return next_branch_name(self.branches)
 
     def _usable(self, step: str, candidate_id: str) -> Candidate:
         if candidate_id not in self.step_state(step).candidate_ids:
@@ -395,6 +410,14 @@ class Pipeline:
         apply_event(self, event)
         self.version = event.seq
         self.updated_at = event.at
+
+
+def next_branch_name(taken: Collection[str]) -> str:
+    """The default name of a new branch: `branch-N`, N the first free number from the count of branches + 1."""
+    n = len(taken) + 1
+    while f"branch-{n}" in taken:
+        n += 1
+    return f"branch-{n}"
 
 
 def valid_branch_name(name: str) -> bool:

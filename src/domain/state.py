@@ -75,6 +75,7 @@ class Candidate:
     attempts: list[Attempt] = field(default_factory=list)
     fallbacks: list[Fallback] = field(default_factory=list)
     created_at: str = ""
+    seed: int | None = None
 
     @property
     def model(self) -> str:

@@ -18,6 +18,8 @@ _SECRET_SHAPES = [
     r"sk-[A-Za-z0-9_\-]{8,}",
     r"bearer\s+[A-Za-z0-9._\-~+/=]{8,}",
     r"(api[_-]?key|token|secret)([\"']?\s*[:=]\s*[\"']?)[^\s\"',}]{6,}",
+    r"[?&]key=[^&\s\"']{6,}",  # a key in a logged request URL (Gemini's ?key=)
+    r"AIza[0-9A-Za-z_\-]{20,}",
 ]
 
 
@@ -60,7 +62,8 @@ def configure_logging(home: Path, level: str = "INFO") -> Iterator[Path]:
     handler = _QuietFileHandler(path, maxBytes=5_000_000, backupCount=3, encoding="utf-8")
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
-            foreign_pre_chain=shared,
+            # stdlib records (the application logs through stdlib) keep their `extra` fields as JSON fields.
+            foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name, structlog.stdlib.ExtraAdder()],
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                 structlog.processors.format_exc_info,

@@ -61,7 +61,7 @@ async def test_the_whole_journey_from_template_to_export(container: Container, t
         assert write.generation == 2
         assert "feedback: shorter please" in screen_text(app)
 
-        await pilot.press("b", "k")  # fork a branch at step 2
+        await pilot.press("b", "k", "enter")  # fork a branch at step 2, under the name offered
         await wait_for(pilot, lambda: "branch branch-2" in screen_text(app), "the new branch")
         forked = await service.get(pipeline_id)
         assert [b.name for b in forked.branches] == ["main", "branch-2"]

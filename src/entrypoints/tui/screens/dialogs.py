@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, cast
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static, Switch
+
+from writeit.entrypoints.formats import FORMATS, SUFFIXES, Format
 
 
 class FeedbackDialog(ModalScreen[str | None]):
@@ -29,6 +33,32 @@ class FeedbackDialog(ModalScreen[str | None]):
             self.dismiss(text)
         else:
             self.notify("Type some feedback first, or press esc.", severity="warning")
+
+
+class BranchNameDialog(ModalScreen[None]):
+    """Names a new branch (the default prefilled); `fork` tries the name and returns why it was refused, or None
+    when done: the dialog stays open on a refusal, with the reason under the name."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
+    AUTO_FOCUS = "#branch-name"
+
+    def __init__(self, step: str, default: str, fork: Callable[[str], Awaitable[str | None]]) -> None:
+        super().__init__()
+        self._step, self._default, self._fork = step, default, fork
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(f"Fork a new branch at step '{self._step}': its name (enter forks, esc cancels)")
+            yield Input(self._default, id="branch-name")
+            yield Static("", id="branch-error", classes="field-error")
+
+    async def on_input_submitted(self, event: Input.Submitted) -> None:
+        refused = await self._fork(event.value.strip())
+        error = self.query_one("#branch-error", Static)
+        error.update(Text(refused or "", "red"))
+        error.set_class(bool(refused), "-shown")
+        if not refused:
+            self.dismiss(None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,13 +99,21 @@ class MergeDialog(ModalScreen[MergeRequest | None]):
 
 @dataclass(frozen=True, slots=True)
 class ExportRequest:
-    format: str
+    format: Format
     path: Path
     appendix: bool
 
 
+EXPORT_CHOICES: dict[Format, str] = {
+    "markdown": "Markdown article",
+    "json": "JSON history",
+    "yaml": "YAML history",
+    "jsonl": "JSON lines of events",
+}
+
+
 class ExportDialog(ModalScreen[ExportRequest | None]):
-    """Where and how to export: Markdown (the article) or JSON (the whole history)."""
+    """Where and how to export: Markdown (the article), or the whole history in any format the CLI writes."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
     AUTO_FOCUS = "#path"
@@ -88,7 +126,7 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
         with Vertical(classes="dialog"):
             yield Label("Export (enter writes the file, esc cancels)")
             yield Select(
-                [("Markdown article", "markdown"), ("JSON history", "json")],
+                [(EXPORT_CHOICES[f], f) for f in FORMATS],
                 value="markdown",
                 allow_blank=False,
                 id="format",
@@ -101,7 +139,7 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
 
     def on_select_changed(self, event: Select.Changed) -> None:
         path = self.query_one("#path", Input)
-        suffix = ".json" if event.value == "json" else ".md"
+        suffix = SUFFIXES[cast(Format, event.value)]
         path.value = str(Path(path.value or str(self._stem)).with_suffix(suffix))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -109,5 +147,5 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
         if not value:
             self.notify("Give a path to write to.", severity="warning")
             return
-        fmt = str(self.query_one("#format", Select).value)
+        fmt = cast(Format, self.query_one("#format", Select).value)
         self.dismiss(ExportRequest(fmt, Path(value).expanduser(), self.query_one("#appendix", Switch).value))

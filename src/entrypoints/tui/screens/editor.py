@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
+from textual.keys import format_key
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, Static, TextArea
 
@@ -46,7 +47,8 @@ def help_text(bindings: Iterable[BindingType]) -> Text:
     for binding in bindings:
         if not isinstance(binding, Binding) or not binding.description:
             continue
-        keys = binding.key_display or binding.key.replace(",", " ")
+        # As the footer shows them: `?`, not `question_mark`.
+        keys = binding.key_display or " ".join(format_key(k.strip()) for k in binding.key.split(","))
         text.append(f"{keys:>12}  ", "bold cyan")
         text.append(f"{binding.description}\n")
     return text

@@ -1,14 +1,14 @@
-"""Writing an export to a file from the step view: the article as Markdown, or the whole history as JSON."""
+"""Writing an export to a file from the step view: the article as Markdown, or the history (JSON, YAML, lines)."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from writeit.application.views import PipelineView
+from writeit.entrypoints.formats import export_text
 from writeit.entrypoints.tui.guard import attempt, report
 from writeit.entrypoints.tui.screens.dialogs import ExportRequest
 
@@ -24,14 +24,13 @@ def default_stem(view: PipelineView) -> Path:
 
 
 async def export_to(screen: StepViewScreen, request: ExportRequest | None) -> None:
+    """Write the export the writer asked for: the same text as `writeit pipelines export` (formats.export_text)."""
     if request is None:
         return
-    pipelines, pipeline_id = screen.pipelines, screen.pipeline_id
-    if request.format == "json":
-        history = await attempt(screen, pipelines.export_history(pipeline_id), "export")
-        text = None if history is None else json.dumps(history, ensure_ascii=False, indent=2, default=str) + "\n"
-    else:
-        text = await attempt(screen, pipelines.export_markdown(pipeline_id, appendix=request.appendix), "export")
+    export = export_text(
+        screen.pipelines, screen.pipeline_id, request.format, branch=screen.branch, appendix=request.appendix
+    )
+    text = await attempt(screen, export, "export")
     if text is None:
         return
     try:

@@ -9,10 +9,9 @@ from textual.binding import Binding, BindingType
 
 from writeit.application.service import PipelineService
 from writeit.entrypoints.tui.guard import attempt
-from writeit.entrypoints.tui.screens.branches import BranchChoice, BranchTreeScreen
 from writeit.entrypoints.tui.screens.dialogs import FeedbackDialog
 from writeit.entrypoints.tui.screens.editor import EditorScreen, HelpScreen
-from writeit.entrypoints.tui.screens.step_compare import StepCompareScreen
+from writeit.entrypoints.tui.screens.step_branches import StepBranchScreen
 from writeit.entrypoints.tui.widgets.candidate import CandidatePanel
 
 # (action, title, help): the command palette offers the same actions as the keys.
@@ -29,7 +28,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("previous_step", "Previous step", "Go back one step"),
     ("branches", "Branch tree", "Show the branches; switch to one or fork a new one here"),
     ("diff", "Diff candidates", "Compare two candidates (the marked ones, or the focused and the selected)"),
-    ("export", "Export", "Write the article (Markdown) or the history (JSON) to a file"),
+    ("export", "Export", "Write the article (Markdown) or the history (JSON, YAML, JSON lines) to a file"),
     ("keep_stale", "Keep stale step", "Keep this stale step's selection as it is"),
     ("copy", "Copy candidate", "Copy the focused candidate's text to the clipboard"),
     ("toggle_history", "Show all rounds", "Show or hide the candidates of earlier rounds"),
@@ -37,22 +36,22 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-class StepScreen(StepCompareScreen):
+class StepScreen(StepBranchScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1", "select(1)", "Select", key_display="1-9"),
         *(Binding(str(n), f"select({n})", show=False) for n in range(2, 10)),
         Binding("enter", "select_focused", "Select focused", show=False),
         Binding("e", "edit", "Edit"),
         Binding("f", "feedback", "Feedback"),
-        Binding("r", "regenerate", "Regen"),
-        Binding("g", "generate", "Regen all"),
+        Binding("r", "regenerate", "Regen one", show=False),
+        Binding("g", "generate", "Regen"),
         Binding("space", "mark", "Mark", show=False),
         Binding("m", "merge", "Merge"),
-        Binding("x", "cancel", "Cancel"),
+        Binding("x", "cancel", "Cancel", show=False),
         Binding("n", "next_step", "Next"),
         Binding("p", "previous_step", "Previous step", show=False),
         Binding("b", "branches", "Branches"),
-        Binding("d", "diff", "Diff"),
+        Binding("d", "diff", "Diff", show=False),
         Binding("s", "export", "Export"),
         Binding("a", "keep_stale", "Keep stale", show=False),
         Binding("c", "copy", "Copy", show=False),
@@ -201,22 +200,3 @@ class StepScreen(StepCompareScreen):
     def action_help(self) -> None:
         notes = "A stale step was built on an earlier selection. Marked (space) candidates are merged or diffed."
         self.app.push_screen(HelpScreen("step view", self.BINDINGS, notes))
-
-    def action_branches(self) -> None:
-        if self.view is None:
-            return
-
-        async def chosen(choice: BranchChoice | None) -> None:
-            if choice is None:
-                return
-            if choice.fork_step:
-                fork = self.pipelines.fork(self.pipeline_id, choice.fork_step, branch=self.branch)
-                view = await self.act(fork, "fork")
-                if view is not None:
-                    self.notify(f"Forked branch '{view.branch}' at step '{choice.fork_step}'.")
-            else:
-                view = await attempt(self, self.pipelines.switch(self.pipeline_id, choice.branch), "switch branch")
-            if view is not None:
-                await self.show_view(view, view.current_step)
-
-        self.app.push_screen(BranchTreeScreen(self.view, self.step_key), chosen)

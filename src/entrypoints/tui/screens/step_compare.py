@@ -70,8 +70,7 @@ class StepCompareScreen(StepViewScreen):
             self.notify("A diff needs two candidates with text.", severity="warning")
             return
         a, b = pair
-        label = "{0.number} ({0.candidate.model})".format
-        self.app.push_screen(DiffScreen(label(a), a.text, label(b), b.text))
+        self.app.push_screen(DiffScreen(_label(a), a.text, _label(b), b.text))
 
     def _diff_pair(self) -> tuple[CandidatePanel, CandidatePanel] | None:
         panels = [p for p in (self.deck.panels if self.deck else []) if p.text]
@@ -102,3 +101,7 @@ class StepCompareScreen(StepViewScreen):
         if panel is None:
             self.notify("There is no candidate on this step yet: g generates it.", severity="warning")
         return panel
+
+
+def _label(panel: CandidatePanel) -> str:
+    return f"{panel.number} ({panel.who or panel.candidate.model})"

@@ -15,13 +15,14 @@ from textual.widget import Widget
 from textual.widgets import Footer, Header, Static
 
 from writeit.application.hub import Message, Subscription, TokenMessage
+from writeit.application.rounds import Shown, arrange, origin_label
 from writeit.application.service import PipelineService
-from writeit.application.views import CandidateView, PipelineView, StepView
+from writeit.application.views import PipelineView, StepView
 from writeit.domain.errors import BranchMovedError
 from writeit.domain.events import StepStarted
 from writeit.entrypoints.tui.guard import attempt, report
 from writeit.entrypoints.tui.widgets.candidate import CandidatePanel
-from writeit.entrypoints.tui.widgets.deck import CandidateDeck, by_id, visible_candidates
+from writeit.entrypoints.tui.widgets.deck import CandidateDeck, by_id
 
 T = TypeVar("T")
 
@@ -53,7 +54,7 @@ class StepViewScreen(Screen[None]):
         yield Static(id="step-info")
         yield Static(id="step-notice")
         yield Container(id="deck-holder")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)  # ctrl+p is in the help: room for the keys
 
     async def open(self) -> PipelineView | None:
         """Subscribe first, then read: no event can fall between the two."""
@@ -112,26 +113,38 @@ class StepViewScreen(Screen[None]):
             self.view = view
             shown = view.step(self.step_key)
             self._show_info(view, shown)
-            visible = visible_candidates(shown, everything=self.show_all)
+            visible = arrange(shown, everything=self.show_all)
             width = self.app.size.width
             deck = self.deck
             if (
                 deck is not None
-                and deck.ids() == [c.id for c in visible]
+                and deck.ids() == [s.candidate.id for s in visible]
                 and deck.arrangement == deck.layout_for(width)
             ):
-                for panel, c in zip(deck.panels, visible, strict=True):
-                    await panel.show(c, selected=c.id == shown.selected, marked=c.id in self.marked)
+                for panel, s in zip(deck.panels, visible, strict=True):
+                    await panel.show(
+                        s.candidate, selected=s.candidate.id == shown.selected, marked=s.candidate.id in self.marked
+                    )
+                deck.show_progress()
             else:
                 await self._rebuild(shown, visible, width)
 
-    async def _rebuild(self, step: StepView, visible: list[CandidateView], width: int) -> None:
+    async def _rebuild(self, step: StepView, visible: list[Shown], width: int) -> None:
         streamed = {cid: p.text for cid, p in self._panels.items() if p.candidate.status == "pending"}
         focused = self.focused_panel()
         keep = focused.candidate.id if focused is not None else step.selected
+        numbers = {s.candidate.id: s.number for s in visible}
         panels = [
-            CandidatePanel(n, c, streamed.get(c.id, ""), selected=c.id == step.selected, marked=c.id in self.marked)
-            for n, c in enumerate(visible, 1)
+            CandidatePanel(
+                s.number,
+                s.candidate,
+                streamed.get(s.candidate.id, ""),
+                selected=s.candidate.id == step.selected,
+                marked=s.candidate.id in self.marked,
+                who=origin_label(s.candidate, numbers),
+                earlier=s.earlier,
+            )
+            for s in visible
         ]
         deck = CandidateDeck(panels, width=width, empty=self._empty_hint(step))
         holder = self.query_one("#deck-holder", Container)
@@ -144,18 +157,18 @@ class StepViewScreen(Screen[None]):
 
     def _show_info(self, view: PipelineView, step: StepView) -> None:
         keys = [s.key for s in view.steps]
+        # What the writer acts on first (a narrow terminal wraps the line; the pipeline's id matters least).
         info = Text.assemble(
-            (f" {view.template} ", "bold reverse"),
-            f"  pipeline {view.id[:8]} · branch ",
-            (view.branch, "bold"),
-            f" · step {keys.index(step.key) + 1} of {len(keys)}: ",
-            (step.name, "bold"),
-            f" · {step.status}",
+            (f" step {keys.index(step.key) + 1} of {len(keys)}: {step.name} ", "bold reverse"),
+            f" {step.status}",
         )
         if step.stale:
             info.append("  STALE ", "bold black on yellow")
         if view.completed:
             info.append("  ✓ complete", "bold green")
+        info.append(" · branch ")
+        info.append(view.branch, "bold")
+        info.append(f" · {view.template} · pipeline {view.id[:8]}", "dim")
         self.query_one("#step-info", Static).update(info)
         self.query_one("#step-notice", Static).update(self._notice(view, step))
         self.set_class(step.stale, "-stale")
@@ -201,6 +214,8 @@ class StepViewScreen(Screen[None]):
         if pending and self._frame % 3 == 0:
             for panel in pending:
                 panel.tick(self._frame // 3)
+            if self.deck is not None:
+                self.deck.show_progress()
         finished = next((p for p in self._panels.values() if p.awaits_markdown), None)
         if finished is not None:
             await finished.render_markdown()

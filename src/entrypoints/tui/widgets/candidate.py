@@ -3,6 +3,7 @@ in as plain text (StreamText) and is shown as Markdown once the candidate has fi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
@@ -23,23 +24,38 @@ _STATUS = {
 }
 
 
-def title_line(number: int, c: CandidateView, *, streamed_chars: int, frame: int, selected: bool, marked: bool) -> Text:
-    """The panel's first line; while pending, tokens are estimated from the characters streamed so far."""
-    text = Text.assemble((f"{number} ", "bold reverse"), (f" {c.model or '?'} ", "bold"), no_wrap=True)
+@dataclass(frozen=True, slots=True)
+class Marks:
+    """What the title shows beside the model's answer: whether it is selected or marked, and who wrote it."""
+
+    selected: bool = False
+    marked: bool = False
+    who: str = ""  # the model, or "your edit of candidate N" (rounds.origin_label); empty: the model
+    earlier: str = ""  # the round of a candidate that is not in the current one
+
+
+def title_line(number: int, c: CandidateView, *, streamed_chars: int, frame: int, marks: Marks) -> Text:
+    """The panel's first line, what matters first (a narrow panel cuts its end): number, selected and marked,
+    round, who wrote it, status, tokens. While pending, tokens are estimated from the characters streamed so far.
+    """
+    text = Text.assemble((f"{number} ", "bold reverse"), no_wrap=True)
+    if marks.selected:
+        text.append(" ★ selected", "bold green")
+    if marks.marked:
+        text.append(" ◆ marked", "bold magenta")
+    if marks.earlier:
+        text.append(f" {marks.earlier}", "italic yellow")
+    text.append(f" {marks.who or c.model or '?'} ", "bold")
     if c.status == "pending":
         text.append(f"{SPINNER[frame % len(SPINNER)]} streaming", "cyan")
         text.append(f"  ~{streamed_chars // 4} tok", "dim")
+    elif c.origin == "edited" or (c.origin == "merged" and c.model == "writer"):
+        text.append("✎ yours", "green")  # the writer's text: no model answered, there is nothing to count
     else:
         label, style = _STATUS.get(c.status, (c.status, ""))
         text.append(label, style)
         approx = "~" if c.usage_estimated else ""
         text.append(f"  {approx}{c.input_tokens}→{approx}{c.output_tokens} tok  ${c.cost:.4f}", "dim")
-    if c.origin != "generated":
-        text.append(f"  ({c.origin})", "italic")
-    if marked:
-        text.append("  ◆ marked", "bold magenta")
-    if selected:
-        text.append("  ★ selected", "bold green")
     return text
 
 
@@ -54,13 +70,23 @@ class CandidatePanel(Vertical, can_focus=True):
     ]
 
     def __init__(
-        self, number: int, candidate: CandidateView, streamed: str = "", *, selected: bool, marked: bool
+        self,
+        number: int,
+        candidate: CandidateView,
+        streamed: str = "",
+        *,
+        selected: bool,
+        marked: bool,
+        who: str = "",
+        earlier: str = "",
     ) -> None:
         super().__init__(classes="candidate")
         self.number = number
         self.candidate = candidate
         self.selected = selected
         self.marked = marked
+        self.who = who
+        self.earlier = earlier
         self._frame = 0
         self._streamed = [streamed] if streamed else []
         self._chars = len(streamed)
@@ -148,15 +174,15 @@ class CandidatePanel(Vertical, can_focus=True):
         self._frame = self._frame if frame is None else frame
         self._title_bar.update(self._title(), layout=False)  # one line, always: no need to lay the screen out again
 
+    def progress(self) -> str:
+        """A few characters of how it is going: the spinner and tokens so far, or how it ended."""
+        if self.candidate.status == "pending":
+            return f"{SPINNER[self._frame % len(SPINNER)]} ~{self._chars // 4} tok"
+        return _STATUS.get(self.candidate.status, (self.candidate.status, ""))[0].split(" ")[0]
+
     def _title(self) -> Text:
-        return title_line(
-            self.number,
-            self.candidate,
-            streamed_chars=self._chars,
-            frame=self._frame,
-            selected=self.selected,
-            marked=self.marked,
-        )
+        marks = Marks(selected=self.selected, marked=self.marked, who=self.who, earlier=self.earlier)
+        return title_line(self.number, self.candidate, streamed_chars=self._chars, frame=self._frame, marks=marks)
 
     def _restyle(self) -> None:
         for status in ("pending", "completed", "failed", "cancelled", "interrupted"):

@@ -8,25 +8,10 @@ from textual.app import ComposeResult
 from textual.containers import Container, HorizontalScroll
 from textual.widgets import Static, TabbedContent, TabPane
 
-from writeit.application.views import CandidateView, StepView
 from writeit.entrypoints.tui.widgets.candidate import CandidatePanel
 
 NARROW_BELOW = 100  # columns: below this, candidates go in tabs (side by side they would be too thin to read)
 PANEL_MIN = 36  # columns: when the panels cannot all be this wide, they keep it and the row scrolls sideways
-
-
-def visible_candidates(step: StepView, *, everything: bool = False) -> list[CandidateView]:
-    """The candidates worth showing: those since the last round of several (a lone regeneration joins its
-    siblings), plus the selected one; `everything` shows every round."""
-    if everything:
-        return list(step.candidates)
-    rounds: dict[int, int] = {}
-    for c in step.candidates:
-        if c.origin == "generated":
-            rounds[c.generation] = rounds.get(c.generation, 0) + 1
-    full = [g for g, n in rounds.items() if n > 1]
-    since = max(full) if full else max(rounds, default=0)
-    return [c for c in step.candidates if c.generation >= since or c.id == step.selected]
 
 
 class CandidateDeck(Container):
@@ -51,11 +36,22 @@ class CandidateDeck(Container):
         elif self.narrow:
             with TabbedContent():
                 for panel in self.panels:
-                    with TabPane(f"{panel.number} {panel.candidate.model}", id=pane_id(panel.candidate.id)):
+                    with TabPane(tab_label(panel), id=pane_id(panel.candidate.id)):
                         yield panel
         else:
             with HorizontalScroll():
                 yield from self.panels
+
+    def show_progress(self) -> None:
+        """Bring each tab's label up to date with its candidate's progress (tabs only: panels show their own)."""
+        if not self.narrow or not self.panels:
+            return
+        tabs = self.query_one(TabbedContent)
+        for panel in self.panels:
+            tab = tabs.get_tab(pane_id(panel.candidate.id))
+            label = tab_label(panel)
+            if tab.label_text != label:
+                tab.label = label
 
     def ids(self) -> list[str]:
         return [p.candidate.id for p in self.panels]
@@ -71,6 +67,14 @@ class CandidateDeck(Container):
             return None
         active = self.query_one(TabbedContent).active
         return next((p for p in self.panels if pane_id(p.candidate.id) == active), None)
+
+
+def tab_label(panel: CandidatePanel) -> str:
+    """Short, as tabs share one line: the model (or what the writer made) and how its answer is going, so a
+    candidate streaming in a tab not shown still shows its progress."""
+    c = panel.candidate
+    who = c.model if c.origin == "generated" else ("edit" if c.origin == "edited" else "merge")
+    return f"{panel.number} {who} {panel.progress()}" + (" (earlier)" if panel.earlier else "")
 
 
 def pane_id(candidate_id: str) -> str:
