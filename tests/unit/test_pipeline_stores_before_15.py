@@ -60,13 +60,24 @@ def plain(value: Any) -> Any:
     return json.loads(json.dumps(value, ensure_ascii=False))
 
 
+def recorded_part(now: Any, recorded: Any) -> Any:
+    """`now` limited to the fields the fixture recorded: fields views gained since (a summary's status, tokens and
+    cost, a candidate's seed and edit_of) are new information; every recorded field must still be the same."""
+    if isinstance(now, dict) and isinstance(recorded, dict):
+        return {key: recorded_part(now[key], recorded[key]) for key in recorded if key in now}
+    if isinstance(now, list) and isinstance(recorded, list) and len(now) == len(recorded):
+        return [recorded_part(a, b) for a, b in zip(now, recorded, strict=True)]
+    return now
+
+
 async def test_every_branch_of_an_old_store_shows_the_view_it_showed(
     opened: tuple[PipelineService, LmdbEventStore], recorded: dict[str, Any]
 ) -> None:
     service, _ = opened
     for pid, shown in recorded["pipelines"].items():
         for branch, view in shown["views"].items():
-            assert plain(dataclasses.asdict(await service.get(pid, branch))) == view, f"{pid} on {branch}"
+            now = plain(dataclasses.asdict(await service.get(pid, branch)))
+            assert recorded_part(now, view) == view, f"{pid} on {branch}"
 
 
 async def test_an_old_store_lists_the_same_summaries(
@@ -74,10 +85,7 @@ async def test_an_old_store_lists_the_same_summaries(
 ) -> None:
     service, _ = opened
     shown = plain([dataclasses.asdict(s) for s in await service.summaries()])
-    # Fields added to the summary since (status, tokens, cost) are new information; every recorded one is the same.
-    assert [{key: row[key] for key in old} for row, old in zip(shown, recorded["summaries"], strict=True)] == recorded[
-        "summaries"
-    ]
+    assert recorded_part(shown, recorded["summaries"]) == recorded["summaries"]
 
 
 async def test_an_old_store_exports_the_same_markdown_and_history(
@@ -87,10 +95,16 @@ async def test_an_old_store_exports_the_same_markdown_and_history(
     at = datetime.fromisoformat(EXPORTED_AT)
     for pid, shown in recorded["pipelines"].items():
         view = await service.get(pid)
-        assert export.markdown(view, at) == shown["markdown"]
-        assert export.markdown(view, at, appendix=True) == shown["markdown_appendix"]
+        # An unfinished pipeline exports as a draft now (issue 14): the front matter says so, the rest is the same.
+        for text, old in ((export.markdown(view, at), shown["markdown"]),
+                          (export.markdown(view, at, appendix=True), shown["markdown_appendix"])):  # fmt: skip
+            assert ("\ndraft: true\n" in text) is not view.completed
+            assert _without_draft_marks(text) == old
         history = plain(await service.export_history(pid))
-        assert _without_new_empty_fields(history, shown["history"]) == shown["history"]
+        history = _without_new_empty_fields(history, shown["history"])
+        assert (
+            history | {"pipeline": recorded_part(history["pipeline"], shown["history"]["pipeline"])} == shown["history"]
+        )
 
 
 async def test_the_json_lines_of_the_fixture_are_the_events_of_its_store(
@@ -123,3 +137,8 @@ def _without_new_empty_fields(history: dict[str, Any], recorded: dict[str, Any])
         assert all(value in ([], {}, None, 0, "") for value in added.values()), added
         events.append({key: value for key, value in event.items() if key in old})
     return history | {"events": events}
+
+
+def _without_draft_marks(markdown: str) -> str:
+    marks = ("draft: ", "steps_done: ", "text_of_step: ")
+    return "".join(line for line in markdown.splitlines(keepends=True) if not line.startswith(marks))
