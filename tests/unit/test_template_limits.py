@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import textwrap
 import time
+from pathlib import Path
 
 import pytest
 
@@ -100,7 +105,7 @@ def test_a_prompt_that_renders_empty_is_refused_before_it_is_sent(catalog: FileT
     with pytest.raises(TemplateInvalidError) as caught:
         catalog.render(template, "one", {}, {})
     assert "renders as empty" in str(caught.value)
-    assert caught.value.problems[0].line == 5
+    assert caught.value.problems[0].line == 6
 
 
 @pytest.mark.parametrize(
@@ -175,3 +180,35 @@ def test_an_input_named_like_a_refused_method_still_renders(catalog: FileTemplat
     )
     template = catalog.parse(text, "t.yaml")
     assert catalog.render(template, "one", {}, {}).prompt == "As a memo"
+
+
+@pytest.mark.parametrize(
+    ("prompt", "expected"),
+    [("{{ inputs.topic }}", "renders as empty"), ("{{ 'x' * (inputs.topic|int) }}", "longer than")],
+)
+def test_a_run_whose_prompt_cannot_be_sent_is_refused_and_stores_nothing(
+    tmp_path: Path, prompt: str, expected: str
+) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(with_prompt(prompt))
+    topic = "   " if "empty" in expected else "99999999999"
+    run = subprocess.run(
+        [sys.executable, "-m", "writeit", "run", str(path), "-i", f"topic={topic}", "--model", "echo"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=dict(os.environ),
+    )
+    assert run.returncode != 0
+    assert expected in run.stderr
+    assert f"{path}:6" in run.stderr
+    listed = subprocess.run(
+        [sys.executable, "-m", "writeit", "pipelines", "list", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=dict(os.environ),
+    )
+    assert json.loads(listed.stdout) == []

@@ -102,8 +102,9 @@ class PromptRenderer:
         field = f"steps.{step}"
         prompt = self._render(spec.prompt_template, context, f"{field}.prompt_template", template)
         if refuse_empty and not prompt.strip():
-            message = "the prompt renders as empty text; nothing would be sent"
-            raise _located(message, f"{field}.prompt_template", template, None)
+            message, where = "the prompt renders as empty text; nothing would be sent", f"{field}.prompt_template"
+            line = file_line(template, where, 1)  # the prompt's first line
+            raise TemplateInvalidError([Problem(message, field=where, file=template.source, line=line)])
         feedback = views[step].feedback
         if feedback.strip() and not self._uses_feedback(spec):
             prompt += FEEDBACK_INSTRUCTION.format(feedback=feedback)
