@@ -199,6 +199,7 @@ def test_a_run_whose_prompt_cannot_be_sent_is_refused_and_stores_nothing(
         timeout=120,
         check=False,
         env=dict(os.environ),
+        cwd=tmp_path,
     )
     assert run.returncode != 0
     assert expected in run.stderr
@@ -210,5 +211,6 @@ def test_a_run_whose_prompt_cannot_be_sent_is_refused_and_stores_nothing(
         timeout=120,
         check=False,
         env=dict(os.environ),
+        cwd=tmp_path,
     )
     assert json.loads(listed.stdout) == []
