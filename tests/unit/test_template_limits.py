@@ -214,3 +214,16 @@ def test_a_run_whose_prompt_cannot_be_sent_is_refused_and_stores_nothing(
         cwd=tmp_path,
     )
     assert json.loads(listed.stdout) == []
+
+
+def test_a_huge_value_is_never_echoed_whole_in_an_error(catalog: FileTemplateCatalog) -> None:
+    digits = "9" * 5000
+    problem = refused(
+        catalog, f"inputs:\n  x: {{type: number, default: '{digits}x'}}\nsteps:\n  one:\n    prompt_template: hi\n"
+    )
+    assert len(problem.message) < 300
+    assert "5,001 characters" in problem.message
+    template = catalog.parse(with_prompt("{{ 'x' * (inputs.topic|int) }}"), "t.yaml")
+    with pytest.raises(TemplateInvalidError) as caught:
+        catalog.render(template, "one", {"topic": "9" * 4000}, {})
+    assert len(str(caught.value)) < 300

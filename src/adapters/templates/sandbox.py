@@ -17,6 +17,8 @@ from jinja2 import StrictUndefined, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.visitor import NodeTransformer
 
+from writeit.domain.template import brief
+
 TIME_LIMIT = 2.0
 MAX_STEPS = 100_000  # loop iterations plus macro and method calls, in one render
 MAX_SIZE = 1_000_000  # characters (or items) of any one value, and of a rendered prompt
@@ -116,7 +118,7 @@ def _sized(value: Any) -> Any:
 def _check_args(args: tuple[Any, ...], kwargs: dict[str, Any], length: int) -> None:
     for arg in (*args, *kwargs.values()):
         if isinstance(arg, int) and not isinstance(arg, bool) and abs(arg) > MAX_ARG:
-            raise RenderLimitError(f"{arg} is larger than the limit of {MAX_ARG:,} for a width or count")
+            raise RenderLimitError(f"{brief(arg)} is larger than the limit of {MAX_ARG:,} for a width or count")
         if isinstance(arg, str) and (length + 1) * max(len(arg), 1) > MAX_SIZE * 4 and len(arg) > 1:
             raise RenderLimitError(f"the result would be longer than {MAX_SIZE:,} characters")
 
@@ -214,7 +216,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
 def _check_binop(operator: str, left: Any, right: Any) -> None:
     ints = all(isinstance(v, int) for v in (left, right))
     if operator == "**" and ints and right > 0 and abs(left) > 1 and right * abs(left).bit_length() > MAX_BITS:
-        raise RenderLimitError(f"{left} ** {right} is larger than {MAX_BITS:,} bits")
+        raise RenderLimitError(f"{brief(left)} ** {brief(right)} is larger than {MAX_BITS:,} bits")
     if operator == "*" and ints and left.bit_length() + right.bit_length() > MAX_BITS:
         raise RenderLimitError(f"a product larger than {MAX_BITS:,} bits")
     sized = [v for v in (left, right) if isinstance(v, str | list | tuple)]
