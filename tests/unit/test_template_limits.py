@@ -89,6 +89,11 @@ def test_steps_can_only_be_used_by_an_earlier_steps_name(catalog: FileTemplateCa
         ("{% set ns = namespace(s='ab') %}{% for i in range(60) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}", "longer"),
         ("{% for i in range(99999) %}{{ 'x' * 99999 }}{% endfor %}", "produced more than"),
         ("{% for i in range(10**9) %}{% endfor %}", "Range too big"),
+        ("{{ '%(a)999999999s' % {'a': 1} }}", "format width"),
+        ("{{ [[1] * 100000] * 100000 }}", "written out"),
+        ("{{ [[1] * 100000] * 100000 ~ '' }}", "written out"),
+        ("{{ (['x' * 100000] * 100000)|join }}", "written out"),
+        ("{{ ', '.join(['x' * 100000] * 100000) }}", "written out"),
     ],
 )
 def test_unbounded_work_ends_in_a_located_error_at_validate(

@@ -25,7 +25,8 @@ MAX_SIZE = 1_000_000  # characters (or items) of any one value, and of a rendere
 MAX_ARG = 100_000  # a width, count or length given to a filter or method
 MAX_BITS = 10_000  # bits of an integer a prompt may compute
 _REFUSED_ATTRS = frozenset({"format", "format_map", "mro"})
-_WIDTH = re.compile(r"%[-+ #0]*(\*|\d+)?(?:\.(\*|\d+))?")
+_WIDTH = re.compile(r"%(?:\([^)]*\))?[-+ #0]*(\*|\d+)?(?:\.(\*|\d+))?")
+_CONTAINERS = (list, tuple, dict, set, frozenset)
 _TICK, _OUT, _SIZE = "_writeit_tick", "_writeit_out", "_writeit_size"
 
 
@@ -110,8 +111,24 @@ def _spend(lineno: int | None = None) -> _Budget:
 
 
 def _sized(value: Any) -> Any:
-    if isinstance(value, str | list | tuple | dict) and len(value) > MAX_SIZE:
-        raise RenderLimitError(f"a value longer than {MAX_SIZE:,} characters")
+    """`value`, once its size written out is known to be within MAX_SIZE. A list repeated inside a list is small
+    in memory and huge as text, so nested containers are measured as a whole (at most MAX_SIZE steps)."""
+    if isinstance(value, str):
+        if len(value) > MAX_SIZE:
+            raise RenderLimitError(f"a value longer than {MAX_SIZE:,} characters")
+        return value
+    if not isinstance(value, _CONTAINERS):
+        return value
+    size, stack = 0, [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend((*item.keys(), *item.values()))
+        elif isinstance(item, _CONTAINERS):
+            stack.extend(item)
+        size += len(item) if isinstance(item, (str, *_CONTAINERS)) else 1
+        if size > MAX_SIZE:
+            raise RenderLimitError(f"a value longer than {MAX_SIZE:,} characters or items, written out")
     return value
 
 
@@ -129,6 +146,8 @@ def _bounded_filter(func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func)
     def guarded(*args: Any, **kwargs: Any) -> Any:
         _spend()
+        for arg in (*args[skip:], *kwargs.values()):
+            _sized(arg)
         value = args[skip] if len(args) > skip else ""
         _check_args(args[skip + 1 :], kwargs, len(value) if isinstance(value, str | list | tuple) else 0)
         if func.__name__ == "do_format" and isinstance(value, str):
@@ -151,8 +170,8 @@ def _tick(lineno: int) -> str:
 
 
 def _out(value: Any) -> str:
-    text = str(value)
     current = _spend()
+    text = str(_sized(value))
     current.produced += len(text)
     if current.produced > MAX_SIZE * 4:
         raise RenderLimitError(f"produced more than {MAX_SIZE * 4:,} characters")
@@ -174,9 +193,9 @@ class _Instrument(NodeTransformer):
     visit_For = visit_Macro = visit_CallBlock = _tick_first  # noqa: N815 (Jinja dispatches on node class names)
 
     def visit_Concat(self, node: nodes.Concat) -> nodes.Node:  # noqa: N802
-        visited = self.generic_visit(node)
-        assert isinstance(visited, nodes.Expr)
-        return self._filter(visited, _SIZE)
+        self.generic_visit(node)
+        node.nodes = [self._filter(part, _SIZE) for part in node.nodes]
+        return self._filter(node, _SIZE)
 
     def visit_Output(self, node: nodes.Output) -> nodes.Node:  # noqa: N802
         self.generic_visit(node)
@@ -202,6 +221,8 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         _spend()
+        _sized(left)
+        _sized(right)
         _check_binop(operator, left, right)
         return _sized(super().call_binop(context, operator, left, right))
 
@@ -209,6 +230,8 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         _spend()
         owner = getattr(__obj, "__self__", None)
         if isinstance(owner, str):
+            for arg in (*args, *kwargs.values()):
+                _sized(arg)
             _check_args(args, kwargs, len(owner))
         return _sized(super().call(__context, __obj, *args, **kwargs))
 
