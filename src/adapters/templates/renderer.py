@@ -9,8 +9,9 @@ from typing import Any
 from jinja2 import Template, TemplateError
 from jinja2.exceptions import SecurityError
 
+from writeit.adapters.templates.limits import RenderLimitError, budget
 from writeit.adapters.templates.references import ROOTS, uses_feedback_of
-from writeit.adapters.templates.sandbox import MAX_SIZE, BoundedSandbox, RenderLimitError, budget
+from writeit.adapters.templates.sandbox import MAX_SIZE, BoundedSandbox
 from writeit.adapters.templates.yamldoc import parse_yaml
 from writeit.application.ports import RenderedPrompt, StepContext
 from writeit.domain.errors import Problem, TemplateInvalidError

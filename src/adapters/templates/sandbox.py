@@ -1,26 +1,19 @@
-"""The bounded sandbox prompts render in: time, loop/call count, value size and number size all have limits."""
+"""The bounded sandbox prompts render in: every output, join, filter, call and operator is measured first."""
 
 from __future__ import annotations
 
-import ctypes
 import functools
 import re
-import threading
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 from jinja2 import StrictUndefined, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.visitor import NodeTransformer
 
+from writeit.adapters.templates.limits import RenderLimitError, spend
 from writeit.domain.template import brief
 
-TIME_LIMIT = 2.0
-MAX_STEPS = 100_000  # loop iterations plus macro and method calls, in one render
 MAX_SIZE = 1_000_000  # characters (or items) of any one value, and of a rendered prompt
 MAX_ARG = 100_000  # a width, count or length given to a filter or method
 MAX_BITS = 10_000  # bits of an integer a prompt may compute
@@ -28,86 +21,6 @@ _REFUSED_ATTRS = frozenset({"format", "format_map", "mro"})
 _WIDTH = re.compile(r"%(?:\([^)]*\))?[-+ #0]*(\*|\d+)?(?:\.(\*|\d+))?")
 _CONTAINERS = (list, tuple, dict, set, frozenset)
 _TICK, _OUT, _SIZE = "_writeit_tick", "_writeit_out", "_writeit_size"
-
-
-class RenderLimitError(Exception):
-    """A prompt went past a render limit; `lineno` is the prompt line when known."""
-
-    def __init__(self, message: str, lineno: int | None = None) -> None:
-        super().__init__(message)
-        self.lineno = lineno
-
-
-@dataclass(slots=True)
-class _Budget:
-    deadline: float
-    steps: int = 0
-    produced: int = 0
-
-
-_BUDGET: ContextVar[_Budget | None] = ContextVar("writeit_render_budget", default=None)
-
-
-class _Overtime(BaseException):
-    """Raised inside the rendering thread by the watchdog when one long operation outlasts the time limit."""
-
-
-class _Watchdog:
-    """Interrupts the rendering thread at the deadline, also inside one slow call (a filter over a long text)
-    that no per-step check sees; the lock makes sure an interrupt never lands after the render is over."""
-
-    def __init__(self, seconds: float) -> None:
-        self._thread = threading.get_ident()
-        self._lock = threading.Lock()
-        self._done = False
-        self._fired = False
-        self._timer = threading.Timer(seconds, self._fire)
-        self._timer.daemon = True
-
-    def __enter__(self) -> None:
-        self._timer.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self._timer.cancel()
-        with self._lock:
-            self._done = True
-            if self._fired:  # withdraw an interrupt not yet delivered
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self._thread), None)
-
-    def _fire(self) -> None:
-        with self._lock:
-            if not self._done:
-                self._fired = True
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self._thread), ctypes.py_object(_Overtime))
-
-
-@contextmanager
-def budget(seconds: float = TIME_LIMIT) -> Iterator[None]:
-    """Limits for one render (nested renders share the outer one); raises RenderLimitError past one."""
-    if _BUDGET.get() is not None:
-        yield
-        return
-    token = _BUDGET.set(_Budget(deadline=time.monotonic() + seconds))
-    try:
-        try:
-            with _Watchdog(seconds):
-                yield
-        except _Overtime:
-            raise RenderLimitError(f"took longer than {seconds:g} s to render") from None
-    finally:
-        _BUDGET.reset(token)
-
-
-def _spend(lineno: int | None = None) -> _Budget:
-    current = _BUDGET.get()
-    if current is None:  # compile-time constant folding: leave the work to the bounded render
-        raise RenderLimitError("evaluated only when rendering")
-    current.steps += 1
-    if current.steps > MAX_STEPS:
-        raise RenderLimitError(f"more than {MAX_STEPS:,} loop iterations or calls", lineno)
-    if time.monotonic() > current.deadline:
-        raise RenderLimitError(f"took longer than {TIME_LIMIT:g} s to render", lineno)
-    return current
 
 
 def _sized(value: Any) -> Any:
@@ -145,7 +58,7 @@ def _bounded_filter(func: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(func)
     def guarded(*args: Any, **kwargs: Any) -> Any:
-        _spend()
+        spend()
         for arg in (*args[skip:], *kwargs.values()):
             _sized(arg)
         value = args[skip] if len(args) > skip else ""
@@ -165,12 +78,12 @@ def _check_widths(text: str) -> None:
 
 
 def _tick(lineno: int) -> str:
-    _spend(lineno)
+    spend(lineno)
     return ""
 
 
 def _out(value: Any) -> str:
-    current = _spend()
+    current = spend()
     text = str(_sized(value))
     current.produced += len(text)
     if current.produced > MAX_SIZE * 4:
@@ -220,14 +133,14 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         return attr not in _REFUSED_ATTRS and super().is_safe_attribute(obj, attr, value)
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        _spend()
+        spend()
         _sized(left)
         _sized(right)
         _check_binop(operator, left, right)
         return _sized(super().call_binop(context, operator, left, right))
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
-        _spend()
+        spend()
         owner = getattr(__obj, "__self__", None)
         if isinstance(owner, str):
             for arg in (*args, *kwargs.values()):
