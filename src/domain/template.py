@@ -111,6 +111,12 @@ class PipelineTemplate:
         return result
 
 
+def brief(value: Any, limit: int = 40) -> str:
+    """A value as a message shows it: at most `limit` characters, so an error never echoes a huge input whole."""
+    text = str(value)
+    return text if len(text) <= limit else f"{text[: limit - 1]}… ({len(text):,} characters)"
+
+
 _TRUE = {"true", "yes", "y", "1", "on"}
 _FALSE = {"false", "no", "n", "0", "off"}
 
@@ -131,7 +137,7 @@ def coerce_input(spec: InputSpec, raw: Any) -> Any:
     except UnicodeEncodeError:
         raise ValueError("contains characters that are not valid Unicode text (a lone surrogate)") from None
     if spec.type is InputType.CHOICE and spec.options and text not in spec.options:
-        raise ValueError(f"'{text}' is not one of: {', '.join(spec.options)}")
+        raise ValueError(f"'{brief(text)}' is not one of: {', '.join(spec.options)}")
     if spec.max_length is not None and len(text) > spec.max_length:
         raise ValueError(f"is {len(text)} characters long; the limit is {spec.max_length}")
     return text
@@ -145,7 +151,7 @@ def _coerce_bool(raw: Any) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise ValueError(f"'{raw}' is not a yes/no value (use true or false)")
+    raise ValueError(f"'{brief(raw)}' is not a yes/no value (use true or false)")
 
 
 def _coerce_number(raw: Any) -> int | float:
@@ -163,7 +169,7 @@ def _coerce_number(raw: Any) -> int | float:
     try:
         return _finite(float(text))
     except ValueError:
-        raise ValueError(f"'{raw}' is not a number") from None
+        raise ValueError(f"'{brief(raw)}' is not a number") from None
 
 
 def _finite(value: float) -> float:

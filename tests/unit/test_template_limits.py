@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import textwrap
 import time
+from pathlib import Path
 
 import pytest
 
@@ -84,6 +89,11 @@ def test_steps_can_only_be_used_by_an_earlier_steps_name(catalog: FileTemplateCa
         ("{% set ns = namespace(s='ab') %}{% for i in range(60) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}", "longer"),
         ("{% for i in range(99999) %}{{ 'x' * 99999 }}{% endfor %}", "produced more than"),
         ("{% for i in range(10**9) %}{% endfor %}", "Range too big"),
+        ("{{ '%(a)999999999s' % {'a': 1} }}", "format width"),
+        ("{{ [[1] * 100000] * 100000 }}", "written out"),
+        ("{{ [[1] * 100000] * 100000 ~ '' }}", "written out"),
+        ("{{ (['x' * 100000] * 100000)|join }}", "written out"),
+        ("{{ ', '.join(['x' * 100000] * 100000) }}", "written out"),
     ],
 )
 def test_unbounded_work_ends_in_a_located_error_at_validate(
@@ -100,7 +110,7 @@ def test_a_prompt_that_renders_empty_is_refused_before_it_is_sent(catalog: FileT
     with pytest.raises(TemplateInvalidError) as caught:
         catalog.render(template, "one", {}, {})
     assert "renders as empty" in str(caught.value)
-    assert caught.value.problems[0].line == 5
+    assert caught.value.problems[0].line == 6
 
 
 @pytest.mark.parametrize(
@@ -175,3 +185,50 @@ def test_an_input_named_like_a_refused_method_still_renders(catalog: FileTemplat
     )
     template = catalog.parse(text, "t.yaml")
     assert catalog.render(template, "one", {}, {}).prompt == "As a memo"
+
+
+@pytest.mark.parametrize(
+    ("prompt", "expected"),
+    [("{{ inputs.topic }}", "renders as empty"), ("{{ 'x' * (inputs.topic|int) }}", "longer than")],
+)
+def test_a_run_whose_prompt_cannot_be_sent_is_refused_and_stores_nothing(
+    tmp_path: Path, prompt: str, expected: str
+) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(with_prompt(prompt))
+    topic = "   " if "empty" in expected else "99999999999"
+    run = subprocess.run(
+        [sys.executable, "-m", "writeit", "run", str(path), "-i", f"topic={topic}", "--model", "echo"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=dict(os.environ),
+        cwd=tmp_path,
+    )
+    assert run.returncode != 0
+    assert expected in run.stderr
+    assert f"{path}:6" in run.stderr
+    listed = subprocess.run(
+        [sys.executable, "-m", "writeit", "pipelines", "list", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=dict(os.environ),
+        cwd=tmp_path,
+    )
+    assert json.loads(listed.stdout) == []
+
+
+def test_a_huge_value_is_never_echoed_whole_in_an_error(catalog: FileTemplateCatalog) -> None:
+    digits = "9" * 5000
+    problem = refused(
+        catalog, f"inputs:\n  x: {{type: number, default: '{digits}x'}}\nsteps:\n  one:\n    prompt_template: hi\n"
+    )
+    assert len(problem.message) < 300
+    assert "5,001 characters" in problem.message
+    template = catalog.parse(with_prompt("{{ 'x' * (inputs.topic|int) }}"), "t.yaml")
+    with pytest.raises(TemplateInvalidError) as caught:
+        catalog.render(template, "one", {"topic": "9" * 4000}, {})
+    assert len(str(caught.value)) < 300

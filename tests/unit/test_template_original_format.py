@@ -24,8 +24,11 @@ OUR_STYLES = ("technical", "conversational", "formal")
 
 
 def writeit(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run `writeit ARGS` in the test's own home (where a run writes its article), never in the repository."""
+    home = os.environ["WRITEIT_HOME"]
     run = [sys.executable, "-m", "writeit", *args]
-    return subprocess.run(run, capture_output=True, text=True, timeout=120, check=False, env=dict(os.environ))
+    env = dict(os.environ)
+    return subprocess.run(run, capture_output=True, text=True, timeout=120, check=False, env=env, cwd=home)
 
 
 @pytest.fixture

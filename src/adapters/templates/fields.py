@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from writeit.adapters.templates.yamldoc import YamlDoc
+from writeit.domain.template import brief
 
 
 def mapping(doc: YamlDoc, raw: Any, path: str) -> dict[str, Any]:
@@ -35,7 +36,7 @@ def word(doc: YamlDoc, raw: Any, path: str) -> str:
     if raw is None:
         return ""
     if not isinstance(raw, str) or not raw.strip():
-        doc.problem(path, f"must be a non-empty text value (a name or model id), not {raw!r}")
+        doc.problem(path, f"must be a non-empty text value (a name or model id), not {brief(repr(raw))}")
         return ""
     return raw
 
@@ -52,7 +53,7 @@ def word_list(doc: YamlDoc, raw: Any, path: str) -> tuple[str, ...]:
 def flag(doc: YamlDoc, raw: Any, path: str) -> bool:
     if raw is None or isinstance(raw, bool):
         return bool(raw)
-    doc.problem(path, f"must be true or false, not '{raw}'")
+    doc.problem(path, f"must be true or false, not '{brief(raw)}'")
     return False
 
 
@@ -61,6 +62,6 @@ def count(doc: YamlDoc, raw: Any, path: str, default: int | None, limit: int | N
         return default
     if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1 or (limit is not None and raw > limit):
         bound = f"from 1 to {limit}" if limit else "of at least 1"
-        doc.problem(path, f"must be a whole number {bound}, not '{raw}'")
+        doc.problem(path, f"must be a whole number {bound}, not '{brief(raw)}'")
         return default
     return raw

@@ -9,8 +9,9 @@ from typing import Any
 from jinja2 import Template, TemplateError
 from jinja2.exceptions import SecurityError
 
+from writeit.adapters.templates.limits import RenderLimitError, budget
 from writeit.adapters.templates.references import ROOTS, uses_feedback_of, uses_fragments
-from writeit.adapters.templates.sandbox import MAX_SIZE, BoundedSandbox, RenderLimitError, budget
+from writeit.adapters.templates.sandbox import MAX_SIZE, BoundedSandbox
 from writeit.adapters.templates.yamldoc import parse_yaml
 from writeit.application.ports import RenderedPrompt, StepContext
 from writeit.domain.errors import Problem, TemplateInvalidError
@@ -117,8 +118,9 @@ class PromptRenderer:
         if fragments and template.step_keys[:1] == (step,) and not self._uses_fragments(template):
             prompt = "".join(f"{f['content'].rstrip()}\n\n" for f in fragments) + prompt
         if refuse_empty and not prompt.strip():
-            message = "the prompt renders as empty text; nothing would be sent"
-            raise _located(message, f"{field}.prompt_template", template, None)
+            message, where = "the prompt renders as empty text; nothing would be sent", f"{field}.prompt_template"
+            line = file_line(template, where, 1)  # the prompt's first line
+            raise TemplateInvalidError([Problem(message, field=where, file=template.source, line=line)])
         feedback = views[step].feedback
         if feedback.strip() and not self._uses_feedback(spec):
             prompt += FEEDBACK_INSTRUCTION.format(feedback=feedback)

@@ -1,122 +1,54 @@
-"""The bounded sandbox prompts render in: time, loop/call count, value size and number size all have limits."""
+"""The bounded sandbox prompts render in: every output, join, filter, call and operator is measured first."""
 
 from __future__ import annotations
 
-import ctypes
 import functools
 import re
-import threading
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 from jinja2 import StrictUndefined, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.visitor import NodeTransformer
 
-TIME_LIMIT = 2.0
-MAX_STEPS = 100_000  # loop iterations plus macro and method calls, in one render
+from writeit.adapters.templates.limits import RenderLimitError, spend
+from writeit.domain.template import brief
+
 MAX_SIZE = 1_000_000  # characters (or items) of any one value, and of a rendered prompt
 MAX_ARG = 100_000  # a width, count or length given to a filter or method
 MAX_BITS = 10_000  # bits of an integer a prompt may compute
 _REFUSED_ATTRS = frozenset({"format", "format_map", "mro"})
-_WIDTH = re.compile(r"%[-+ #0]*(\*|\d+)?(?:\.(\*|\d+))?")
+_WIDTH = re.compile(r"%(?:\([^)]*\))?[-+ #0]*(\*|\d+)?(?:\.(\*|\d+))?")
+_CONTAINERS = (list, tuple, dict, set, frozenset)
 _TICK, _OUT, _SIZE = "_writeit_tick", "_writeit_out", "_writeit_size"
 
 
-class RenderLimitError(Exception):
-    """A prompt went past a render limit; `lineno` is the prompt line when known."""
-
-    def __init__(self, message: str, lineno: int | None = None) -> None:
-        super().__init__(message)
-        self.lineno = lineno
-
-
-@dataclass(slots=True)
-class _Budget:
-    deadline: float
-    steps: int = 0
-    produced: int = 0
-
-
-_BUDGET: ContextVar[_Budget | None] = ContextVar("writeit_render_budget", default=None)
-
-
-class _Overtime(BaseException):
-    """Raised inside the rendering thread by the watchdog when one long operation outlasts the time limit."""
-
-
-class _Watchdog:
-    """Interrupts the rendering thread at the deadline, also inside one slow call (a filter over a long text)
-    that no per-step check sees; the lock makes sure an interrupt never lands after the render is over."""
-
-    def __init__(self, seconds: float) -> None:
-        self._thread = threading.get_ident()
-        self._lock = threading.Lock()
-        self._done = False
-        self._fired = False
-        self._timer = threading.Timer(seconds, self._fire)
-        self._timer.daemon = True
-
-    def __enter__(self) -> None:
-        self._timer.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self._timer.cancel()
-        with self._lock:
-            self._done = True
-            if self._fired:  # withdraw an interrupt not yet delivered
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self._thread), None)
-
-    def _fire(self) -> None:
-        with self._lock:
-            if not self._done:
-                self._fired = True
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self._thread), ctypes.py_object(_Overtime))
-
-
-@contextmanager
-def budget(seconds: float = TIME_LIMIT) -> Iterator[None]:
-    """Limits for one render (nested renders share the outer one); raises RenderLimitError past one."""
-    if _BUDGET.get() is not None:
-        yield
-        return
-    token = _BUDGET.set(_Budget(deadline=time.monotonic() + seconds))
-    try:
-        try:
-            with _Watchdog(seconds):
-                yield
-        except _Overtime:
-            raise RenderLimitError(f"took longer than {seconds:g} s to render") from None
-    finally:
-        _BUDGET.reset(token)
-
-
-def _spend(lineno: int | None = None) -> _Budget:
-    current = _BUDGET.get()
-    if current is None:  # compile-time constant folding: leave the work to the bounded render
-        raise RenderLimitError("evaluated only when rendering")
-    current.steps += 1
-    if current.steps > MAX_STEPS:
-        raise RenderLimitError(f"more than {MAX_STEPS:,} loop iterations or calls", lineno)
-    if time.monotonic() > current.deadline:
-        raise RenderLimitError(f"took longer than {TIME_LIMIT:g} s to render", lineno)
-    return current
-
-
 def _sized(value: Any) -> Any:
-    if isinstance(value, str | list | tuple | dict) and len(value) > MAX_SIZE:
-        raise RenderLimitError(f"a value longer than {MAX_SIZE:,} characters")
+    """`value`, once its size written out is known to be within MAX_SIZE. A list repeated inside a list is small
+    in memory and huge as text, so nested containers are measured as a whole (at most MAX_SIZE steps)."""
+    if isinstance(value, str):
+        if len(value) > MAX_SIZE:
+            raise RenderLimitError(f"a value longer than {MAX_SIZE:,} characters")
+        return value
+    if not isinstance(value, _CONTAINERS):
+        return value
+    size, stack = 0, [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend((*item.keys(), *item.values()))
+        elif isinstance(item, _CONTAINERS):
+            stack.extend(item)
+        size += len(item) if isinstance(item, (str, *_CONTAINERS)) else 1
+        if size > MAX_SIZE:
+            raise RenderLimitError(f"a value longer than {MAX_SIZE:,} characters or items, written out")
     return value
 
 
 def _check_args(args: tuple[Any, ...], kwargs: dict[str, Any], length: int) -> None:
     for arg in (*args, *kwargs.values()):
         if isinstance(arg, int) and not isinstance(arg, bool) and abs(arg) > MAX_ARG:
-            raise RenderLimitError(f"{arg} is larger than the limit of {MAX_ARG:,} for a width or count")
+            raise RenderLimitError(f"{brief(arg)} is larger than the limit of {MAX_ARG:,} for a width or count")
         if isinstance(arg, str) and (length + 1) * max(len(arg), 1) > MAX_SIZE * 4 and len(arg) > 1:
             raise RenderLimitError(f"the result would be longer than {MAX_SIZE:,} characters")
 
@@ -126,7 +58,9 @@ def _bounded_filter(func: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(func)
     def guarded(*args: Any, **kwargs: Any) -> Any:
-        _spend()
+        spend()
+        for arg in (*args[skip:], *kwargs.values()):
+            _sized(arg)
         value = args[skip] if len(args) > skip else ""
         _check_args(args[skip + 1 :], kwargs, len(value) if isinstance(value, str | list | tuple) else 0)
         if func.__name__ == "do_format" and isinstance(value, str):
@@ -144,13 +78,13 @@ def _check_widths(text: str) -> None:
 
 
 def _tick(lineno: int) -> str:
-    _spend(lineno)
+    spend(lineno)
     return ""
 
 
 def _out(value: Any) -> str:
-    text = str(value)
-    current = _spend()
+    current = spend()
+    text = str(_sized(value))
     current.produced += len(text)
     if current.produced > MAX_SIZE * 4:
         raise RenderLimitError(f"produced more than {MAX_SIZE * 4:,} characters")
@@ -172,9 +106,9 @@ class _Instrument(NodeTransformer):
     visit_For = visit_Macro = visit_CallBlock = _tick_first  # noqa: N815 (Jinja dispatches on node class names)
 
     def visit_Concat(self, node: nodes.Concat) -> nodes.Node:  # noqa: N802
-        visited = self.generic_visit(node)
-        assert isinstance(visited, nodes.Expr)
-        return self._filter(visited, _SIZE)
+        self.generic_visit(node)
+        node.nodes = [self._filter(part, _SIZE) for part in node.nodes]
+        return self._filter(node, _SIZE)
 
     def visit_Output(self, node: nodes.Output) -> nodes.Node:  # noqa: N802
         self.generic_visit(node)
@@ -199,14 +133,18 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         return attr not in _REFUSED_ATTRS and super().is_safe_attribute(obj, attr, value)
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        _spend()
+        spend()
+        _sized(left)
+        _sized(right)
         _check_binop(operator, left, right)
         return _sized(super().call_binop(context, operator, left, right))
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
-        _spend()
+        spend()
         owner = getattr(__obj, "__self__", None)
         if isinstance(owner, str):
+            for arg in (*args, *kwargs.values()):
+                _sized(arg)
             _check_args(args, kwargs, len(owner))
         return _sized(super().call(__context, __obj, *args, **kwargs))
 
@@ -214,7 +152,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
 def _check_binop(operator: str, left: Any, right: Any) -> None:
     ints = all(isinstance(v, int) for v in (left, right))
     if operator == "**" and ints and right > 0 and abs(left) > 1 and right * abs(left).bit_length() > MAX_BITS:
-        raise RenderLimitError(f"{left} ** {right} is larger than {MAX_BITS:,} bits")
+        raise RenderLimitError(f"{brief(left)} ** {brief(right)} is larger than {MAX_BITS:,} bits")
     if operator == "*" and ints and left.bit_length() + right.bit_length() > MAX_BITS:
         raise RenderLimitError(f"a product larger than {MAX_BITS:,} bits")
     sized = [v for v in (left, right) if isinstance(v, str | list | tuple)]

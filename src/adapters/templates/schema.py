@@ -10,7 +10,15 @@ from writeit.adapters.templates import original
 from writeit.adapters.templates.fields import count, flag, mapping, text, text_list, word, word_list
 from writeit.adapters.templates.llm_templates import load_llm_step
 from writeit.adapters.templates.yamldoc import YamlDoc
-from writeit.domain.template import InputSpec, InputType, PipelineTemplate, StepSpec, TemplateMetadata, coerce_input
+from writeit.domain.template import (
+    InputSpec,
+    InputType,
+    PipelineTemplate,
+    StepSpec,
+    TemplateMetadata,
+    brief,
+    coerce_input,
+)
 
 TOP_KEYS = ("metadata", "defaults", "inputs", "steps")
 METADATA_KEYS = ("name", "description", "version", "author", "tags")
@@ -89,12 +97,12 @@ def _checked_default(doc: YamlDoc, spec: InputSpec, path: str) -> InputSpec:
     if spec.default is None or (spec.type is InputType.CHOICE and not spec.options):
         return spec
     if spec.type is InputType.CHOICE and str(spec.default) not in spec.options:
-        doc.problem(path, f"default '{spec.default}' is not one of the options: {', '.join(spec.options)}")
+        doc.problem(path, f"default '{brief(spec.default)}' is not one of the options: {', '.join(spec.options)}")
         return spec
     try:
         coerce_input(spec, spec.default)
     except ValueError as exc:
-        doc.problem(path, f"default '{spec.default}' does not fit this {spec.type.value} input: {exc}")
+        doc.problem(path, f"default '{brief(spec.default)}' does not fit this {spec.type.value} input: {exc}")
     return spec
 
 
@@ -105,7 +113,7 @@ def _input_type(doc: YamlDoc, raw: Any, path: str) -> InputType:
         return InputType(original.INPUT_TYPE_ALIASES.get(str(raw), str(raw)))
     except ValueError:
         known = ", ".join(kind.value for kind in InputType)
-        doc.problem(path, f"unknown input type '{raw}' (use one of: {known})")
+        doc.problem(path, f"unknown input type '{brief(raw)}' (use one of: {known})")
         return InputType.TEXT
 
 
@@ -207,7 +215,9 @@ def _named(doc: YamlDoc, root: dict[str, Any], path: str) -> dict[str, Any]:
     fields = mapping(doc, raw, path)
     for key in fields:
         if not _KEY.match(key):
-            doc.problem(f"{path}.{key}", f"'{key}' is not a usable name: use letters, digits and _ (a letter first)")
+            doc.problem(
+                f"{path}.{key}", f"'{brief(key)}' is not a usable name: use letters, digits and _ (a letter first)"
+            )
         elif key in _RESERVED:
             doc.problem(f"{path}.{key}", f"'{key}' is reserved in prompts ({path}.{key} is a built-in); rename it")
     return fields
