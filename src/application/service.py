@@ -275,17 +275,6 @@ class PipelineService:
         await self._command(pipeline_id, None, interrupt)
         return result
 
-    async def recover_all(self) -> dict[str, list[str]]:
-        """Recover every pipeline with candidates of a process that is gone (on opening the store): no client
-        has to touch a pipeline for its dead candidates to show as interrupted. Found through the projection."""
-        ours = self._generator.session
-        recovered: dict[str, list[str]] = {}
-        for pipeline_id, sessions in (await self._repo.pending_sessions()).items():
-            orphaned = any(s == ours or not self._is_alive(s) for s in sessions)
-            if orphaned and (interrupted := await self.recover(pipeline_id)):
-                recovered[pipeline_id] = interrupted
-        return recovered
-
     def _orphans(self, pipeline: Pipeline, step: str | None = None) -> list[str]:
         """Pending candidates that nobody runs: not in this process, and their process is gone."""
         running = self._generator.running()

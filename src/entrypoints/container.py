@@ -32,6 +32,7 @@ from writeit.application.follower import LogFollower
 from writeit.application.generation import StepGenerator
 from writeit.application.hub import StreamHub
 from writeit.application.preflight import Preflight
+from writeit.application.recovery import recover_dead_sessions
 from writeit.application.repository import PipelineRepository
 from writeit.application.runner import ModelRunner, RetryPolicy
 from writeit.application.service import PipelineService
@@ -71,9 +72,10 @@ def _event_store(environment: lmdb.Environment) -> Iterator[LmdbEventStore]:
         store.close()  # drain queued appends before the environment closes
 
 
-def _live(
-    pipelines: Callable[[], PipelineService], store: LmdbEventStore, hub: StreamHub
-) -> contextlib.AbstractAsyncContextManager[None] | contextlib.nullcontext[None]:
+_Live = contextlib.AbstractAsyncContextManager[None] | contextlib.nullcontext[None]
+
+
+def _live(repository: PipelineRepository, store: LmdbEventStore, hub: StreamHub) -> _Live:
     """Opening the store recovers dead processes' candidates, then follows the log for the rest of the session.
 
     Returned as an async context manager when an event loop runs (the CLI, the TUI, serve); a container opened
@@ -83,16 +85,17 @@ def _live(
         asyncio.get_running_loop()
     except RuntimeError:
         return contextlib.nullcontext()
-    return _recovered_and_following(pipelines, store, hub)
+    return _recovered_and_following(repository, store, hub)
 
 
 @contextlib.asynccontextmanager
 async def _recovered_and_following(
-    pipelines: Callable[[], PipelineService], store: LmdbEventStore, hub: StreamHub
+    repository: PipelineRepository, store: LmdbEventStore, hub: StreamHub
 ) -> AsyncIterator[None]:
-    # The service is made here, not when resources are listed, so overrides made just after opening hold.
+    # Through the repository, not the service: the services are made later, once a command has applied its
+    # options (`run --budget`, say) to the settings they read.
     try:
-        await pipelines().recover_all()
+        await recover_dead_sessions(repository, is_alive, _now)
     except (ApplicationError, DomainError) as exc:  # one unreadable pipeline must not stop the store opening
         logging.getLogger("writeit.recovery").warning("recovery on open failed: %s", exc)
     # Events other processes store reach this process's subscribers (a TUI sees what `serve` or `run` did).
@@ -191,4 +194,4 @@ class Container(containers.DeclarativeContainer):
         preflight=preflight,
         fragments=fragments,
     )
-    live = providers.Resource(_live, pipelines.provider, event_store, hub)
+    live = providers.Resource(_live, repository, event_store, hub)

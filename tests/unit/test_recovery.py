@@ -6,32 +6,16 @@ from pathlib import Path
 
 import pytest
 
+from tests.unit.builders import Clock
 from tests.unit.service_fixtures import world
 from writeit.adapters.memory.language_model import Script
+from writeit.adapters.memory.projection_store import InMemoryProjectionStore
+from writeit.application.hub import StreamHub
+from writeit.application.recovery import recover_dead_sessions
+from writeit.application.repository import PipelineRepository
 from writeit.domain.errors import CandidateStateError
 
 SLOW = {"slow": Script(chunks=tuple("abcdef"), delay=0.2)}
-
-
-async def test_recover_all_interrupts_every_candidate_of_dead_sessions_and_leaves_live_ones(tmp_path: Path) -> None:
-    dead = world(tmp_path, SLOW, session="dead")
-    store = dead.store
-    one = await dead.service.start("three", {"topic": "one"})
-    two = await dead.service.start("three", {"topic": "two"})
-    lost = [*(await dead.service.generate(one.id, models=["slow"])).candidate_ids]
-    lost += (await dead.service.generate(two.id, models=["slow"])).candidate_ids
-    live = world(tmp_path, SLOW, store=store, session="live")
-    three = await live.service.start("three", {"topic": "three"})
-    running = await live.service.generate(three.id, models=["slow"])
-
-    opener = world(tmp_path, store=store, session="opener", alive=frozenset({"live", "opener"})).service
-    recovered = await opener.recover_all()
-    assert sorted(c for ids in recovered.values() for c in ids) == sorted(lost)
-    assert {s.status for s in await opener.summaries() if s.id != three.id} == {"ready"}
-    assert {c.status for c in (await opener.get(three.id)).step("angles").candidates} == {"pending"}
-    assert await opener.recover_all() == {}
-    await running.wait()
-    await dead.service.cancel_all()
 
 
 async def test_cancelling_a_candidate_whose_process_is_gone_records_it_interrupted(tmp_path: Path) -> None:
@@ -54,3 +38,22 @@ async def test_cancelling_a_candidate_another_live_process_runs_is_refused_with_
         await other.cancel(view.id, generation.candidate_ids[0])
     await busy.service.cancel_all()
     assert await other.cancel(view.id, generation.candidate_ids[0]) is False  # finished (cancelled) meanwhile
+
+
+async def test_opening_the_store_interrupts_dead_sessions_candidates_with_no_service_and_no_client(
+    tmp_path: Path,
+) -> None:
+    dead = world(tmp_path, SLOW, session="dead")
+    view = await dead.service.start("three", {"topic": "x"})
+    lost = (await dead.service.generate(view.id, models=["slow"])).candidate_ids
+    live = world(tmp_path, SLOW, store=dead.store, session="live")
+    other = await live.service.start("three", {"topic": "y"})
+    running = await live.service.generate(other.id, models=["slow"])
+    repo = PipelineRepository(dead.store, StreamHub(), InMemoryProjectionStore())
+    alive = frozenset({"live"}).__contains__
+    assert await recover_dead_sessions(repo, alive, Clock()) == {view.id: list(lost)}
+    statuses = {c.id: c.status for c in (await repo.load(view.id)).candidates.values()}
+    assert statuses == dict.fromkeys(lost, "interrupted")
+    assert await recover_dead_sessions(repo, alive, Clock()) == {}
+    await running.wait()
+    await dead.service.cancel_all()
