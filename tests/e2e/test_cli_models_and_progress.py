@@ -78,4 +78,5 @@ def test_a_run_reports_each_other_candidate_as_it_finishes_and_streams_only_the_
     pipeline_id = next(line.split()[1] for line in run.stderr.splitlines() if line.startswith("pipeline "))
     state = json.loads(writeit("pipelines", "show", pipeline_id, "--json").stdout)
     markov_texts = [c["text"] for s in state["steps"] for c in s["candidates"] if c["model"] == "markov"]
-    assert not any(text[:40] in run.stdout for text in markov_texts), "the others are not on stdout"
+    # Whole texts: markov babbles from its prompt, which echo prints, so a short stretch of it can be on stdout.
+    assert not any(text in run.stdout for text in markov_texts), "the others are not on stdout"
