@@ -232,3 +232,11 @@ def test_a_huge_value_is_never_echoed_whole_in_an_error(catalog: FileTemplateCat
     with pytest.raises(TemplateInvalidError) as caught:
         catalog.render(template, "one", {"topic": "9" * 4000}, {})
     assert len(str(caught.value)) < 300
+
+
+@pytest.mark.parametrize("reference", ["inputs.topic.nope", "inputs.topic['nope']", "steps.one.selected_response.x"])
+def test_an_attribute_a_text_value_lacks_is_refused_by_validate(catalog: FileTemplateCatalog, reference: str) -> None:
+    text = with_prompt("a").replace("'After {{ steps.one }}'", f'"{{{{ {reference} }}}}"')
+    problem = refused(catalog, text)
+    assert "has no" in problem.message
+    assert problem.field == "steps.two.prompt_template"

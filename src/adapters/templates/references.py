@@ -18,6 +18,7 @@ _LOOKUP = (nodes.Getattr, nodes.Getitem)
 _UNSUPPORTED = (nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport)
 # A step renders as its selected text (a str), so its string methods are fair game too.
 _STR_METHODS = frozenset(name for name in dir(str) if not name.startswith("_"))
+_VALUE_ATTRS = _STR_METHODS | frozenset(name for t in (int, float) for name in dir(t) if not name.startswith("_"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +144,7 @@ def _check_chain(root: str, keys: list[str | None], scope: Scope) -> str:
         return _check_step(key, keys[1:], scope)
     known = {"inputs": scope.inputs, "defaults": scope.defaults, "style": STYLE_FIELDS}[root]
     if key in known:
-        return ""
+        return "" if root == "defaults" else _check_value(f"{root}.{key}", keys[1:])
     what = {"inputs": "input", "defaults": "default", "style": "style field"}[root]
     return f"{root}.{key}: unknown {what} '{key}' (known: {', '.join(sorted(known)) or 'none'})"
 
@@ -160,4 +161,14 @@ def _check_step(key: str, rest: list[str | None], scope: Scope) -> str:
         return f"steps.{key}: step '{key}' runs after '{scope.current}'; a prompt can only use earlier steps"
     if field is not None and field not in STEP_FIELDS and field not in _STR_METHODS:
         return f"steps.{key}.{field}: unknown field '{field}' (use {', '.join(STEP_FIELDS)})"
-    return ""
+    if field in STEP_FIELDS and field != "candidates":
+        return _check_value(f"steps.{key}.{field}", rest[1:])
+    return "" if field is not None else _check_value(f"steps.{key}", rest)
+
+
+def _check_value(path: str, rest: list[str | None]) -> str:
+    """An input, a style field or a step's text is text or a number: only their own methods follow a dot."""
+    attr = rest[0] if rest else None
+    if attr is None or attr in _VALUE_ATTRS:
+        return ""
+    return f"{path}.{attr}: '{path}' is a text or number value; it has no '{attr}'"
