@@ -95,7 +95,8 @@ def test_a_confirmation_off_a_terminal_says_to_add_yes(tmp_path: Path) -> None:
 def test_terminal_escapes_in_an_error_are_made_visible_not_written(tmp_path: Path) -> None:
     template = tmp_path / "escapes.yaml"
     template.write_text('metadata: {name: x}\ninputs: {}\nsteps:\n  "\\e[2J\\e]0;pwned\\a": {prompt_template: hi}\n')
-    for result in (invoke("pipelines", "show", "\x1b[31mred"), invoke("run", str(template), "-m", "echo")):
+    shown = (invoke("pipelines", "show", "\x1b[31mred"), invoke("run", str(template), "-m", "echo"))
+    for result in (*shown, invoke("templates", "validate", str(template))):
         assert result.exit_code != 0
         assert "\x1b" not in result.stderr, repr(result.stderr)
         assert "\x07" not in result.stderr, repr(result.stderr)

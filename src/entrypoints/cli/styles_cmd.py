@@ -10,6 +10,7 @@ from writeit.domain.errors import DomainError
 from writeit.domain.template import STYLE_FIELDS
 from writeit.entrypoints.cli import completion
 from writeit.entrypoints.cli.common import handled, print_json
+from writeit.entrypoints.cli.messages import clean
 
 app = typer.Typer(help="List and show style primers.", no_args_is_help=True)
 
@@ -30,7 +31,7 @@ def list_styles(as_json: bool = typer.Option(False, "--json", help="Print as JSO
         print_json(rows)
         return
     for row in rows:
-        typer.echo(f"{row['name']:<20} {row.get('description') or 'invalid: ' + row.get('problem', '')}")
+        typer.echo(clean(f"{row['name']:<20} {row.get('description') or 'invalid: ' + row.get('problem', '')}"))
 
 
 def _row(service: TemplateService, name: str) -> dict[str, str]:

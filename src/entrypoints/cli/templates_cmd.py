@@ -14,6 +14,7 @@ from writeit.domain.errors import TemplateInvalidError
 from writeit.domain.template import PipelineTemplate
 from writeit.entrypoints.cli import completion
 from writeit.entrypoints.cli.common import fail, handled, print_json
+from writeit.entrypoints.cli.messages import clean, print_error
 
 app = typer.Typer(help="List, show and validate pipeline templates.", no_args_is_help=True)
 
@@ -82,7 +83,7 @@ def _plain(value: Any) -> Any:
 
 def _echo_notes(template: PipelineTemplate) -> None:
     for note in template.notes:
-        typer.echo(f"note: {note}")
+        typer.echo(f"note: {clean(str(note))}")
 
 
 @app.command("validate")
@@ -98,11 +99,11 @@ def validate(files: list[str] = typer.Argument(..., help="Template files (or nam
         except TemplateInvalidError as exc:
             failed += 1
             for problem in exc.problems:
-                typer.echo(f"error: {problem}", err=True)
+                print_error(str(problem))
             continue
         except TemplateNotFoundError as exc:
             failed += 1
-            typer.echo(f"error: {file}: {exc}", err=True)
+            print_error(f"{file}: {exc}")
             continue
         typer.echo(f"{file}: ok ({len(template.steps)} steps)")
         _echo_notes(template)
