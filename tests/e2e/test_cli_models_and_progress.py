@@ -59,12 +59,13 @@ def test_config_show_prints_the_default_model_in_force_when_none_is_set(
     writeit: Runner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("WRITEIT_DEFAULT_MODEL")
+    offline = "SmolLM2-2k" if local.available() else "markov"  # with no key, the local model if installed
     shown = writeit("config", "show")
     assert shown.returncode == 0, shown.stderr
-    assert "default_model = markov  (not set: the default found here)" in shown.stdout.splitlines()
-    assert json.loads(writeit("config", "show", "--json").stdout)["default_model"] == "markov"
+    assert f"default_model = {offline}  (not set: the default found here)" in shown.stdout.splitlines()
+    assert json.loads(writeit("config", "show", "--json").stdout)["default_model"] == offline
     starred = [line for line in writeit("models").stdout.splitlines() if line.startswith("*")]
-    assert starred == ["* markov"], "config show and models agree"
+    assert starred == [f"* {offline}"], "config show and models agree"
 
 
 def test_a_run_reports_each_other_candidate_as_it_finishes_and_streams_only_the_first(writeit: Runner) -> None:
