@@ -20,6 +20,7 @@ from typing import Any
 import lmdb
 
 from benchmarks.common import Row, at_least, at_most, main, median_of, scaled
+from benchmarks.scale_support import raw_scan
 from benchmarks.workload import encoded, payload_bytes, pipeline_events
 from writeit.adapters.lmdb.environment import open_environment
 from writeit.adapters.lmdb.event_store import LmdbEventStore
@@ -166,7 +167,7 @@ def replay_rows(size: str) -> list[Row]:
     with tempfile.TemporaryDirectory() as tmp, lmdb_store(Path(tmp)) as (env, store):
         asyncio.run(store.append("long-session", events, 0))
         ours, read, apply_only = asyncio.run(_replay_timings(store, events, scaled(size, 2, 15)))
-        scan = median_of(scaled(size, 2, 15), lambda: _raw_scan(env, b"long-session"))
+        scan = median_of(scaled(size, 2, 15), lambda: raw_scan(env, b"long-session", 0))
     name = f"replay of a {count:,}-event pipeline (PipelineRepository.load)"
     return [
         Row(name, ours * 1000, "ms", "raw LMDB cursor scan", scan * 1000, "< 50 ms", at_most(ours * 1000, 50)),
@@ -189,21 +190,6 @@ async def _replay_timings(store: LmdbEventStore, events: list[Event], repeats: i
         Pipeline.replay(events)
         replays.append(time.perf_counter() - start)
     return min(loads), min(reads), min(replays)
-
-
-def _raw_scan(env: lmdb.Environment, pipeline_id: bytes) -> float:
-    prefix = pipeline_id + b"\x00"
-    db = env.open_db(b"events")
-    start = time.perf_counter()
-    with env.begin(db=db) as txn:
-        cursor = txn.cursor()
-        cursor.set_range(prefix)
-        values = []
-        for key, value in cursor:
-            if not key.startswith(prefix):
-                break
-            values.append(value)
-    return time.perf_counter() - start
 
 
 # ----- storage -----------------------------------------------------------------------------------

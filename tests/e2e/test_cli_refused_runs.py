@@ -10,38 +10,23 @@ import pytest
 
 from tests.e2e.api_server import running_server
 from tests.e2e.conftest import Runner
-
-LATER_STEP_MODELS = """\
-metadata: {{name: later}}
-defaults: {{writer: {writer}}}
-inputs:
-  topic: {{type: text, required: true}}
-steps:
-  one:
-    name: One
-    prompt_template: "About {{{{ inputs.topic }}}}"
-    model_preference: echo
-  two:
-    name: Two
-    prompt_template: "More on {{{{ steps.one }}}}"
-    {field}
-"""
+from tests.template_texts import LATER_STEP
 
 CASES = {
     "an unknown model rendered from defaults in a later step's model_preference": (
-        LATER_STEP_MODELS.format(writer="no-such-writer", field='model_preference: "{{ defaults.writer }}"'),
+        LATER_STEP.format(name="later", writer="no-such-writer", field='model_preference: "{{ defaults.writer }}"'),
         ["step 'two'", "model 'no-such-writer': unknown model"],
     ),
     "an unknown model among a later step's models": (
-        LATER_STEP_MODELS.format(writer="echo", field="models: [echo, not-a-model]"),
+        LATER_STEP.format(name="later", writer="echo", field="models: [echo, not-a-model]"),
         ["step 'two'", "model 'not-a-model': unknown model"],
     ),
     "a chain of only unknown models": (
-        LATER_STEP_MODELS.format(writer="echo", field="model_preference: [gone-1, gone-2]"),
+        LATER_STEP.format(name="later", writer="echo", field="model_preference: [gone-1, gone-2]"),
         ["step 'two'", "model 'gone-1': unknown model", "model 'gone-2': unknown model"],
     ),
     "a model that needs a key nobody set": (
-        LATER_STEP_MODELS.format(writer="echo", field="model_preference: gpt-4o-mini"),
+        LATER_STEP.format(name="later", writer="echo", field="model_preference: gpt-4o-mini"),
         ["step 'two'", "model 'gpt-4o-mini': needs an API key", "llm keys set openai"],
     ),
 }

@@ -14,21 +14,12 @@ import pytest
 from tests.e2e.conftest import Runner
 from tests.e2e.openai_server import Behaviour, OpenAICompatibleServer
 from tests.e2e.tui_support import all_finished, make_app, open_container, panels, wait_for
+from tests.template_texts import draft_template
 from writeit.entrypoints.tui.screens.step import StepScreen
 
 TOPIC = "Zanzibar-otters-7731"
 KEY = "sk-test-abcdefghijklmnop1234"
-FLAKY = """\
-metadata: {name: flaky}
-inputs:
-  topic: {type: text, required: true}
-steps:
-  draft:
-    name: Draft
-    prompt_template: "Write about {{ inputs.topic }}"
-    models: [srv-nokey, srv-flaky]
-    model_preference: [srv-steady]
-"""
+FLAKY = draft_template("flaky", "    models: [srv-nokey, srv-flaky]\n    model_preference: [srv-steady]\n")
 
 
 def log_lines(home: Path) -> list[dict[str, Any]]:

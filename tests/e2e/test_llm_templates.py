@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import Runner
+from tests.template_texts import draft_template
 
 SUMMARIZE = """\
 system: You summarize for $audience.
@@ -17,18 +18,7 @@ defaults:
   audience: busy people
 model: echo
 """
-PIPELINE = """\
-metadata: {name: with-llm-template}
-inputs:
-  topic: {type: text, required: true}
-steps:
-  draft:
-    name: Draft
-    prompt_template: "Write about {{ inputs.topic }}"
-  short:
-    name: Short
-    llm_template: %s
-"""
+PIPELINE = draft_template("with-llm-template", "  short:\n    name: Short\n    llm_template: %s\n")
 
 
 def saved(name: str, text: str) -> None:

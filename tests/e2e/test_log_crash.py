@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import random
 from pathlib import Path
 
 from tests.contract.test_event_stores import lmdb_store
-from tests.e2e.test_store_crash import KILLS, _write_then_kill
+from tests.e2e.test_store_crash import KILLS, kill_9_repeatedly
 
 
 async def _check_log(path: Path) -> None:
@@ -22,13 +20,5 @@ async def _check_log(path: Path) -> None:
 
 
 def test_after_each_kill_9_the_global_log_is_gapless_and_names_every_stored_event_once(tmp_path: Path) -> None:
-    seed = random.randrange(1 << 32)
-    rng = random.Random(seed)
-    acked: dict[str, int] = {}
-    for kill in range(KILLS):
-        _write_then_kill(tmp_path / "store", rng, acked)
-        try:
-            asyncio.run(_check_log(tmp_path / "store"))
-        except AssertionError as exc:
-            raise AssertionError(f"after kill {kill + 1} (seed {seed}): {exc}") from exc
+    acked = kill_9_repeatedly(tmp_path / "store", lambda path, _: _check_log(path))
     assert sum(acked.values()) > KILLS

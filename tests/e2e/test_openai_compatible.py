@@ -13,18 +13,11 @@ import pytest
 
 from tests.e2e.conftest import Runner
 from tests.e2e.openai_server import FOREVER, Behaviour, OpenAICompatibleServer
+from tests.template_texts import draft_template
 
-FOURWAY = """\
-metadata: {name: fourway}
-inputs:
-  topic: {type: text, required: true}
-steps:
-  draft:
-    name: Draft
-    prompt_template: "Write about {{ inputs.topic }}"
-    models: [srv-nokey, srv-flaky, srv-drop, srv-steady]
-    model_preference: [srv-steady]
-"""
+FOURWAY = draft_template(
+    "fourway", "    models: [srv-nokey, srv-flaky, srv-drop, srv-steady]\n    model_preference: [srv-steady]\n"
+)
 TWOWAY = """\
 metadata: {name: twoway}
 steps:

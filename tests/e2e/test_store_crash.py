@@ -9,7 +9,9 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -84,17 +86,24 @@ async def _check(path: Path, acked: dict[str, int]) -> None:
             assert all(e.text.startswith(f"{pipeline_id}/{e.seq} ") for e in events)  # type: ignore[attr-defined]
 
 
-@pytest.mark.slow
-def test_every_acknowledged_append_survives_kill_9_and_the_store_stays_readable(tmp_path: Path) -> None:
+def kill_9_repeatedly(path: Path, check: Callable[[Path, dict[str, int]], Coroutine[Any, Any, None]]) -> dict[str, int]:
+    """KILLS rounds of writing to the store at `path` until kill -9, each followed by `check(path, acknowledged)`;
+    returns the versions acknowledged (a failed check names its round and the seed that replays it)."""
     seed = random.randrange(1 << 32)
     rng = random.Random(seed)
     acked: dict[str, int] = {}
     for kill in range(KILLS):
-        _write_then_kill(tmp_path / "store", rng, acked)
+        _write_then_kill(path, rng, acked)
         try:
-            asyncio.run(_check(tmp_path / "store", acked))
+            asyncio.run(check(path, acked))
         except AssertionError as exc:
             raise AssertionError(f"after kill {kill + 1} (seed {seed}): {exc}") from exc
+    return acked
+
+
+@pytest.mark.slow
+def test_every_acknowledged_append_survives_kill_9_and_the_store_stays_readable(tmp_path: Path) -> None:
+    acked = kill_9_repeatedly(tmp_path / "store", _check)
     assert len(acked) == PIPELINES
     assert sum(acked.values()) > KILLS
 

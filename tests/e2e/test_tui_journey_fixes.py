@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Select, TextArea
 
-from tests.e2e.tui_support import all_finished, make_app, open_container, panels, screen_text, wait_for
+from tests.e2e.tui_support import all_finished, make_app, open_container, open_step, panels, screen_text, wait_for
 from writeit.entrypoints.container import Container
 from writeit.entrypoints.formats import export_text
-from writeit.entrypoints.tui.app import WriteItApp
 from writeit.entrypoints.tui.screens.step import StepScreen
 
 
@@ -20,14 +19,6 @@ def container(monkeypatch: pytest.MonkeyPatch) -> Iterator[Container]:
     monkeypatch.setenv("WRITEIT_DEFAULT_MODEL", "echo")
     with open_container() as opened:
         yield opened
-
-
-async def open_step(app: WriteItApp, container: Container, models: list[str]) -> StepScreen:
-    service = container.pipelines()
-    view = await service.start("quick-article", {"topic": "Keys"})
-    screen = StepScreen(service, view.id, models=models, generate=True)
-    await app.push_screen(screen)
-    return screen
 
 
 @pytest.mark.parametrize(("fmt", "suffix"), [("yaml", ".yaml"), ("jsonl", ".jsonl"), ("json", ".json")])

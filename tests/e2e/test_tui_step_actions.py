@@ -11,10 +11,17 @@ from pathlib import Path
 import pytest
 from textual.widgets import TextArea
 
-from tests.e2e.tui_support import all_finished, make_app, notified, open_container, panels, screen_text, wait_for
+from tests.e2e.tui_support import (
+    all_finished,
+    make_app,
+    notified,
+    open_container,
+    open_step,
+    panels,
+    screen_text,
+    wait_for,
+)
 from writeit.entrypoints.container import Container
-from writeit.entrypoints.tui.app import WriteItApp
-from writeit.entrypoints.tui.screens.step import StepScreen
 
 
 @pytest.fixture
@@ -22,14 +29,6 @@ def container(monkeypatch: pytest.MonkeyPatch) -> Iterator[Container]:
     monkeypatch.setenv("WRITEIT_DEFAULT_MODEL", "echo")
     with open_container() as opened:
         yield opened
-
-
-async def open_step(app: WriteItApp, container: Container, models: list[str]) -> StepScreen:
-    service = container.pipelines()
-    view = await service.start("quick-article", {"topic": "Keys"})
-    screen = StepScreen(service, view.id, models=models, generate=True)
-    await app.push_screen(screen)
-    return screen
 
 
 async def test_an_edit_is_kept_as_a_new_selected_candidate(container: Container) -> None:

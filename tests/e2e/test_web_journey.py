@@ -7,10 +7,10 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.e2e.api_server import ApiServer, running_server
-from tests.e2e.web_support import candidate, launched, watched_page
+from tests.e2e.web_support import candidate
 
 MODELS = "markov, echo"
 
@@ -19,18 +19,6 @@ MODELS = "markov, echo"
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
     with running_server(tmp_path_factory.mktemp("web-journey")) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with launched() as browser:
-        yield browser
-
-
-@pytest.fixture
-def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
-    with watched_page(browser, request) as page:
-        yield page
 
 
 def start(page: Page, server: ApiServer, topic: str, models: str = MODELS) -> None:

@@ -9,28 +9,16 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, Request, WebSocketRoute, expect
+from playwright.sync_api import Page, Request, WebSocketRoute, expect
 
 from tests.e2e.api_server import TIMEOUT, ApiServer, running_server
-from tests.e2e.web_support import candidate, launched, watched_page
+from tests.e2e.web_support import candidate
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
     with running_server(tmp_path_factory.mktemp("web-live")) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with launched() as browser:
-        yield browser
-
-
-@pytest.fixture
-def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
-    with watched_page(browser, request) as page:
-        yield page
 
 
 def api(server: ApiServer, method: str, path: str, body: dict[str, Any] | None = None) -> Any:

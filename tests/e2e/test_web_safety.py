@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.api_server import ApiServer, running_server
-from tests.e2e.web_support import launched, watched_page
+from tests.e2e.web_support import watched_page
 
 HOSTILE = "<img src=x onerror=window.pwned=1><script>window.pwned=2</script><b>bold</b>"  # no quotes: JSON keeps it
 
@@ -19,18 +19,6 @@ HOSTILE = "<img src=x onerror=window.pwned=1><script>window.pwned=2</script><b>b
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
     with running_server(tmp_path_factory.mktemp("web-safety")) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with launched() as browser:
-        yield browser
-
-
-@pytest.fixture
-def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
-    with watched_page(browser, request) as page:
-        yield page
 
 
 @pytest.fixture

@@ -6,10 +6,9 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.e2e.api_server import ApiServer, running_server
-from tests.e2e.web_support import launched, watched_page
 
 TOKEN = "s3cret-page-token"
 
@@ -19,18 +18,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
     """A server that needs a token, as one bound off loopback does (WRITEIT_API_TOKEN), on 127.0.0.1 for the test."""
     with running_server(tmp_path_factory.mktemp("web-token"), token=TOKEN) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with launched() as browser:
-        yield browser
-
-
-@pytest.fixture
-def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
-    with watched_page(browser, request) as page:
-        yield page
 
 
 def test_the_page_loads_without_the_token_but_the_api_still_needs_it(server: ApiServer) -> None:

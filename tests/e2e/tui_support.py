@@ -12,6 +12,7 @@ from textual.pilot import Pilot
 
 from writeit.entrypoints.container import Container
 from writeit.entrypoints.tui.app import ApiServer, WriteItApp
+from writeit.entrypoints.tui.screens.step import StepScreen
 from writeit.entrypoints.tui.widgets.candidate import CandidatePanel
 
 
@@ -36,6 +37,15 @@ def open_container(*, counted_ids: bool = True) -> Iterator[Container]:
 
 def make_app(container: Container, server: ApiServer | None = None, **kwargs: Any) -> WriteItApp:
     return WriteItApp(container.pipelines(), container.templates(), server, **kwargs)
+
+
+async def open_step(app: WriteItApp, container: Container, models: list[str]) -> StepScreen:
+    """A quick-article pipeline started and its first step shown, generating one candidate per model of `models`."""
+    service = container.pipelines()
+    view = await service.start("quick-article", {"topic": "Keys"})
+    screen = StepScreen(service, view.id, models=models, generate=True)
+    await app.push_screen(screen)
+    return screen
 
 
 def screen_lines(app: WriteItApp) -> list[str]:

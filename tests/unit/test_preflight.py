@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.template_texts import LATER_STEP
 from tests.unit.service_fixtures import world
 from writeit.adapters.memory.language_model import ScriptedLanguageModel
 from writeit.adapters.templates.catalog import FileTemplateCatalog
@@ -16,26 +17,10 @@ from writeit.application.ports import ModelInfo
 from writeit.application.preflight import Preflight
 from writeit.application.usage import Price, PriceTable
 
-TWO_STEPS = """
-metadata: {{name: two}}
-defaults: {{writer: {writer}}}
-inputs:
-  topic: {{type: text, required: true}}
-steps:
-  one:
-    name: One
-    prompt_template: "About {{{{ inputs.topic }}}}"
-    model_preference: echo
-  two:
-    name: Two
-    prompt_template: "More on {{{{ steps.one }}}}"
-    {field}
-"""
-
 
 def catalog(root: Path, writer: str = "echo", field: str = "") -> FileTemplateCatalog:
     (root / "templates").mkdir(exist_ok=True)
-    (root / "templates" / "two.yaml").write_text(TWO_STEPS.format(writer=writer, field=field))
+    (root / "templates" / "two.yaml").write_text(LATER_STEP.format(name="two", writer=writer, field=field))
     return FileTemplateCatalog([("workspace", root / "templates")])
 
 
@@ -74,7 +59,9 @@ async def test_the_first_steps_budget_and_recordings_are_checked(tmp_path: Path)
 
 async def test_the_service_stores_nothing_when_the_preflight_refuses(tmp_path: Path) -> None:
     w = world(tmp_path)
-    (tmp_path / "templates" / "two.yaml").write_text(TWO_STEPS.format(writer="echo", field="models: [echo, gone]"))
+    (tmp_path / "templates" / "two.yaml").write_text(
+        LATER_STEP.format(name="two", writer="echo", field="models: [echo, gone]")
+    )
     with pytest.raises(ModelError, match="step 'two': model 'gone'"):
         await w.service.start("two", {"topic": "x"})
     assert await w.store.pipeline_ids() == []

@@ -187,6 +187,14 @@ def test_an_input_named_like_a_refused_method_still_renders(catalog: FileTemplat
     assert catalog.render(template, "one", {}, {}).prompt == "As a memo"
 
 
+def writeit(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The real command, in `cwd`, with this test's environment (its isolated home)."""
+    command = [sys.executable, "-m", "writeit", *args]
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=120, check=False, env=dict(os.environ), cwd=cwd
+    )
+
+
 @pytest.mark.parametrize(
     ("prompt", "expected"),
     [("{{ inputs.topic }}", "renders as empty"), ("{{ 'x' * (inputs.topic|int) }}", "longer than")],
@@ -197,27 +205,11 @@ def test_a_run_whose_prompt_cannot_be_sent_is_refused_and_stores_nothing(
     path = tmp_path / "t.yaml"
     path.write_text(with_prompt(prompt))
     topic = "   " if "empty" in expected else "99999999999"
-    run = subprocess.run(
-        [sys.executable, "-m", "writeit", "run", str(path), "-i", f"topic={topic}", "--model", "echo"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env=dict(os.environ),
-        cwd=tmp_path,
-    )
+    run = writeit(tmp_path, "run", str(path), "-i", f"topic={topic}", "--model", "echo")
     assert run.returncode != 0
     assert expected in run.stderr
     assert f"{path}:6" in run.stderr
-    listed = subprocess.run(
-        [sys.executable, "-m", "writeit", "pipelines", "list", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env=dict(os.environ),
-        cwd=tmp_path,
-    )
+    listed = writeit(tmp_path, "pipelines", "list", "--json")
     assert json.loads(listed.stdout) == []
 
 
