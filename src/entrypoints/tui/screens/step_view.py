@@ -187,10 +187,9 @@ class StepViewScreen(Screen[None]):
 
     def _empty_hint(self, step: StepView) -> str:
         assert self.view is not None
-        earlier = self.view.steps[: [s.key for s in self.view.steps].index(step.key)]
-        missing = next((s for s in earlier if s.selected is None or s.stale), None)
-        if missing is not None:
-            return f"No candidates yet. Step '{missing.name}' needs a (fresh) selection first: p goes back."
+        if step.waits_for:
+            name = self.view.step(step.waits_for).name
+            return f"No candidates yet. Step '{name}' needs a (fresh) selection first: p goes back."
         return "No candidates yet: g generates this step."
 
     def focused_panel(self) -> CandidatePanel | None:
