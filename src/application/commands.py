@@ -112,7 +112,9 @@ class Recover(PipelineCommand):
     """Mark candidates orphaned by a stopped process as interrupted, so their steps can run again."""
 
 
-Command = (
-    StartPipeline | ImportHistory | Generate | Select | Edit | GiveFeedback | MergeByHand | MergeByModel
-    | KeepStale | Fork | Switch | Cancel | Recover
+ViewCommand = (
+    StartPipeline | ImportHistory | Select | Edit | GiveFeedback | MergeByHand | MergeByModel | KeepStale | Fork
+    | Switch
 )  # fmt: skip
+"""The commands whose handler returns the pipeline's view after them."""
+Command = ViewCommand | Generate | Cancel | Recover

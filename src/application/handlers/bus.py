@@ -43,11 +43,7 @@ class UseCases:
     async def handle(self, command: c.Recover) -> list[str]: ...
 
     @overload
-    async def handle(
-        self,
-        command: c.StartPipeline | c.ImportHistory | c.Select | c.Edit | c.GiveFeedback | c.KeepStale
-        | c.MergeByHand | c.MergeByModel | c.Fork | c.Switch,
-    ) -> PipelineView: ...  # fmt: skip
+    async def handle(self, command: c.ViewCommand) -> PipelineView: ...
 
     async def handle(self, command: c.Command) -> Generation | bool | list[str] | PipelineView:
         result: Generation | bool | list[str] | PipelineView = await HANDLERS[type(command)](self.context, command)
