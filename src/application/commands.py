@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -18,6 +18,18 @@ class PipelineCommand:
     pipeline_id: str
     expected_version: int | None = None
     branch: str | None = None
+
+
+class Target(TypedDict):
+    """The fields of PipelineCommand, for building commands: `Select(**target(...), step=..., ...)`."""
+
+    pipeline_id: str
+    expected_version: int | None
+    branch: str | None
+
+
+def target(pipeline_id: str, expected_version: int | None = None, branch: str | None = None) -> Target:
+    return Target(pipeline_id=pipeline_id, expected_version=expected_version, branch=branch)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

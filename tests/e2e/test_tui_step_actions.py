@@ -209,3 +209,30 @@ async def test_an_edit_refused_because_the_branch_moved_keeps_the_text_on_the_cl
         assert app.clipboard == "An hour of careful rewriting."
         plan = (await container.pipelines().get(screen.pipeline_id, "main")).step("plan")
         assert [c.origin for c in plan.candidates] == ["generated"]
+
+
+async def test_a_selection_by_key_is_read_and_drawn_once(container: Container, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = make_app(container)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_step(app, container, ["echo", "echo"])
+        await wait_for(pilot, lambda: all_finished(app), "the candidates")
+        await pilot.pause(0.3)  # the round's last events are in
+        service = container.pipelines()
+        reads: list[str] = []
+        drawn: list[int] = []
+        real_get, real_show = service.get, screen.show_view
+
+        async def counted_get(pipeline_id: str, branch: str | None = None) -> object:
+            reads.append(pipeline_id)
+            return await real_get(pipeline_id, branch)
+
+        async def counted_show(view: object, step: str | None = None) -> None:
+            drawn.append(1)
+            await real_show(view, step)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(service, "get", counted_get)
+        monkeypatch.setattr(screen, "show_view", counted_show)
+        await pilot.press("1")
+        await wait_for(pilot, lambda: screen.view is not None and screen.view.step("plan").selected, "the selection")
+        await pilot.pause(0.5)  # the selection's events reach the screen meanwhile
+        assert (reads, len(drawn)) == ([], 1)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -44,17 +44,6 @@ def _command(as_json: bool, command: cmd.ViewCommand) -> None:
     show(run_async(main), as_json)
 
 
-class On(TypedDict):
-    pipeline_id: str
-    expected_version: int | None
-    branch: str | None
-
-
-def _on(pipeline_id: str, expected_version: int | None, branch: str | None) -> On:
-    """What every command carries once: the pipeline, the version the script saw, the branch it means."""
-    return On(pipeline_id=pipeline_id, expected_version=expected_version, branch=branch)
-
-
 @app.command("select")
 @handled
 def select(
@@ -66,7 +55,9 @@ def select(
     as_json: bool = JSON,
 ) -> None:
     """Select a candidate as the step's text (later steps that used another become stale)."""
-    _command(as_json, cmd.Select(**_on(pipeline_id, expected_version, branch), step=step, candidate_id=candidate))
+    _command(
+        as_json, cmd.Select(**cmd.target(pipeline_id, expected_version, branch), step=step, candidate_id=candidate)
+    )
 
 
 @app.command("edit")
@@ -83,7 +74,8 @@ def edit(
     """Save an edited text of a candidate (default: the step's selection) as a new candidate, and select it."""
     text = read_text(text_file)
     _command(
-        as_json, cmd.Edit(**_on(pipeline_id, expected_version, branch), step=step, candidate_id=candidate, text=text)
+        as_json,
+        cmd.Edit(**cmd.target(pipeline_id, expected_version, branch), step=step, candidate_id=candidate, text=text),
     )
 
 
@@ -102,7 +94,7 @@ def feedback(
     if (text is None) == (text_file is None):
         raise fail("give the feedback either as an argument or with --text-file (one of the two)", 2)
     said = text if text is not None else read_text(str(text_file))
-    _command(as_json, cmd.GiveFeedback(**_on(pipeline_id, expected_version, branch), step=step, text=said))
+    _command(as_json, cmd.GiveFeedback(**cmd.target(pipeline_id, expected_version, branch), step=step, text=said))
 
 
 @app.command("merge")
@@ -121,7 +113,7 @@ def merge(
     """Merge candidates into a new one and select it: by hand (--text-file) or by a model (--instruction)."""
     if (text_file is None) == (instruction is None):
         raise fail("merge either by hand with --text-file or by a model with --instruction (one of the two)", 2)
-    on, sources = _on(pipeline_id, expected_version, branch), tuple(candidates)
+    on, sources = cmd.target(pipeline_id, expected_version, branch), tuple(candidates)
     if text_file is not None:
         if model is not None:
             raise fail("--model merges by a model: give --instruction instead of --text-file", 2)
@@ -144,7 +136,7 @@ def fork(
     as_json: bool = JSON,
 ) -> None:
     """Fork the current branch at a step; the new branch becomes current."""
-    _command(as_json, cmd.Fork(**_on(pipeline_id, expected_version, branch), from_step=step, name=name))
+    _command(as_json, cmd.Fork(**cmd.target(pipeline_id, expected_version, branch), from_step=step, name=name))
 
 
 @app.command("switch")
@@ -156,7 +148,7 @@ def switch(
     as_json: bool = JSON,
 ) -> None:
     """Make another branch the current one."""
-    _command(as_json, cmd.Switch(**_on(pipeline_id, expected_version, None), to=to))
+    _command(as_json, cmd.Switch(**cmd.target(pipeline_id, expected_version, None), to=to))
 
 
 @app.command("keep")
@@ -169,4 +161,4 @@ def keep(
     as_json: bool = JSON,
 ) -> None:
     """Keep a stale step's selection as it is (no regeneration)."""
-    _command(as_json, cmd.KeepStale(**_on(pipeline_id, expected_version, branch), step=step))
+    _command(as_json, cmd.KeepStale(**cmd.target(pipeline_id, expected_version, branch), step=step))

@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Header, Static
 
+from writeit.application import commands as cmd
 from writeit.application.hub import Message, Subscription, TokenMessage
 from writeit.application.rounds import Shown, arrange, origin_label
 from writeit.application.service import PipelineService
@@ -48,6 +49,7 @@ class StepViewScreen(Screen[None]):
         self._lock = asyncio.Lock()
         self._frame = 0
         self._subscription: Subscription | None = None
+        self._drawn = 0  # the version on screen, once its panels are mounted
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -78,6 +80,10 @@ class StepViewScreen(Screen[None]):
     def branch(self) -> str | None:
         """The branch on screen: every command names it, so none lands on a branch another client switched to."""
         return self.view.branch if self.view is not None else None
+
+    def aim(self) -> cmd.Target:
+        """What each command of this screen carries: the pipeline, and the branch on screen."""
+        return cmd.target(self.pipeline_id, branch=self.branch)
 
     async def act(self, command: Awaitable[T], what: str) -> T | None:
         """Run a command; on failure notify the writer (and show the pipeline as it is now if its branch moved)."""
@@ -128,6 +134,7 @@ class StepViewScreen(Screen[None]):
                 deck.show_progress()
             else:
                 await self._rebuild(shown, visible, width)
+            self._drawn = view.version
 
     async def _rebuild(self, step: StepView, visible: list[Shown], width: int) -> None:
         streamed = {cid: p.text for cid, p in self._panels.items() if p.candidate.status == "pending"}
@@ -250,6 +257,8 @@ class StepViewScreen(Screen[None]):
                 else:
                     panel.write(message.text)
             return behind
+        if message.event.seq <= self._drawn:
+            return behind  # the command that stored it returned the view on screen: no second read and draw
         if isinstance(message.event, StepStarted):  # its candidates' chunks follow at once: show them now
             await self.reload()
             return False
