@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, Literal, overload
 
 from writeit.application import commands as c
+from writeit.application.follow import Following
 from writeit.application.generation import Generation, StepGenerator
 from writeit.application.handlers.bus import UseCases
 from writeit.application.handlers.context import Context, StartedTemplates
@@ -180,6 +181,12 @@ class PipelineService(PipelineQueries, UseCases):
     def subscribe(self, pipeline_id: str) -> Subscription:
         """Live messages of a pipeline: every event once stored, and token chunks as models produce them."""
         return self._hub.subscribe(pipeline_id)
+
+    async def follow(self, pipeline_id: str, after: int = 0) -> Following:
+        """The pipeline's stored events after `after`, then live ones, each exactly once, and token chunks
+        (`with await service.follow(id, after) as following: async for message in following: ...`)."""
+        resolved = await self.resolve_id(pipeline_id)  # refuses an unknown id before subscribing
+        return Following(self._hub.subscribe(resolved), self._uow.repo.events, after)
 
     @overload
     def template_of(self, pipeline: Pipeline, *, strict: Literal[True]) -> PipelineTemplate: ...

@@ -15,7 +15,8 @@ from textual.widget import Widget
 from textual.widgets import Footer, Header, Static
 
 from writeit.application import commands as cmd
-from writeit.application.hub import Message, Subscription, TokenMessage
+from writeit.application.follow import Following
+from writeit.application.hub import Message, TokenMessage
 from writeit.application.rounds import Shown, arrange, origin_label
 from writeit.application.service import PipelineService
 from writeit.application.views import PipelineView, StepView
@@ -48,7 +49,7 @@ class StepViewScreen(Screen[None]):
         self._panels: dict[str, CandidatePanel] = {}
         self._lock = asyncio.Lock()
         self._frame = 0
-        self._subscription: Subscription | None = None
+        self._following: Following | None = None
         self._drawn = 0  # the version on screen, once its panels are mounted
 
     def compose(self) -> ComposeResult:
@@ -59,22 +60,23 @@ class StepViewScreen(Screen[None]):
         yield Footer(compact=True, show_command_palette=False)  # ctrl+p is in the help: room for the keys
 
     async def open(self) -> PipelineView | None:
-        """Subscribe first, then read: no event can fall between the two."""
-        pipeline_id = await attempt(self, self.pipelines.resolve_id(self.pipeline_id), "open the pipeline")
-        if pipeline_id is None:
+        """Read, then follow every event after the version read (none can fall between the two)."""
+        view = await attempt(self, self.pipelines.get(self.pipeline_id), "open the pipeline")
+        if view is None:
             return None
-        self.pipeline_id = pipeline_id
-        self._subscription = self.pipelines.subscribe(pipeline_id)
-        self._follow(self._subscription)
+        self.pipeline_id = view.id
+        following = await attempt(self, self.pipelines.follow(view.id, view.version), "follow the pipeline")
+        if following is None:
+            return None
+        self._following = following
+        self._follow(following)
         self.set_interval(1 / FLUSHES_PER_SECOND, self._tick)
-        view = await attempt(self, self.pipelines.get(pipeline_id), "open the pipeline")
-        if view is not None:
-            await self.show_view(view, view.current_step)
+        await self.show_view(view, view.current_step)
         return view
 
     def on_unmount(self) -> None:
-        if self._subscription is not None:
-            self._subscription.close()
+        if self._following is not None:
+            self._following.close()
 
     @property
     def branch(self) -> str | None:
@@ -233,13 +235,13 @@ class StepViewScreen(Screen[None]):
 
     # ----- live updates ----------------------------------------------------------------------------
     @work(group="live", exclusive=True, exit_on_error=False)
-    async def _follow(self, subscription: Subscription) -> None:
-        """Chunks go straight to their panel; other events refresh from the store once the queue drains."""
+    async def _follow(self, following: Following) -> None:
+        """Chunks go straight to their panel; other events refresh from the store once none is waiting."""
         behind = False
-        async for message in subscription:
+        async for message in following:
             try:
                 behind = await self._take(message, behind)
-                if behind and subscription.queue.empty():
+                if behind and following.idle:
                     behind = False
                     await self.reload()
             except Exception as exc:  # a glitch in one update must not stop the following ones
