@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -13,14 +13,25 @@ from textual.widgets import TextArea
 
 from tests.e2e.tui_support import all_finished, make_app, notified, open_container, panels, screen_text, wait_for
 from writeit.entrypoints.container import Container
+from writeit.entrypoints.injector import providers
 from writeit.entrypoints.tui.app import WriteItApp
 from writeit.entrypoints.tui.screens.step import StepScreen
 
 
 @pytest.fixture
-def container(monkeypatch: pytest.MonkeyPatch) -> Iterator[Container]:
+async def container(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Container]:
     monkeypatch.setenv("WRITEIT_DEFAULT_MODEL", "echo")
-    with open_container() as opened:
+    async with open_container() as opened:
+        yield opened
+
+
+@pytest.fixture
+async def unfollowed(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Container]:
+    """A container whose log follower has not polled yet: another process's events have not reached it."""
+    monkeypatch.setenv("WRITEIT_DEFAULT_MODEL", "echo")
+    container = Container()
+    container.live.override(providers.Object(None))
+    async with open_container(container) as opened:
         yield opened
 
 
@@ -158,8 +169,9 @@ asyncio.run(main())
 
 
 async def test_a_key_pressed_after_another_process_switched_branch_changes_nothing_and_shows_the_branch(
-    container: Container,
+    unfollowed: Container,
 ) -> None:
+    container = unfollowed
     app = make_app(container)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_step(app, container, ["echo"])
@@ -187,7 +199,7 @@ async def test_a_round_of_priced_models_is_announced_with_its_estimated_cost(
 ) -> None:
     (isolated_home / "prices.yaml").write_text("echo: {input: 3.0, output: 15.0}\n", encoding="utf-8")
     monkeypatch.setenv("WRITEIT_DEFAULT_MODEL", "echo")
-    with open_container() as priced:
+    async with open_container() as priced:
         app = make_app(priced)
         async with app.run_test(size=(120, 40)) as pilot:
             await open_step(app, priced, ["echo", "echo"])
@@ -195,7 +207,8 @@ async def test_a_round_of_priced_models_is_announced_with_its_estimated_cost(
             assert re.search(r"2 candidate\(s\), about \$0\.0\d+ \(estimated: \d+ tokens in, 1600 out\)", notified(app))
 
 
-async def test_an_edit_refused_because_the_branch_moved_keeps_the_text_on_the_clipboard(container: Container) -> None:
+async def test_an_edit_refused_because_the_branch_moved_keeps_the_text_on_the_clipboard(unfollowed: Container) -> None:
+    container = unfollowed
     app = make_app(container)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_step(app, container, ["echo"])

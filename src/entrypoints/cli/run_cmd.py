@@ -130,7 +130,6 @@ def run(
         from writeit.application.autopilot import run_headless
         from writeit.entrypoints.input_files import resolve_inputs
 
-        override_models_settings(container, replay=replay, budget=budget, concurrency=concurrency)
         service = container.pipelines()
         printer = StreamPrinter(quiet or as_json)
         read = resolve_inputs(container.catalog().get(template), values)
@@ -159,7 +158,14 @@ def run(
             typer.echo(f"pipeline {view.id} complete; wrote {target}", err=True)
         typer.echo(str(target))
 
-    run_async(main)
+    run_async(main, run_options(replay=replay, budget=budget, concurrency=concurrency))
+
+
+def run_options(*, replay: bool, budget: float | None, concurrency: int | None) -> dict[str, Any]:
+    """This run's --replay, --budget and --concurrency as settings (None: the configured one stands)."""
+    from writeit.application.cache import CacheMode
+
+    return {"cache": CacheMode.REPLAY if replay else None, "budget_usd": budget, "concurrency": concurrency}
 
 
 def check_writable(target: Path, option: str) -> None:
@@ -177,22 +183,3 @@ def check_writable(target: Path, option: str) -> None:
         raise fail(f"{option} {target}: cannot be written ({exc.strerror or exc})", 2) from None
     if not existed:
         target.unlink(missing_ok=True)
-
-
-def override_models_settings(
-    container: Container, *, replay: bool, budget: float | None, concurrency: int | None
-) -> None:
-    """This run's --replay, --budget and --concurrency, over the settings (before the services reading them exist)."""
-    from dependency_injector import providers
-
-    from writeit.application.cache import CacheMode
-
-    changes: dict[str, Any] = {}
-    if replay:
-        changes["cache"] = CacheMode.REPLAY
-    if budget is not None:
-        changes["budget_usd"] = budget
-    if concurrency is not None:
-        changes["concurrency"] = concurrency
-    if changes:
-        container.settings.override(providers.Object(container.settings().replaced(**changes)))
