@@ -59,7 +59,7 @@ async def run_headless(
         view = await service.start(template, inputs, models, fragments=fragments)
     while not view.completed:
         key = view.current_step
-        await _generate_step(service, view.id, key, models, observer, on_event)
+        await _generate_step(service, view.id, view.version, key, models, observer, on_event)
         step = (await service.get(view.id)).step(key)
         chosen = pick(current_round(step), strategy)
         if chosen is None:
@@ -73,18 +73,19 @@ async def run_headless(
 async def _generate_step(
     service: PipelineService,
     pipeline_id: str,
+    after: int,
     key: str,
     models: Sequence[str],
     observer: AutopilotObserver,
     on_event: EventCallback | None,
 ) -> None:
-    with service.subscribe(pipeline_id) as subscription:
+    with await service.follow(pipeline_id, after) as following:
         generation = await service.generate(pipeline_id, key, models=list(models) or None)
         step = (await service.get(pipeline_id)).step(key)
         observer.step_started(step, generation.candidate_ids, generation.estimate)
 
         async def forward() -> None:
-            async for message in subscription:
+            async for message in following:
                 _deliver(message, observer, on_event)
 
         forwarder = asyncio.create_task(forward())
@@ -94,9 +95,9 @@ async def _generate_step(
             forwarder.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await forwarder
-            # Chunks still queued when the round ended reach the observer too.
-            while not subscription.queue.empty():
-                _deliver(subscription.queue.get_nowait(), observer, on_event)
+            # What was still waiting when the round ended reaches the observer too.
+            for message in following.drain():
+                _deliver(message, observer, on_event)
 
 
 def _deliver(message: Message, observer: AutopilotObserver, on_event: EventCallback | None) -> None:

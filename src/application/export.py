@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from writeit.application.errors import ImportRefusedError
-from writeit.application.views import CandidateView, PipelineView
+from writeit.application.views import CandidateView, PipelineView, heading
 from writeit.domain.codec import from_record, to_record
 from writeit.domain.events import Event
 from writeit.domain.pipeline import Pipeline
@@ -49,7 +49,7 @@ def _front_matter(view: PipelineView, now: datetime) -> dict[str, Any]:
     selected = [s.selected_candidate for s in view.steps if s.selected_candidate is not None]
     # JSON scalars and flow collections are valid YAML, so json.dumps keeps the front-matter parseable.
     return {
-        "title": str(view.inputs.get("topic") or view.inputs.get("title") or view.template),
+        "title": heading(view),
         "template": view.template,
         "pipeline": view.id,
         "branch": view.branch,

@@ -109,22 +109,14 @@ class StepGenerator:
         candidate_id: str | None,
         now: datetime,
     ) -> GenerationPlan:
-        """Record the round's start on the aggregate (feedback first, if any) and return what to run.
+        """Decide the round, then record its start on the aggregate (feedback first, if any): every check that
+        can refuse (can generate, prompt, models, budget) runs before the aggregate changes.
 
-        Raises BudgetExceededError (before anything is recorded) when the round would exceed the budget.
+        Raises BudgetExceededError when the round would exceed the budget.
         """
         key = step or pipeline.current_step()
-        if feedback:
-            pipeline.give_feedback(key, feedback, now)
         pipeline.require_can_generate(key)
-        # Every feedback no model has answered yet: this call's, any recorded alone before it, and any whose
-        # round produced nothing (all failed or cancelled).
-        state = pipeline.step_state(key)
-        texts = [f.text for f in state.pending_feedback]
-        if candidate_id:  # that candidate again, with what its own round carried (siblings may have answered it)
-            carried = state.round_feedback.get(pipeline_candidate(pipeline, key, candidate_id).generation, ())
-            texts = [*carried, *(t for t in texts if t not in carried)]
-        context = step_context(pipeline, key, "\n\n".join(texts))
+        context = step_context(pipeline, key, "\n\n".join(_feedback_texts(pipeline, key, feedback, candidate_id)))
         rendered = self._catalog.render(template, key, pipeline.inputs, context, pipeline.fragments)
         choice = ChainChoice(
             candidate_model=pipeline_candidate(pipeline, key, candidate_id).model if candidate_id else None,
@@ -140,6 +132,8 @@ class StepGenerator:
         check_budget(self.budget, key, estimate, totals(pipeline.candidates.values()).cost)
         pairs = [(self._new_id(), chain[0]) for chain in chains]
         numbers = samples(pipeline, key, rendered, chains)
+        if feedback:
+            pipeline.give_feedback(key, feedback, now)
         pipeline.start_step(key, pairs, now, prompt=rendered.prompt, system=rendered.system, session=self.session)
         request = ModelRequest(model_id=chains[0][0], prompt=rendered.prompt, system=rendered.system)
         plans = tuple(
@@ -277,6 +271,17 @@ class StepGenerator:
         merged = self._output(CandidatePlan("merge", (model_id,), request), answer, started)
         activity.merged(pipeline_id, len(texts), merged)
         return merged
+
+
+def _feedback_texts(pipeline: Pipeline, step: str, feedback: str | None, candidate_id: str | None) -> list[str]:
+    """Every feedback no model has answered yet: any recorded alone before, any whose round produced nothing
+    (all failed or cancelled), and this call's (`feedback`, recorded only once the round is decided)."""
+    state = pipeline.step_state(step)
+    texts = [f.text for f in state.pending_feedback] + ([feedback] if feedback else [])
+    if candidate_id:  # that candidate again, with what its own round carried (siblings may have answered it)
+        carried = state.round_feedback.get(pipeline_candidate(pipeline, step, candidate_id).generation, ())
+        texts = [*carried, *(t for t in texts if t not in carried)]
+    return texts
 
 
 async def _ignore(*_: str | int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -49,6 +50,7 @@ class StepView:
     pending_feedback: tuple[str, ...]  # not answered yet: the step's next round carries it
     generation: int
     candidates: tuple[CandidateView, ...]
+    waits_for: str = ""  # the earlier step without a fresh selection that this one cannot be generated before
 
     @property
     def selected_candidate(self) -> CandidateView | None:
@@ -149,10 +151,28 @@ def pipeline_view(p: Pipeline, template: PipelineTemplate | None, branch: str | 
     )  # fmt: skip
 
 
+TITLE_INPUTS = ("topic", "title", "subject")
+
+
+def title(inputs: Mapping[str, Any]) -> str:
+    """What a pipeline is about, from its inputs ("" when none says so)."""
+    return next((str(inputs[k]) for k in TITLE_INPUTS if inputs.get(k)), "")
+
+
+def heading(view: PipelineView) -> str:
+    """The article's title: what it is about, else its template's name."""
+    return title(view.inputs) or view.template
+
+
+def file_stem(inputs: Mapping[str, Any], template: str, pipeline_id: str = "") -> str:
+    """The default name of an export, without the suffix its format adds: `<title slug>-<id prefix>`."""
+    slug = re.sub(r"[^a-z0-9]+", "-", (title(inputs) or template).lower()).strip("-")[:48] or "article"
+    return f"{slug}-{pipeline_id[:8]}" if pipeline_id else slug
+
+
 def summary(p: Pipeline) -> PipelineSummary:
-    title = next((str(p.inputs[k]) for k in ("topic", "title", "subject") if p.inputs.get(k)), "")
     return PipelineSummary(
-        id=p.id, template=p.template_name, title=title, version=p.version, branch=p.current_branch,
+        id=p.id, template=p.template_name, title=title(p.inputs), version=p.version, branch=p.current_branch,
         branches=len(p.branches), current_step=p.current_step(), completed=p.is_complete(),
         created_at=p.created_at, updated_at=p.updated_at, status=p.step_status(p.current_step()).value,
         input_tokens=sum(c.input_tokens for c in p.candidates.values()),
@@ -171,6 +191,7 @@ def _step_view(p: Pipeline, key: str, branch: str, template: PipelineTemplate | 
         selected=state.selected, feedback=tuple(state.feedback),
         pending_feedback=tuple(f.text for f in state.pending_feedback), generation=state.generation,
         candidates=tuple(candidate_view(p.candidates[c]) for c in state.candidate_ids),
+        waits_for=p.waits_for(key, branch) or "",
     )  # fmt: skip
 
 

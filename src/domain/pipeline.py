@@ -151,8 +151,7 @@ class Pipeline:
     def current_step(self, branch: str | None = None) -> str:
         """The first step that still needs the writer (unselected or stale), else the last step."""
         for key in self.step_keys:
-            state = self.step_state(key, branch)
-            if state.selected is None or state.stale:
+            if not self.step_state(key, branch).fresh:
                 return key
         return self.step_keys[-1]
 
@@ -196,15 +195,18 @@ class Pipeline:
             session=session,
         )
 
+    def waits_for(self, step: str, branch: str | None = None) -> str | None:
+        """The first earlier step without a fresh selection (none selected, or stale): `step` waits for it."""
+        index = self.step_keys.index(self.step_state(step, branch).key)
+        return next((k for k in self.step_keys[:index] if not self.step_state(k, branch).fresh), None)
+
     def require_can_generate(self, step: str) -> None:
         """Raise unless every earlier step has a fresh selection and this step is not already running."""
-        index = self.step_keys.index(self.step_state(step).key)
-        for key in self.step_keys[:index]:
-            earlier = self.step_state(key)
-            if earlier.selected is None:
-                raise StepNotReadyError(f"step '{key}' has no selection yet; select a candidate there first")
-            if earlier.stale:
-                raise StepNotReadyError(f"step '{key}' is stale; regenerate it or keep it first")
+        waits_for = self.waits_for(step)
+        if waits_for is not None and self.step_state(waits_for).selected is None:
+            raise StepNotReadyError(f"step '{waits_for}' has no selection yet; select a candidate there first")
+        if waits_for is not None:
+            raise StepNotReadyError(f"step '{waits_for}' is stale; regenerate it or keep it first")
         if self.step_status(step) is StepStatus.GENERATING:
             raise StepNotReadyError(f"step '{step}' is already generating; wait for it or cancel it")
 

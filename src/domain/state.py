@@ -124,6 +124,11 @@ class StepState:
     generation: int = 0
 
     @property
+    def fresh(self) -> bool:
+        """A selection the later steps can build on: one is selected, and it is not stale."""
+        return self.selected is not None and not self.stale
+
+    @property
     def feedback(self) -> list[str]:
         """The texts of every feedback given on the step, in order."""
         return [f.text for f in self.given]

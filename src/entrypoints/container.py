@@ -6,9 +6,10 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import lmdb
 
@@ -117,8 +118,17 @@ def _activator(home: Path) -> Callable[[str], None]:
     return lambda name: config_files.write(config_files.global_config(home), "workspace", name)
 
 
+def _settings(options: Mapping[str, Any] | None) -> Settings:
+    """The settings from the environment and the config files, with the command line's options (those given)
+    over them."""
+    settings = Settings.load()
+    given = {name: value for name, value in (options or {}).items() if value is not None}
+    return settings.replaced(**given) if given else settings
+
+
 class Container(containers.DeclarativeContainer):
-    settings = providers.Singleton(Settings.load)
+    options = providers.Configuration()  # a command's settings (`run --budget`, say): see `opened`
+    settings = providers.Singleton(_settings, options)
 
     logging = providers.Resource(configure_logging, home=settings.provided.home, level=settings.provided.log_level)
     environment = providers.Resource(_open_store, settings)
@@ -195,3 +205,32 @@ class Container(containers.DeclarativeContainer):
         fragments=fragments,
     )
     live = providers.Resource(_live, repository, event_store, hub)
+
+
+@contextlib.asynccontextmanager
+async def opened(
+    container: Container | None = None, *, options: Mapping[str, Any] | None = None, cancel_running: bool = False
+) -> AsyncIterator[Container]:
+    """The one lifecycle of every entrypoint (TUI, API, CLI) and the tests: the container's resources opened
+    (the store, its recovery and log follower), then, on leaving, the candidates still running stopped
+    (`cancel_running`, keeping their partial text) or waited for, and the resources closed.
+
+    `options`: settings given on the command line (names of Settings), over those of the environment and the
+    config files. Tests give fakes with `container.<provider>.override(...)` before opening it.
+    """
+    container = container or Container()
+    if options:
+        container.options.from_dict(dict(options))
+    await _maybe_await(container.init_resources())
+    try:
+        yield container
+    finally:
+        if cancel_running:
+            await container.pipelines().cancel_all()
+        await container.pipelines().wait_idle()
+        await _maybe_await(container.shutdown_resources())
+
+
+async def _maybe_await(result: Awaitable[None] | None) -> None:
+    if result is not None:
+        await result

@@ -99,3 +99,13 @@ def test_help_lists_the_commands(writeit: Runner) -> None:
     assert result.returncode == 0
     for command in ("run", "templates", "pipelines", "models"):
         assert command in result.stdout
+
+
+def test_a_headless_run_names_its_markdown_after_the_topic_as_the_tui_export_does(
+    writeit: Runner, tmp_path: Path
+) -> None:
+    run = writeit("run", "quick-article", "-i", "topic=Event Sourcing 101", "--model", "echo", "--quiet")
+    assert run.returncode == 0, run.stderr
+    written = Path(run.stdout.strip().splitlines()[-1])
+    assert written.name.startswith("event-sourcing-101-")
+    assert written.suffix == ".md"

@@ -62,3 +62,19 @@ def test_the_workspace_option_is_taken_after_the_subcommand_too(writeit: Runner)
         assert [p["id"] for p in json.loads(writeit(*args).stdout)] == [pid]
     assert json.loads(writeit("pipelines", "list", "--json", "--workspace=blog").stdout)[0]["id"] == pid
     assert json.loads(writeit("pipelines", "list", "--json").stdout) == [], "the default workspace holds none"
+
+
+def test_an_edit_that_names_no_candidate_rewrites_the_steps_selection_as_in_the_api(
+    writeit: Runner, tmp_path: Path
+) -> None:
+    started = json.loads(writeit("pipelines", "start", "quick-article", "-i", "topic=x", "-m", "echo", "--json").stdout)
+    pid = started["id"]
+    generated = json.loads(writeit("pipelines", "generate", pid, "--json").stdout)
+    step, chosen = generated["round"]["step"], generated["round"]["candidate_ids"][0]
+    assert writeit("pipelines", "select", pid, step, chosen).returncode == 0
+    (tmp_path / "mine.txt").write_text("my own words")
+    edited = writeit("pipelines", "edit", pid, step, "--text-file", "mine.txt", "--json")
+    assert edited.returncode == 0, edited.stderr
+    shown = next(s for s in json.loads(edited.stdout)["steps"] if s["key"] == step)
+    selection = next(c for c in shown["candidates"] if c["id"] == shown["selected"])
+    assert (selection["text"], selection["edit_of"]) == ("my own words", chosen)

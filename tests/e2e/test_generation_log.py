@@ -80,7 +80,7 @@ async def test_a_cancel_and_a_merge_from_the_tui_are_logged(
     isolated_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("WRITEIT_DEFAULT_MODEL", "echo")
-    with open_container() as container:
+    async with open_container() as container:
         app = make_app(container)
         service = container.pipelines()
         async with app.run_test(size=(140, 40)) as pilot:

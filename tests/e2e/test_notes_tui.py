@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -17,10 +17,10 @@ from writeit.entrypoints.tui.screens.step import StepScreen
 
 
 @pytest.fixture
-def container(isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Container]:
+async def container(isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Container]:
     monkeypatch.setenv("WRITEIT_DEFAULT_MODEL", "echo")
     install_template(isolated_home)
-    with open_container() as opened:
+    async with open_container() as opened:
         yield opened
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -19,9 +19,9 @@ from writeit.entrypoints.tui.screens.step import StepScreen
 
 
 @pytest.fixture
-def container(monkeypatch: pytest.MonkeyPatch) -> Iterator[Container]:
+async def container(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Container]:
     monkeypatch.setenv("WRITEIT_DEFAULT_MODEL", "echo")
-    with open_container(counted_ids=False) as opened:
+    async with open_container(counted_ids=False) as opened:
         yield opened
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -14,9 +14,9 @@ from writeit.entrypoints.tui.screens.step import StepScreen
 
 
 @pytest.fixture
-def container(monkeypatch: pytest.MonkeyPatch) -> Iterator[Container]:
+async def container(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Container]:
     monkeypatch.setenv("WRITEIT_DEFAULT_MODEL", "echo")
-    with open_container() as opened:
+    async with open_container() as opened:
         yield opened
 
 

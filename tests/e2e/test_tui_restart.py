@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 from dependency_injector import providers
@@ -49,9 +49,9 @@ def model() -> BreaksOnce:
 
 
 @pytest.fixture
-def container(monkeypatch: pytest.MonkeyPatch, model: BreaksOnce) -> Iterator[Container]:
+async def container(monkeypatch: pytest.MonkeyPatch, model: BreaksOnce) -> AsyncIterator[Container]:
     monkeypatch.setenv("WRITEIT_DEFAULT_MODEL", "echo")
-    with open_container() as opened:
+    async with open_container() as opened:
         opened.language_model.override(providers.Object(model))
         opened.retry_policy.override(providers.Object(RetryPolicy(initial_wait=0.01, max_wait=0.02)))
         yield opened

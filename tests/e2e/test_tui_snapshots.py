@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +30,12 @@ steps:
 
 
 @pytest.fixture
-def container(monkeypatch: pytest.MonkeyPatch, isolated_home: Path) -> Iterator[Container]:
+async def container(monkeypatch: pytest.MonkeyPatch, isolated_home: Path) -> AsyncIterator[Container]:
     monkeypatch.setenv("WRITEIT_DEFAULT_MODEL", "echo")
     templates = isolated_home / "workspaces" / "default" / "templates"
     templates.mkdir(parents=True)
     (templates / "team-note.yaml").write_text(WORKSPACE_TEMPLATE)
-    with open_container() as opened:
+    async with open_container() as opened:
         yield opened
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -22,12 +22,23 @@ from tests.e2e.tui_support import (
     wait_for,
 )
 from writeit.entrypoints.container import Container
+from writeit.entrypoints.injector import providers
 
 
 @pytest.fixture
-def container(monkeypatch: pytest.MonkeyPatch) -> Iterator[Container]:
+async def container(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Container]:
     monkeypatch.setenv("WRITEIT_DEFAULT_MODEL", "echo")
-    with open_container() as opened:
+    async with open_container() as opened:
+        yield opened
+
+
+@pytest.fixture
+async def unfollowed(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Container]:
+    """A container whose log follower has not polled yet: another process's events have not reached it."""
+    monkeypatch.setenv("WRITEIT_DEFAULT_MODEL", "echo")
+    container = Container()
+    container.live.override(providers.Object(None))
+    async with open_container(container) as opened:
         yield opened
 
 
@@ -157,8 +168,9 @@ asyncio.run(main())
 
 
 async def test_a_key_pressed_after_another_process_switched_branch_changes_nothing_and_shows_the_branch(
-    container: Container,
+    unfollowed: Container,
 ) -> None:
+    container = unfollowed
     app = make_app(container)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_step(app, container, ["echo"])
@@ -186,7 +198,7 @@ async def test_a_round_of_priced_models_is_announced_with_its_estimated_cost(
 ) -> None:
     (isolated_home / "prices.yaml").write_text("echo: {input: 3.0, output: 15.0}\n", encoding="utf-8")
     monkeypatch.setenv("WRITEIT_DEFAULT_MODEL", "echo")
-    with open_container() as priced:
+    async with open_container() as priced:
         app = make_app(priced)
         async with app.run_test(size=(120, 40)) as pilot:
             await open_step(app, priced, ["echo", "echo"])
@@ -194,7 +206,8 @@ async def test_a_round_of_priced_models_is_announced_with_its_estimated_cost(
             assert re.search(r"2 candidate\(s\), about \$0\.0\d+ \(estimated: \d+ tokens in, 1600 out\)", notified(app))
 
 
-async def test_an_edit_refused_because_the_branch_moved_keeps_the_text_on_the_clipboard(container: Container) -> None:
+async def test_an_edit_refused_because_the_branch_moved_keeps_the_text_on_the_clipboard(unfollowed: Container) -> None:
+    container = unfollowed
     app = make_app(container)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_step(app, container, ["echo"])
@@ -208,3 +221,30 @@ async def test_an_edit_refused_because_the_branch_moved_keeps_the_text_on_the_cl
         assert app.clipboard == "An hour of careful rewriting."
         plan = (await container.pipelines().get(screen.pipeline_id, "main")).step("plan")
         assert [c.origin for c in plan.candidates] == ["generated"]
+
+
+async def test_a_selection_by_key_is_read_and_drawn_once(container: Container, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = make_app(container)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_step(app, container, ["echo", "echo"])
+        await wait_for(pilot, lambda: all_finished(app), "the candidates")
+        await pilot.pause(0.3)  # the round's last events are in
+        service = container.pipelines()
+        reads: list[str] = []
+        drawn: list[int] = []
+        real_get, real_show = service.get, screen.show_view
+
+        async def counted_get(pipeline_id: str, branch: str | None = None) -> object:
+            reads.append(pipeline_id)
+            return await real_get(pipeline_id, branch)
+
+        async def counted_show(view: object, step: str | None = None) -> None:
+            drawn.append(1)
+            await real_show(view, step)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(service, "get", counted_get)
+        monkeypatch.setattr(screen, "show_view", counted_show)
+        await pilot.press("1")
+        await wait_for(pilot, lambda: screen.view is not None and screen.view.step("plan").selected, "the selection")
+        await pilot.pause(0.5)  # the selection's events reach the screen meanwhile
+        assert (reads, len(drawn)) == ([], 1)

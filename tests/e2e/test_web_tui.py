@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 from playwright.async_api import async_playwright, expect
@@ -17,9 +17,9 @@ expect.set_options(timeout=TIMEOUT_MS)
 
 
 @pytest.fixture
-def container(monkeypatch: pytest.MonkeyPatch) -> Iterator[Container]:
+async def container(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Container]:
     monkeypatch.setenv("WRITEIT_DEFAULT_MODEL", "echo")
-    with open_container(counted_ids=False) as opened:
+    async with open_container(counted_ids=False) as opened:
         yield opened
 
 

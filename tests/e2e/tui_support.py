@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from textual.pilot import Pilot
 
-from writeit.entrypoints.container import Container
+from writeit.entrypoints.container import Container, opened
 from writeit.entrypoints.tui.app import ApiServer, WriteItApp
 from writeit.entrypoints.tui.screens.step import StepScreen
 from writeit.entrypoints.tui.widgets.candidate import CandidatePanel
 
 
-@contextmanager
-def open_container(*, counted_ids: bool = True) -> Iterator[Container]:
-    """The production container with its resources open; ids count up (p0001...) so screens are reproducible."""
-    container = Container()
+@asynccontextmanager
+async def open_container(container: Container | None = None, *, counted_ids: bool = True) -> AsyncIterator[Container]:
+    """The production container opened as every entrypoint opens it; ids count up (p0001...) so screens are
+    reproducible."""
+    container = container or Container()
     if counted_ids:
         counter = itertools.count(1)
 
@@ -28,11 +29,8 @@ def open_container(*, counted_ids: bool = True) -> Iterator[Container]:
 
         container.generator.add_kwargs(new_id=new_id)
         container.pipelines.add_kwargs(new_id=new_id)
-    container.init_resources()
-    try:
+    async with opened(container):
         yield container
-    finally:
-        container.shutdown_resources()
 
 
 def make_app(container: Container, server: ApiServer | None = None, **kwargs: Any) -> WriteItApp:

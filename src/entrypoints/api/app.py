@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
@@ -33,15 +33,13 @@ def create_app(container: Container, *, token: str | None = None, own_container:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if own_container:
-            await _maybe_await(container.init_resources())
-        try:
+        if not own_container:
             yield
-        finally:
-            if own_container:
-                await container.pipelines().cancel_all()
-                await container.pipelines().wait_idle()
-                await _maybe_await(container.shutdown_resources())
+            return
+        from writeit.entrypoints.container import opened
+
+        async with opened(container, cancel_running=True):
+            yield
 
     app = FastAPI(title="WriteIt", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.container = container
@@ -63,8 +61,3 @@ def create_app(container: Container, *, token: str | None = None, own_container:
     app.add_middleware(OriginGuard, loopback_only=not token)
     app.add_middleware(WebPage)  # outermost: the page that asks for the token loads without one (it holds no data)
     return app
-
-
-async def _maybe_await(result: object) -> None:
-    if isinstance(result, Awaitable):
-        await result

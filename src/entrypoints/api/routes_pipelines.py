@@ -6,10 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from writeit.application.service import PipelineService
-from writeit.application.views import PipelineView
+from writeit.application import commands as cmd
 from writeit.domain.codec import to_record
-from writeit.domain.errors import UnknownBranchError, UnknownCandidateError
 from writeit.entrypoints.api.deps import BranchName, CandidateId, PipelineId, Pipelines
 from writeit.entrypoints.api.errors import responses
 from writeit.entrypoints.api.responses import PipelineState, PipelineSummaryOut, pipeline_state, pipeline_summary
@@ -30,25 +28,16 @@ from writeit.entrypoints.formats import MEDIA_TYPES, export_text
 router = APIRouter(prefix="/api/pipelines", tags=["pipelines"])
 
 
-async def view_of(service: PipelineService, pipeline_id: str, branch: str | None = None) -> PipelineView:
-    """The pipeline as seen on `branch`; an unknown branch is a 404, not a crash."""
-    view = await service.get(pipeline_id)
-    if branch is None or branch == view.branch:
-        return view
-    if branch not in {b.name for b in view.branches}:
-        raise UnknownBranchError(branch, tuple(b.name for b in view.branches))
-    return await service.get(pipeline_id, branch)
-
-
 @router.post(
     "", status_code=status.HTTP_201_CREATED, response_model=PipelineState, responses=responses(400, 404, 413, 422)
 )
 async def create_pipeline(body: CreatePipeline, pipelines: Pipelines) -> PipelineState:
     """Start a pipeline from a template, its inputs and fragments (all checked before anything is stored)."""
-    started = pipelines.start(
-        named(body.template), body.inputs, body.models, fragments=body.fragments, local_paths=False
-    )
-    return pipeline_state(await started)
+    command = cmd.StartPipeline(
+        template=named(body.template), inputs=body.inputs, models=tuple(body.models or ()),
+        fragments=tuple(body.fragments), local_paths=False,
+    )  # fmt: skip
+    return pipeline_state(await pipelines.handle(command))
 
 
 @router.get("", response_model=list[PipelineSummaryOut])
@@ -62,7 +51,7 @@ async def get_pipeline(
     pipeline_id: PipelineId, pipelines: Pipelines, query: Annotated[BranchQuery, Query()]
 ) -> PipelineState:
     """The pipeline's state as seen on a branch (default: the current one)."""
-    return pipeline_state(await view_of(pipelines, pipeline_id, query.branch))
+    return pipeline_state(await pipelines.get(pipeline_id, query.branch))
 
 
 @router.get("/{pipeline_id}/events", response_model=list[EventRecord], responses=responses(404, 422))
@@ -94,8 +83,7 @@ async def export_pipeline(
 ) -> Response:
     """Export: Markdown of a branch (optionally with the candidates not taken), everything as JSON/YAML, or the
     events as JSON lines."""
-    view = await view_of(pipelines, pipeline_id, query.branch)
-    text = await export_text(pipelines, view.id, query.format, branch=view.branch, appendix=query.appendix)
+    text = await export_text(pipelines, pipeline_id, query.format, branch=query.branch, appendix=query.appendix)
     return Response(text, media_type=MEDIA_TYPES[query.format])
 
 
@@ -107,8 +95,10 @@ async def export_pipeline(
 )
 async def fork(pipeline_id: PipelineId, body: Fork, pipelines: Pipelines) -> PipelineState:
     """Start a branch at `from_step` (earlier selections are kept) and switch to it."""
-    view = await pipelines.fork(pipeline_id, body.from_step, body.name, expected_version=body.expected_version)
-    return pipeline_state(view)
+    command = cmd.Fork(
+        pipeline_id=pipeline_id, expected_version=body.expected_version, from_step=body.from_step, name=body.name
+    )
+    return pipeline_state(await pipelines.handle(command))
 
 
 @router.post(
@@ -118,7 +108,8 @@ async def fork(pipeline_id: PipelineId, body: Fork, pipelines: Pipelines) -> Pip
 )
 async def switch(pipeline_id: PipelineId, branch: BranchName, body: Versioned, pipelines: Pipelines) -> PipelineState:
     """Make `branch` the current one."""
-    return pipeline_state(await pipelines.switch(pipeline_id, branch, expected_version=body.expected_version))
+    command = cmd.Switch(pipeline_id=pipeline_id, expected_version=body.expected_version, to=branch)
+    return pipeline_state(await pipelines.handle(command))
 
 
 @router.post(
@@ -127,16 +118,5 @@ async def switch(pipeline_id: PipelineId, branch: BranchName, body: Versioned, p
 async def cancel(pipeline_id: PipelineId, candidate_id: CandidateId, pipelines: Pipelines) -> CancelResult:
     """Stop a running candidate: it is recorded as cancelled, with its partial text. Takes no version: it only
     ever stops what is running, and a candidate that has already finished is left as it is (cancelled false)."""
-    cancelled = await pipelines.cancel(pipeline_id, candidate_id)
-    if not cancelled and not await _has_candidate(pipelines, pipeline_id, candidate_id):
-        raise UnknownCandidateError(candidate_id)
+    cancelled = await pipelines.handle(cmd.Cancel(pipeline_id=pipeline_id, candidate_id=candidate_id))
     return CancelResult(candidate_id=candidate_id, cancelled=cancelled)
-
-
-async def _has_candidate(service: PipelineService, pipeline_id: str, candidate_id: str) -> bool:
-    view = await service.get(pipeline_id)
-    for branch in view.branches:
-        seen = view if branch.name == view.branch else await service.get(pipeline_id, branch.name)
-        if any(c.id == candidate_id for step in seen.steps for c in step.candidates):
-            return True
-    return False

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from writeit.application.service import PipelineService
-from writeit.domain.errors import InvalidCommandError, UnknownStepError
+from writeit.application import commands as cmd
+from writeit.domain.errors import InvalidCommandError
 from writeit.entrypoints.api.deps import PipelineId, Pipelines, StepKey
 from writeit.entrypoints.api.errors import responses
 from writeit.entrypoints.api.responses import PipelineState, pipeline_state
@@ -21,14 +21,12 @@ async def generate(pipeline_id: PipelineId, step: StepKey, body: Generate, pipel
 
     A model that fails is recorded in its candidate (status failed, with the error), never as an HTTP error.
     """
-    generation = await pipelines.generate(
-        pipeline_id,
-        step,
-        expected_version=body.expected_version,
-        feedback=body.feedback,
-        models=body.models,
-        candidate_id=body.candidate_id,
-    )
+    generation = await pipelines.handle(
+        cmd.Generate(
+            pipeline_id=pipeline_id, expected_version=body.expected_version, step=step, feedback=body.feedback,
+            models=tuple(body.models or ()), candidate_id=body.candidate_id,
+        )
+    )  # fmt: skip
     view = await pipelines.get(generation.pipeline_id)
     return GenerationAccepted(
         pipeline_id=generation.pipeline_id,
@@ -41,45 +39,42 @@ async def generate(pipeline_id: PipelineId, step: StepKey, body: Generate, pipel
 @router.post("/select", response_model=PipelineState, responses=ERRORS)
 async def select(pipeline_id: PipelineId, step: StepKey, body: Select, pipelines: Pipelines) -> PipelineState:
     """Select a completed candidate; later steps built on another selection become stale."""
-    view = await pipelines.select(pipeline_id, step, body.candidate_id, expected_version=body.expected_version)
-    return pipeline_state(view)
+    command = cmd.Select(
+        pipeline_id=pipeline_id, expected_version=body.expected_version, step=step, candidate_id=body.candidate_id
+    )
+    return pipeline_state(await pipelines.handle(command))
 
 
 @router.post("/edit", response_model=PipelineState, responses=ERRORS)
 async def edit(pipeline_id: PipelineId, step: StepKey, body: Edit, pipelines: Pipelines) -> PipelineState:
     """Record a rewrite of a candidate (default: the step's selection) as a new candidate, and select it."""
-    source = body.candidate_id or await _selection(pipelines, pipeline_id, step)
-    view = await pipelines.edit(pipeline_id, step, source, body.text, expected_version=body.expected_version)
-    return pipeline_state(view)
+    command = cmd.Edit(
+        pipeline_id=pipeline_id, expected_version=body.expected_version, step=step, candidate_id=body.candidate_id,
+        text=body.text,
+    )  # fmt: skip
+    return pipeline_state(await pipelines.handle(command))
 
 
 @router.post("/merge", response_model=PipelineState, responses=ERRORS)
 async def merge(pipeline_id: PipelineId, step: StepKey, body: Merge, pipelines: Pipelines) -> PipelineState:
     """Merge candidates into a new, selected one: by hand (`text`) or by a model following `instruction`."""
-    if (body.text is None) == (body.instruction is None):
-        raise InvalidCommandError("a merge needs either `text` (by hand) or `instruction` (by a model), not both")
-    version = body.expected_version
-    if body.text is not None:
-        view = await pipelines.merge_by_hand(pipeline_id, step, body.candidate_ids, body.text, version)
-    else:
-        assert body.instruction is not None
-        view = await pipelines.merge_by_model(
-            pipeline_id, step, body.candidate_ids, body.instruction, body.model, expected_version=version
+    version, sources = body.expected_version, tuple(body.candidate_ids)
+    if body.text is not None and body.instruction is None:
+        by_hand = cmd.MergeByHand(
+            pipeline_id=pipeline_id, expected_version=version, step=step, candidate_ids=sources, text=body.text
         )
-    return pipeline_state(view)
+        return pipeline_state(await pipelines.handle(by_hand))
+    if body.instruction is not None and body.text is None:
+        by_model = cmd.MergeByModel(
+            pipeline_id=pipeline_id, expected_version=version, step=step, candidate_ids=sources,
+            instruction=body.instruction, model=body.model,
+        )  # fmt: skip
+        return pipeline_state(await pipelines.handle(by_model))
+    raise InvalidCommandError("a merge needs either `text` (by hand) or `instruction` (by a model), not both")
 
 
 @router.post("/keep", response_model=PipelineState, responses=ERRORS)
 async def keep(pipeline_id: PipelineId, step: StepKey, body: Versioned, pipelines: Pipelines) -> PipelineState:
     """Keep a stale step's selection as it is (instead of regenerating it)."""
-    return pipeline_state(await pipelines.keep_stale(pipeline_id, step, expected_version=body.expected_version))
-
-
-async def _selection(pipelines: PipelineService, pipeline_id: str, step: str) -> str:
-    view = await pipelines.get(pipeline_id)
-    found = next((s for s in view.steps if s.key == step), None)
-    if found is None:
-        raise UnknownStepError(step, tuple(s.key for s in view.steps))
-    if found.selected is None:
-        raise InvalidCommandError(f"step '{step}' has no selection to edit; give the candidate_id to rewrite")
-    return found.selected
+    command = cmd.KeepStale(pipeline_id=pipeline_id, expected_version=body.expected_version, step=step)
+    return pipeline_state(await pipelines.handle(command))

@@ -19,10 +19,10 @@ from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from writeit.application.errors import AmbiguousPipelineIdError, PipelineNotFoundError
-from writeit.application.hub import EventMessage, Message, Subscription, TokenMessage
+from writeit.application.follow import Following
+from writeit.application.hub import EventMessage, TokenMessage
 from writeit.application.service import PipelineService
 from writeit.domain.codec import to_record
-from writeit.domain.events import Event
 from writeit.entrypoints.api.deps import container_of
 from writeit.entrypoints.api.errors import printable
 from writeit.entrypoints.api.schemas import ID_PATTERN
@@ -48,16 +48,14 @@ async def stream(websocket: WebSocket, pipeline_id: str) -> None:
     try:
         if not re.fullmatch(ID_PATTERN, pipeline_id):
             raise PipelineNotFoundError(pipeline_id[:64])
-        resolved = await service.resolve_id(pipeline_id)
+        following = await service.follow(pipeline_id, after)
     except (PipelineNotFoundError, AmbiguousPipelineIdError) as exc:
         await _refuse(websocket, NOT_FOUND, str(exc))
         return
-    # Subscribe before reading the store: an event stored meanwhile is then queued, and skipped by its seq if the
-    # read already returned it. So a reconnecting client gets every event after `after` exactly once.
-    with service.subscribe(resolved) as subscription:
-        feed = Feed(websocket, service, resolved, after)
+    with following:
+        feed = Feed(websocket)
         watcher = asyncio.create_task(_until_disconnected(websocket))
-        sender = asyncio.create_task(feed.run(subscription))
+        sender = asyncio.create_task(feed.run(following))
         try:
             await asyncio.wait({watcher, sender}, return_when=asyncio.FIRST_COMPLETED)
         finally:
@@ -66,34 +64,26 @@ async def stream(websocket: WebSocket, pipeline_id: str) -> None:
             await asyncio.gather(watcher, sender, return_exceptions=True)
         failure = sender.exception() if sender.done() and not sender.cancelled() else None
     if failure is not None:
-        log.error("stream of pipeline %s failed", resolved, exc_info=failure)
+        log.error("stream of pipeline %s failed", following.pipeline_id, exc_info=failure)
         await _refuse(websocket, INTERNAL, "internal error; it has been logged")
 
 
 class Feed:
-    """Sends one client its pipeline's messages, tracking the last event seq it was sent."""
+    """Sends one client what it follows: each event once (the application's `follow`), token chunks coalesced."""
 
-    def __init__(self, websocket: WebSocket, service: PipelineService, pipeline_id: str, after: int) -> None:
+    def __init__(self, websocket: WebSocket) -> None:
         self._ws = websocket
-        self._service = service
-        self._pipeline_id = pipeline_id
-        self.sent = after
         self._last_token = 0.0
 
-    async def run(self, subscription: Subscription) -> None:
+    async def run(self, following: Following) -> None:
         with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
-            await self._catch_up()
-            queue = subscription.queue
-            held: Message | None = None
-            while True:
-                message = held or await queue.get()
-                held = None
+            async for message in following:
                 if isinstance(message, EventMessage):
-                    await self._event(message.event)
+                    event = message.event
+                    await self._send({"type": "event", "seq": event.seq, "event": to_record(event)})
                     continue
                 await self._pace()
-                frames, held = _coalesce(message, queue)
-                for frame in frames:
+                for frame in _coalesce(message, following):
                     await self._send(frame)
                 self._last_token = time.monotonic()
 
@@ -107,45 +97,28 @@ class Feed:
         if wait > 0:
             await asyncio.sleep(wait)
 
-    async def _event(self, event: Event) -> None:
-        if event.seq <= self.sent:
-            return
-        if event.seq > self.sent + 1:  # stored by someone who does not publish here: read the gap from the store
-            await self._catch_up()
-            if event.seq <= self.sent:
-                return
-        await self._send_event(event)
-
-    async def _catch_up(self) -> None:
-        for event in await self._service.events(self._pipeline_id, self.sent):
-            await self._send_event(event)
-
-    async def _send_event(self, event: Event) -> None:
-        await self._send({"type": "event", "seq": event.seq, "event": to_record(event)})
-        self.sent = event.seq
-
     async def _send(self, message: dict[str, Any]) -> None:
         await self._ws.send_text(json.dumps(message, ensure_ascii=False))
 
 
-def _coalesce(first: TokenMessage, queue: asyncio.Queue[Message]) -> tuple[list[dict[str, Any]], Message | None]:
-    """Token frames for `first` and the chunks queued behind it, one frame per candidate, each candidate's text in
-    order; an event stops the gathering (and is returned) so that it still follows every chunk sent before it."""
+def _coalesce(first: TokenMessage, following: Following) -> list[dict[str, Any]]:
+    """Token frames for `first` and the chunks waiting behind it, one frame per candidate, each candidate's text
+    in order; an event waiting stops the gathering (`following` holds it back) so that it still follows every
+    chunk sent before it."""
     frames: dict[str, dict[str, Any]] = {}
-    message: TokenMessage = first
+    message: TokenMessage | None = first
     size = 0
-    while True:
+    while isinstance(message, TokenMessage):
         frame = frames.setdefault(message.candidate_id, {"type": "token", "candidate_id": message.candidate_id})
         if message.reset:  # a retry or a fallback restarted the answer: what came before is void
             frame.update(reset=True, text="")
         frame["text"] = frame.get("text", "") + message.text
         size += len(message.text)
-        if queue.empty() or size >= COALESCE_LIMIT:
-            return list(frames.values()), None
-        following = queue.get_nowait()
-        if not isinstance(following, TokenMessage):
-            return list(frames.values()), following
-        message = following
+        if size >= COALESCE_LIMIT:
+            break
+        following_message = following.ready()
+        message = following_message if isinstance(following_message, TokenMessage) else None
+    return list(frames.values())
 
 
 async def _until_disconnected(websocket: WebSocket) -> None:

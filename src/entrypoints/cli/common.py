@@ -10,7 +10,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import typer
@@ -90,34 +90,28 @@ def _log_unexpected(exc: Exception) -> str:
     return str(path)
 
 
-def run_async(main: Callable[[Container], Coroutine[Any, Any, T]]) -> T:
-    """Run one command's coroutine with the container's resources open for its duration."""
+def run_async(main: Callable[[Container], Coroutine[Any, Any, T]], options: Mapping[str, Any] | None = None) -> T:
+    """Run one command's coroutine with the container's resources open for its duration; `options` are the
+    command's settings (`--budget`, `--replay`...), given to the container as configuration."""
 
     async def runner() -> T:
-        async with open_container() as container:
+        async with open_container(options) as container:
             return await main(container)
 
     return asyncio.run(runner())
 
 
 @contextlib.asynccontextmanager
-async def open_container() -> AsyncIterator[Container]:
+async def open_container(options: Mapping[str, Any] | None = None) -> AsyncIterator[Container]:
     import structlog
 
-    from writeit.entrypoints.container import Container
+    from writeit.entrypoints.container import opened
 
-    container = Container()
-    result = container.init_resources()
-    if isinstance(result, Awaitable):
-        await result
-    structlog.get_logger("writeit.cli").info("command", argv=sys.argv[1:2], workspace=container.settings().workspace)
-    try:
+    async with opened(options=options) as container:
+        structlog.get_logger("writeit.cli").info(
+            "command", argv=sys.argv[1:2], workspace=container.settings().workspace
+        )
         yield container
-    finally:
-        await container.pipelines().wait_idle()
-        closing = container.shutdown_resources()
-        if isinstance(closing, Awaitable):
-            await closing
 
 
 def to_plain(value: Any) -> Any:

@@ -1,25 +1,24 @@
 """`writeit pipelines select|edit|feedback|merge|fork|switch|keep`: the writer's commands, step by step.
 
-Each command calls the same PipelineService method the API and the TUI call, and prints the new state
+Each command builds the same command object the API and the TUI build, and prints the new state
 (`--json`: the pipeline view, with its version, for the next command's `--expected-version`).
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
+from writeit.application import commands as cmd
 from writeit.application.views import PipelineView
 from writeit.entrypoints.cli.common import fail, handled, run_async
 from writeit.entrypoints.cli.pipelines_cmd import app
 from writeit.entrypoints.cli.round_cmd import BRANCH, ID, JSON, STEP, VERSION, show
 
 if TYPE_CHECKING:
-    from writeit.application.service import PipelineService
     from writeit.entrypoints.container import Container
 
 TEXT_FILE = typer.Option(None, "--text-file", help="Read the text from this file ('-': from stdin).")
@@ -36,11 +35,11 @@ def read_text(path: str) -> str:
     return text
 
 
-def _command(as_json: bool, act: Callable[[PipelineService], Awaitable[PipelineView]]) -> None:
-    """Run one command on the service and print the state it leaves."""
+def _command(as_json: bool, command: cmd.ViewCommand) -> None:
+    """Run one command through its handler and print the state it leaves."""
 
     async def main(container: Container) -> PipelineView:
-        return await act(container.pipelines())
+        return await container.pipelines().handle(command)
 
     show(run_async(main), as_json)
 
@@ -56,7 +55,9 @@ def select(
     as_json: bool = JSON,
 ) -> None:
     """Select a candidate as the step's text (later steps that used another become stale)."""
-    _command(as_json, lambda s: s.select(pipeline_id, step, candidate, expected_version, branch=branch))
+    _command(
+        as_json, cmd.Select(**cmd.target(pipeline_id, expected_version, branch), step=step, candidate_id=candidate)
+    )
 
 
 @app.command("edit")
@@ -64,15 +65,18 @@ def select(
 def edit(
     pipeline_id: str = ID,
     step: str = STEP,
-    candidate: str = typer.Argument(..., help="Candidate id the edit starts from."),
+    candidate: str | None = typer.Argument(None, help="Candidate id the edit starts from (default: the selection)."),
     text_file: str = typer.Option(..., "--text-file", help="The edited text ('-': from stdin)."),
     expected_version: int | None = VERSION,
     branch: str | None = BRANCH,
     as_json: bool = JSON,
 ) -> None:
-    """Save an edited text of a candidate as a new candidate, and select it."""
+    """Save an edited text of a candidate (default: the step's selection) as a new candidate, and select it."""
     text = read_text(text_file)
-    _command(as_json, lambda s: s.edit(pipeline_id, step, candidate, text, expected_version, branch=branch))
+    _command(
+        as_json,
+        cmd.Edit(**cmd.target(pipeline_id, expected_version, branch), step=step, candidate_id=candidate, text=text),
+    )
 
 
 @app.command("feedback")
@@ -90,7 +94,7 @@ def feedback(
     if (text is None) == (text_file is None):
         raise fail("give the feedback either as an argument or with --text-file (one of the two)", 2)
     said = text if text is not None else read_text(str(text_file))
-    _command(as_json, lambda s: s.give_feedback(pipeline_id, step, said, expected_version, branch=branch))
+    _command(as_json, cmd.GiveFeedback(**cmd.target(pipeline_id, expected_version, branch), step=step, text=said))
 
 
 @app.command("merge")
@@ -109,20 +113,16 @@ def merge(
     """Merge candidates into a new one and select it: by hand (--text-file) or by a model (--instruction)."""
     if (text_file is None) == (instruction is None):
         raise fail("merge either by hand with --text-file or by a model with --instruction (one of the two)", 2)
+    on, sources = cmd.target(pipeline_id, expected_version, branch), tuple(candidates)
     if text_file is not None:
         if model is not None:
             raise fail("--model merges by a model: give --instruction instead of --text-file", 2)
         text = read_text(text_file)
-        _command(
-            as_json,
-            lambda s: s.merge_by_hand(pipeline_id, step, candidates, text, expected_version, branch=branch),
-        )
+        by_hand = cmd.MergeByHand(**on, step=step, candidate_ids=sources, text=text)
+        _command(as_json, by_hand)
         return
-    said = str(instruction)
-    _command(
-        as_json,
-        lambda s: s.merge_by_model(pipeline_id, step, candidates, said, model, expected_version, branch=branch),
-    )
+    by_model = cmd.MergeByModel(**on, step=step, candidate_ids=sources, instruction=str(instruction), model=model)
+    _command(as_json, by_model)
 
 
 @app.command("fork")
@@ -136,7 +136,7 @@ def fork(
     as_json: bool = JSON,
 ) -> None:
     """Fork the current branch at a step; the new branch becomes current."""
-    _command(as_json, lambda s: s.fork(pipeline_id, step, name, expected_version, branch=branch))
+    _command(as_json, cmd.Fork(**cmd.target(pipeline_id, expected_version, branch), from_step=step, name=name))
 
 
 @app.command("switch")
@@ -148,7 +148,7 @@ def switch(
     as_json: bool = JSON,
 ) -> None:
     """Make another branch the current one."""
-    _command(as_json, lambda s: s.switch(pipeline_id, to, expected_version))
+    _command(as_json, cmd.Switch(**cmd.target(pipeline_id, expected_version, None), to=to))
 
 
 @app.command("keep")
@@ -161,4 +161,4 @@ def keep(
     as_json: bool = JSON,
 ) -> None:
     """Keep a stale step's selection as it is (no regeneration)."""
-    _command(as_json, lambda s: s.keep_stale(pipeline_id, step, expected_version, branch=branch))
+    _command(as_json, cmd.KeepStale(**cmd.target(pipeline_id, expected_version, branch), step=step))

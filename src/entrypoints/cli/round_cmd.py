@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from writeit.application import commands as cmd
 from writeit.application.views import PipelineView
 from writeit.entrypoints.cli import completion
 from writeit.entrypoints.cli.common import fail, handled, print_json, run_async, to_plain
@@ -45,7 +46,8 @@ def start(
     values = parse_inputs(inputs)
 
     async def main(container: Container) -> PipelineView:
-        return await container.pipelines().start(template, values, models)
+        command = cmd.StartPipeline(template=template, inputs=values, models=tuple(models))
+        return await container.pipelines().handle(command)
 
     show(run_async(main), as_json)
 
@@ -68,15 +70,12 @@ def generate(
 
     async def main(container: Container) -> tuple[PipelineView, str, tuple[str, ...]]:
         service = container.pipelines()
-        generation = await service.generate(
-            pipeline_id,
-            step,
-            expected_version=expected_version,
-            feedback=feedback,
-            models=models or None,
-            candidate_id=candidate,
-            branch=branch,
-        )
+        generation = await service.handle(
+            cmd.Generate(
+                pipeline_id=pipeline_id, expected_version=expected_version, branch=branch, step=step,
+                feedback=feedback, models=tuple(models), candidate_id=candidate,
+            )
+        )  # fmt: skip
         started = (await service.get(generation.pipeline_id)).step(generation.step).candidates
         for c in started:
             if c.id in generation.candidate_ids:
@@ -85,7 +84,7 @@ def generate(
             await generation.wait()
         except asyncio.CancelledError:  # Ctrl-C: keep what each candidate wrote so far
             for cid in generation.candidate_ids:
-                await service.cancel(generation.pipeline_id, cid)
+                await service.handle(cmd.Cancel(pipeline_id=generation.pipeline_id, candidate_id=cid))
             raise
         return await service.get(generation.pipeline_id), generation.step, generation.candidate_ids
 
@@ -115,9 +114,12 @@ def cancel(
 
     async def main(container: Container) -> PipelineView:
         service = container.pipelines()
-        if not await service.cancel(pipeline_id, candidate) and candidate not in await service.recover(pipeline_id):
+        stopped = await service.handle(cmd.Cancel(pipeline_id=pipeline_id, candidate_id=candidate))
+        if not stopped and candidate not in await service.handle(cmd.Recover(pipeline_id=pipeline_id)):
             view = await service.get(pipeline_id)
             status = next((c.status for s in view.steps for c in s.candidates if c.id == candidate), "unknown")
+            if status == "interrupted":  # its process was gone: opening the store recovered it already
+                return view
             where = "another WriteIt process is generating it" if status == "pending" else f"it is {status}"
             raise fail(f"candidate {candidate} is not running here: {where}; nothing was changed")
         return await service.get(pipeline_id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,7 +11,8 @@ import typer
 
 from writeit.application.budget import CostEstimate
 from writeit.application.pick import PickStrategy
-from writeit.application.views import CandidateView, StepView
+from writeit.application.rounds import current_round
+from writeit.application.views import CandidateView, StepView, file_stem
 from writeit.domain.events import CandidateCancelled, CandidateCompleted, CandidateFailed, Event
 from writeit.entrypoints.cli import completion
 from writeit.entrypoints.cli.common import fail, handled, print_json, run_async
@@ -72,20 +72,15 @@ class StreamPrinter:
     def step_finished(self, step: StepView, chosen: CandidateView) -> None:
         if not self._quiet:
             sys.stdout.write("\n")
-        for c in step.candidates:
-            if c.generation == step.generation:
-                mark = "*" if c.id == chosen.id else " "
-                about, cached = ("~" if c.usage_estimated else ""), (", cached" if c.cached else "")
-                detail = c.error or f"{about}{c.output_tokens} tokens, ${c.cost:.4f}, {c.duration_ms} ms{cached}"
-                self._err(f" {mark} {c.id[:8]} {c.model} {c.status}: {detail}")
+        for c in current_round(step):
+            mark = "*" if c.id == chosen.id else " "
+            about, cached = ("~" if c.usage_estimated else ""), (", cached" if c.cached else "")
+            detail = c.error or f"{about}{c.output_tokens} tokens, ${c.cost:.4f}, {c.duration_ms} ms{cached}"
+            self._err(f" {mark} {c.id[:8]} {c.model} {c.status}: {detail}")
 
     def _err(self, line: str) -> None:
         if not self._quiet:
             typer.echo(line, err=True)
-
-
-def slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "article"
 
 
 def parse_inputs(pairs: list[str]) -> dict[str, str]:
@@ -129,13 +124,12 @@ def run(
 ) -> None:
     """Run a pipeline from start to finish without the TUI."""
     values = parse_inputs(inputs)
-    check_writable(output or Path(f"{slug(template)}.md"), "--output")
+    check_writable(output or Path(f"{file_stem(values, Path(template).stem)}.md"), "--output")
 
     async def main(container: Container) -> None:
         from writeit.application.autopilot import run_headless
         from writeit.entrypoints.input_files import resolve_inputs
 
-        override_models_settings(container, replay=replay, budget=budget, concurrency=concurrency)
         service = container.pipelines()
         printer = StreamPrinter(quiet or as_json)
         read = resolve_inputs(container.catalog().get(template), values)
@@ -149,7 +143,7 @@ def run(
             on_event=printer.event,
             fragments=fragments,
         )
-        target = output or Path(f"{slug(view.template)}-{view.id[:8]}.md")
+        target = output or Path(f"{file_stem(view.inputs, view.template, view.id)}.md")
         target.write_text(await service.export_markdown(view.id), encoding="utf-8")
         if as_json:
             print_json(view)
@@ -164,7 +158,14 @@ def run(
             typer.echo(f"pipeline {view.id} complete; wrote {target}", err=True)
         typer.echo(str(target))
 
-    run_async(main)
+    run_async(main, run_options(replay=replay, budget=budget, concurrency=concurrency))
+
+
+def run_options(*, replay: bool, budget: float | None, concurrency: int | None) -> dict[str, Any]:
+    """This run's --replay, --budget and --concurrency as settings (None: the configured one stands)."""
+    from writeit.application.cache import CacheMode
+
+    return {"cache": CacheMode.REPLAY if replay else None, "budget_usd": budget, "concurrency": concurrency}
 
 
 def check_writable(target: Path, option: str) -> None:
@@ -182,22 +183,3 @@ def check_writable(target: Path, option: str) -> None:
         raise fail(f"{option} {target}: cannot be written ({exc.strerror or exc})", 2) from None
     if not existed:
         target.unlink(missing_ok=True)
-
-
-def override_models_settings(
-    container: Container, *, replay: bool, budget: float | None, concurrency: int | None
-) -> None:
-    """This run's --replay, --budget and --concurrency, over the settings (before the services reading them exist)."""
-    from dependency_injector import providers
-
-    from writeit.application.cache import CacheMode
-
-    changes: dict[str, Any] = {}
-    if replay:
-        changes["cache"] = CacheMode.REPLAY
-    if budget is not None:
-        changes["budget_usd"] = budget
-    if concurrency is not None:
-        changes["concurrency"] = concurrency
-    if changes:
-        container.settings.override(providers.Object(container.settings().replaced(**changes)))

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from writeit.application.commands import ImportHistory
 from writeit.entrypoints.cli.common import fail, handled, run_async
 from writeit.entrypoints.cli.messages import confirm
 
@@ -88,7 +89,7 @@ def import_history(
         refused: list[str] = []
         for file, history in histories:
             try:
-                view = await container.pipelines().import_history(history)
+                view = await container.pipelines().handle(ImportHistory(history=history))
             except ApplicationError as exc:
                 refused.append(f"{file}: {exc}" if len(files) > 1 else str(exc))
                 continue

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from writeit.application.views import PipelineView
+from writeit.application.views import PipelineView, file_stem
 from writeit.entrypoints.formats import export_text
 from writeit.entrypoints.tui.guard import attempt, report
 from writeit.entrypoints.tui.screens.dialogs import ExportRequest
@@ -18,9 +17,7 @@ if TYPE_CHECKING:
 
 def default_stem(view: PipelineView) -> Path:
     """`<cwd>/<title slug>-<id prefix>`, without a suffix (the format adds it)."""
-    title = str(view.inputs.get("topic") or view.inputs.get("title") or view.template)
-    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:48] or "article"
-    return Path.cwd() / f"{slug}-{view.id[:8]}"
+    return Path.cwd() / file_stem(view.inputs, view.template, view.id)
 
 
 async def export_to(screen: StepViewScreen, request: ExportRequest | None) -> None:

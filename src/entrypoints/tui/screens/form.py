@@ -13,6 +13,7 @@ from textual.suggester import Suggester
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static, Switch, TextArea
 
+from writeit.application import commands as cmd
 from writeit.application.service import PipelineService
 from writeit.domain.errors import InputInvalidError
 from writeit.domain.template import InputSpec, InputType, PipelineTemplate
@@ -161,7 +162,10 @@ class InputFormScreen(Screen[None]):
         try:
             values = resolve_inputs(self.template, self.values())  # `@path` typed in a field, as on the command line
             fragments = self.query_one(f"#input-{FRAGMENTS_FIELD}", Input).value.split()
-            view = await self.pipelines.start(self.name_in_catalog, values, models, fragments=fragments)
+            start = cmd.StartPipeline(
+                template=self.name_in_catalog, inputs=values, models=tuple(models), fragments=tuple(fragments)
+            )
+            view = await self.pipelines.handle(start)
         except InputInvalidError as exc:
             self.show_problems({p.field: p.message for p in exc.problems})
             return

@@ -10,6 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from writeit.application import commands as cmd
 from writeit.application.service import PipelineService
 from writeit.entrypoints.tui.guard import attempt
 
@@ -48,7 +49,8 @@ class PipelineListScreen(Screen[None]):
         if pipeline_id is None:
             return
         # Candidates left pending by a process that stopped are marked interrupted, so their step can run again.
-        interrupted = await attempt(self, self.pipelines.recover(pipeline_id), "recover the pipeline")
+        recover = self.pipelines.handle(cmd.Recover(pipeline_id=pipeline_id))
+        interrupted = await attempt(self, recover, "recover the pipeline")
         if interrupted:
             self.notify(f"{len(interrupted)} candidate(s) interrupted when WriteIt last stopped are marked so.")
         from writeit.entrypoints.tui.screens.step import StepScreen  # here: the idle picker does without it

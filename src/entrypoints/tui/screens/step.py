@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 
+from writeit.application import commands as cmd
 from writeit.application.service import PipelineService
 from writeit.entrypoints.tui.guard import attempt
 from writeit.entrypoints.tui.screens.dialogs import FeedbackDialog
@@ -86,13 +87,13 @@ class StepScreen(StepBranchScreen):
             await self._select(panel)
 
     async def _select(self, panel: CandidatePanel) -> None:
-        select = self.pipelines.select(self.pipeline_id, self.step_key, panel.candidate.id, branch=self.branch)
+        select = self.pipelines.handle(cmd.Select(**self.aim(), step=self.step_key, candidate_id=panel.candidate.id))
         view = await self.act(select, "select")
         if view is not None:
             await self.show_view(view)
 
     async def action_keep_stale(self) -> None:
-        view = await self.act(self.pipelines.keep_stale(self.pipeline_id, self.step_key, branch=self.branch), "keep")
+        view = await self.act(self.pipelines.handle(cmd.KeepStale(**self.aim(), step=self.step_key)), "keep")
         if view is not None:
             await self.show_view(view)
 
@@ -103,8 +104,8 @@ class StepScreen(StepBranchScreen):
 
         async def save(text: str | None) -> None:
             if text is not None:
-                edit = self.pipelines.edit(
-                    self.pipeline_id, self.step_key, panel.candidate.id, text, branch=self.branch
+                edit = self.pipelines.handle(
+                    cmd.Edit(**self.aim(), step=self.step_key, candidate_id=panel.candidate.id, text=text)
                 )
                 if (view := await self.act(edit, "save the edit")) is not None:
                     await self.show_view(view)
@@ -116,14 +117,9 @@ class StepScreen(StepBranchScreen):
     # ----- generating ------------------------------------------------------------------------------
     async def generate(self, *, feedback: str | None = None, candidate_id: str | None = None) -> bool:
         """Start a round of this step; False (the writer told why) if it could not start."""
-        models = self.models or None if candidate_id is None else None
-        run = self.pipelines.generate(
-            self.pipeline_id,
-            self.step_key,
-            feedback=feedback,
-            models=models,
-            candidate_id=candidate_id,
-            branch=self.branch,
+        models = self.models if candidate_id is None else ()
+        run = self.pipelines.handle(
+            cmd.Generate(**self.aim(), step=self.step_key, feedback=feedback, models=models, candidate_id=candidate_id)
         )
         if (generation := await self.act(run, "generate")) is None:
             return False
@@ -157,7 +153,8 @@ class StepScreen(StepBranchScreen):
         if panel is None or panel.candidate.status != "pending":
             self.notify("The focused candidate is not running.", severity="warning")
             return
-        stopped = await attempt(self, self.pipelines.cancel(self.pipeline_id, panel.candidate.id), "cancel")
+        cancel = self.pipelines.handle(cmd.Cancel(pipeline_id=self.pipeline_id, candidate_id=panel.candidate.id))
+        stopped = await attempt(self, cancel, "cancel")
         if stopped is False:
             self.notify(f"Candidate {panel.number} had already finished.", severity="warning")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from writeit.application import commands as cmd
 from writeit.domain.errors import BranchError, BranchMovedError
 from writeit.domain.pipeline import next_branch_name
 from writeit.entrypoints.tui.guard import attempt, report
@@ -26,7 +27,8 @@ class StepBranchScreen(StepCompareScreen):
                 )
                 self.app.push_screen(dialog)
             elif choice is not None:
-                view = await attempt(self, self.pipelines.switch(self.pipeline_id, choice.branch), "switch branch")
+                switch = self.pipelines.handle(cmd.Switch(pipeline_id=self.pipeline_id, to=choice.branch))
+                view = await attempt(self, switch, "switch branch")
                 if view is not None:
                     await self.show_view(view, view.current_step)
 
@@ -36,7 +38,7 @@ class StepBranchScreen(StepCompareScreen):
         """Fork at `step` as `name`: None when done (or failed for a reason the screen reports), else why the
         name was refused (taken, invalid, a step still generating), for the dialog to show."""
         try:
-            view = await self.pipelines.fork(self.pipeline_id, step, name, branch=self.branch)
+            view = await self.pipelines.handle(cmd.Fork(**self.aim(), from_step=step, name=name))
         except BranchMovedError as exc:
             report(self, exc, "fork")
             await self.reload(to_current_step=True)

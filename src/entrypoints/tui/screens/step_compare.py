@@ -6,6 +6,7 @@ from functools import partial
 
 from textual import work
 
+from writeit.application import commands as cmd
 from writeit.entrypoints.tui.screens.dialogs import ExportDialog, MergeDialog, MergeRequest
 from writeit.entrypoints.tui.screens.diff import DiffScreen
 from writeit.entrypoints.tui.screens.editor import EditorScreen
@@ -46,7 +47,9 @@ class StepCompareScreen(StepViewScreen):
 
         async def save(merged: str | None) -> None:
             if merged is not None:
-                merge = self.pipelines.merge_by_hand(self.pipeline_id, self.step_key, ids, merged, branch=self.branch)
+                merge = self.pipelines.handle(
+                    cmd.MergeByHand(**self.aim(), step=self.step_key, candidate_ids=tuple(ids), text=merged)
+                )
                 if (view := await self.act(merge, "merge")) is not None:
                     await self.show_view(view)
                 else:
@@ -57,9 +60,12 @@ class StepCompareScreen(StepViewScreen):
     @work(group="merge", exit_on_error=False)
     async def _merge_by_model(self, ids: list[str], request: MergeRequest) -> None:
         self.notify(f"Merging {len(ids)} candidates with {request.model or 'the default model'}…")
-        merge = self.pipelines.merge_by_model(
-            self.pipeline_id, self.step_key, ids, request.instruction, request.model or None, branch=self.branch
-        )
+        merge = self.pipelines.handle(
+            cmd.MergeByModel(
+                **self.aim(), step=self.step_key, candidate_ids=tuple(ids), instruction=request.instruction,
+                model=request.model or None,
+            )
+        )  # fmt: skip
         if (view := await self.act(merge, "merge")) is not None:
             await self.show_view(view)
             self.notify("Merged: the merge is now the selection.")

@@ -14,7 +14,9 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Header, Static
 
-from writeit.application.hub import Message, Subscription, TokenMessage
+from writeit.application import commands as cmd
+from writeit.application.follow import Following
+from writeit.application.hub import Message, TokenMessage
 from writeit.application.rounds import Shown, arrange, origin_label
 from writeit.application.service import PipelineService
 from writeit.application.views import PipelineView, StepView
@@ -47,7 +49,8 @@ class StepViewScreen(Screen[None]):
         self._panels: dict[str, CandidatePanel] = {}
         self._lock = asyncio.Lock()
         self._frame = 0
-        self._subscription: Subscription | None = None
+        self._following: Following | None = None
+        self._drawn = 0  # the version on screen, once its panels are mounted
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -57,27 +60,32 @@ class StepViewScreen(Screen[None]):
         yield Footer(compact=True, show_command_palette=False)  # ctrl+p is in the help: room for the keys
 
     async def open(self) -> PipelineView | None:
-        """Subscribe first, then read: no event can fall between the two."""
-        pipeline_id = await attempt(self, self.pipelines.resolve_id(self.pipeline_id), "open the pipeline")
-        if pipeline_id is None:
+        """Read, then follow every event after the version read (none can fall between the two)."""
+        view = await attempt(self, self.pipelines.get(self.pipeline_id), "open the pipeline")
+        if view is None:
             return None
-        self.pipeline_id = pipeline_id
-        self._subscription = self.pipelines.subscribe(pipeline_id)
-        self._follow(self._subscription)
+        self.pipeline_id = view.id
+        following = await attempt(self, self.pipelines.follow(view.id, view.version), "follow the pipeline")
+        if following is None:
+            return None
+        self._following = following
+        self._follow(following)
         self.set_interval(1 / FLUSHES_PER_SECOND, self._tick)
-        view = await attempt(self, self.pipelines.get(pipeline_id), "open the pipeline")
-        if view is not None:
-            await self.show_view(view, view.current_step)
+        await self.show_view(view, view.current_step)
         return view
 
     def on_unmount(self) -> None:
-        if self._subscription is not None:
-            self._subscription.close()
+        if self._following is not None:
+            self._following.close()
 
     @property
     def branch(self) -> str | None:
         """The branch on screen: every command names it, so none lands on a branch another client switched to."""
         return self.view.branch if self.view is not None else None
+
+    def aim(self) -> cmd.Target:
+        """What each command of this screen carries: the pipeline, and the branch on screen."""
+        return cmd.target(self.pipeline_id, branch=self.branch)
 
     async def act(self, command: Awaitable[T], what: str) -> T | None:
         """Run a command; on failure notify the writer (and show the pipeline as it is now if its branch moved)."""
@@ -128,6 +136,7 @@ class StepViewScreen(Screen[None]):
                 deck.show_progress()
             else:
                 await self._rebuild(shown, visible, width)
+            self._drawn = view.version
 
     async def _rebuild(self, step: StepView, visible: list[Shown], width: int) -> None:
         streamed = {cid: p.text for cid, p in self._panels.items() if p.candidate.status == "pending"}
@@ -187,10 +196,9 @@ class StepViewScreen(Screen[None]):
 
     def _empty_hint(self, step: StepView) -> str:
         assert self.view is not None
-        earlier = self.view.steps[: [s.key for s in self.view.steps].index(step.key)]
-        missing = next((s for s in earlier if s.selected is None or s.stale), None)
-        if missing is not None:
-            return f"No candidates yet. Step '{missing.name}' needs a (fresh) selection first: p goes back."
+        if step.waits_for:
+            name = self.view.step(step.waits_for).name
+            return f"No candidates yet. Step '{name}' needs a (fresh) selection first: p goes back."
         return "No candidates yet: g generates this step."
 
     def focused_panel(self) -> CandidatePanel | None:
@@ -227,13 +235,13 @@ class StepViewScreen(Screen[None]):
 
     # ----- live updates ----------------------------------------------------------------------------
     @work(group="live", exclusive=True, exit_on_error=False)
-    async def _follow(self, subscription: Subscription) -> None:
-        """Chunks go straight to their panel; other events refresh from the store once the queue drains."""
+    async def _follow(self, following: Following) -> None:
+        """Chunks go straight to their panel; other events refresh from the store once none is waiting."""
         behind = False
-        async for message in subscription:
+        async for message in following:
             try:
                 behind = await self._take(message, behind)
-                if behind and subscription.queue.empty():
+                if behind and following.idle:
                     behind = False
                     await self.reload()
             except Exception as exc:  # a glitch in one update must not stop the following ones
@@ -251,6 +259,8 @@ class StepViewScreen(Screen[None]):
                 else:
                     panel.write(message.text)
             return behind
+        if message.event.seq <= self._drawn:
+            return behind  # the command that stored it returned the view on screen: no second read and draw
         if isinstance(message.event, StepStarted):  # its candidates' chunks follow at once: show them now
             await self.reload()
             return False
