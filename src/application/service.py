@@ -10,10 +10,14 @@ from typing import Any, Literal, TypeVar, overload
 from writeit.application import export
 from writeit.application.errors import ImportRefusedError, VersionConflictError
 from writeit.application.generation import Generation, StepGenerator
+from writeit.application.guided_merge import GuidedMerges
+from writeit.application.handlers import PipelineAccess
 from writeit.application.hub import StreamHub, Subscription
+from writeit.application.merge_recipes import BuiltInRecipes, ModelMerges, RecipeBook
 from writeit.application.ports import FragmentSource, TemplateCatalog
 from writeit.application.preflight import Preflight
 from writeit.application.repository import PipelineRepository
+from writeit.application.tracked_changes import TrackedChanges
 from writeit.application.views import PipelineSummary, PipelineView, pipeline_view
 from writeit.domain.errors import (
     CandidateStateError,
@@ -47,6 +51,7 @@ class PipelineService:
         is_alive: Callable[[str], bool] = lambda session: True,
         preflight: Preflight | None = None,
         fragments: FragmentSource | None = None,
+        recipes: RecipeBook | None = None,
     ) -> None:
         self._repo = repo
         self._catalog = catalog
@@ -59,6 +64,11 @@ class PipelineService:
         self._fragments = fragments
         self._locks: dict[str, asyncio.Lock] = {}
         self._templates: dict[str, PipelineTemplate] = {}
+        access = PipelineAccess(self._checked, self._command, new_id)
+        self.recipes = recipes or BuiltInRecipes()
+        self.guided = GuidedMerges(access, generator, self.recipes)
+        self.tracked = TrackedChanges(access)
+        self._model_merges = ModelMerges(access, generator, self.recipes)
 
     # ----- commands -------------------------------------------------------------------------------
     async def start(
@@ -180,28 +190,16 @@ class PipelineService:
         pipeline_id: str,
         step: str,
         candidate_ids: Sequence[str],
-        instruction: str,
+        instruction: str | None,
         model: str | None = None,
         expected_version: int | None = None,
         *,
+        recipe: str | None = None,
         branch: str | None = None,
     ) -> PipelineView:
-        """Ask a model to merge the candidates following `instruction`; the answer is recorded as the merge."""
-        pipeline_id = await self._repo.resolve_id(pipeline_id)
-        async with self._lock(pipeline_id):
-            pipeline = await self._load(pipeline_id, expected_version, branch)
-        pipeline.require_mergeable(step, candidate_ids)  # before paying for a model call
-        texts = [pipeline.candidates[c].text for c in candidate_ids]
-        merged = await self._generator.merge_text(texts, instruction, model, pipeline_id)
-        new_id = self._new_id()
-        # The version was checked before the (paid) model call; the merge still checks its sources are usable.
-        return await self._command(
-            pipeline_id,
-            None,
-            lambda p, now: p.merge(
-                step, candidate_ids, new_id, merged.text, now, model=merged.model, instruction=instruction, usage=merged
-            ),
-            branch,
+        """Ask a model to merge the candidates following `instruction` and/or the named `recipe`."""
+        return await self._model_merges.merge(
+            pipeline_id, step, candidate_ids, instruction, model, expected_version, recipe=recipe, branch=branch
         )
 
     async def give_feedback(
@@ -364,6 +362,11 @@ class PipelineService:
             raise VersionConflictError(pipeline.id, expected_version, pipeline.version)
         pipeline.require_branch(branch)
         return pipeline
+
+    async def _checked(self, pipeline_id: str, expected_version: int | None, branch: str | None) -> Pipeline:
+        pipeline_id = await self._repo.resolve_id(pipeline_id)
+        async with self._lock(pipeline_id):
+            return await self._load(pipeline_id, expected_version, branch)
 
     def _discard(self, pipeline: Pipeline) -> None:
         if pipeline.collect():

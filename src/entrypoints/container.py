@@ -12,6 +12,7 @@ from pathlib import Path
 
 import lmdb
 
+from writeit.adapters.files.recipes import FileRecipeBook
 from writeit.adapters.files.workspaces import DirectoryWorkspaces
 from writeit.adapters.llm.defaults import default_model_id
 from writeit.adapters.llm.fragments import LlmFragments
@@ -182,6 +183,7 @@ class Container(containers.DeclarativeContainer):
         recorder=recorder,
     )
     fragments = providers.Singleton(LlmFragments)
+    recipes = providers.Singleton(FileRecipeBook, settings.provided.recipe_files)
     pipelines = providers.Singleton(
         PipelineService,
         repository,
@@ -193,5 +195,6 @@ class Container(containers.DeclarativeContainer):
         is_alive=is_alive,
         preflight=preflight,
         fragments=fragments,
+        recipes=recipes,
     )
     live = providers.Resource(_live, repository, event_store, hub)
