@@ -55,17 +55,21 @@ async def edit(pipeline_id: PipelineId, step: StepKey, body: Edit, pipelines: Pi
 
 @router.post("/merge", response_model=PipelineState, responses=ERRORS)
 async def merge(pipeline_id: PipelineId, step: StepKey, body: Merge, pipelines: Pipelines) -> PipelineState:
-    """Merge candidates into a new, selected one: by hand (`text`) or by a model following `instruction`."""
-    if (body.text is None) == (body.instruction is None):
-        raise InvalidCommandError("a merge needs either `text` (by hand) or `instruction` (by a model), not both")
+    """Merge candidates into a new, selected one: by hand (`text`) or by a model following `instruction` and/or
+    a named `recipe`. Candidates still generating here are merged with their text so far (`streaming_sources`)."""
+    by_model = body.instruction is not None or body.recipe is not None
+    if (body.text is None) != by_model:
+        raise InvalidCommandError(
+            "a merge needs either `text` (by hand) or `instruction`/`recipe` (by a model), not both"
+        )
     version = body.expected_version
     if body.text is not None:
         view = await pipelines.merge_by_hand(pipeline_id, step, body.candidate_ids, body.text, version)
     else:
-        assert body.instruction is not None
         view = await pipelines.merge_by_model(
-            pipeline_id, step, body.candidate_ids, body.instruction, body.model, expected_version=version
-        )
+            pipeline_id, step, body.candidate_ids, body.instruction, body.model, expected_version=version,
+            recipe=body.recipe,
+        )  # fmt: skip
     return pipeline_state(view)
 
 
