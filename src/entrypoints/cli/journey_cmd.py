@@ -98,17 +98,22 @@ def feedback(
 def merge(
     pipeline_id: str = ID,
     step: str = STEP,
-    candidates: list[str] = typer.Argument(..., help="Two or more candidate ids to merge."),
+    candidates: list[str] = typer.Argument(..., help="Two or more candidate ids to merge (merged ones too)."),
     text_file: str | None = typer.Option(None, "--text-file", help="The merged text, by hand ('-': stdin)."),
     model: str | None = typer.Option(None, "--model", "-m", help="Ask this model to merge (with --instruction)."),
     instruction: str | None = typer.Option(None, "--instruction", help="What the merging model should do."),
+    recipe: str | None = typer.Option(None, "--recipe", "-r", help="A named merge recipe (`pipelines recipes`)."),
     expected_version: int | None = VERSION,
     branch: str | None = BRANCH,
     as_json: bool = JSON,
 ) -> None:
-    """Merge candidates into a new one and select it: by hand (--text-file) or by a model (--instruction)."""
-    if (text_file is None) == (instruction is None):
-        raise fail("merge either by hand with --text-file or by a model with --instruction (one of the two)", 2)
+    """Merge candidates into a new one and select it: by hand (--text-file) or by a model (--instruction and/or
+    --recipe)."""
+    by_model = instruction is not None or recipe is not None
+    if (text_file is None) != by_model:
+        raise fail(
+            "merge either by hand with --text-file or by a model with --instruction/--recipe (one of the two)", 2
+        )
     if text_file is not None:
         if model is not None:
             raise fail("--model merges by a model: give --instruction instead of --text-file", 2)
@@ -118,10 +123,11 @@ def merge(
             lambda s: s.merge_by_hand(pipeline_id, step, candidates, text, expected_version, branch=branch),
         )
         return
-    said = str(instruction)
     _command(
         as_json,
-        lambda s: s.merge_by_model(pipeline_id, step, candidates, said, model, expected_version, branch=branch),
+        lambda s: s.merge_by_model(
+            pipeline_id, step, candidates, instruction, model, expected_version, recipe=recipe, branch=branch
+        ),
     )
 
 
