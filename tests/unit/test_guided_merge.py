@@ -131,3 +131,16 @@ def test_a_snapshot_keeps_the_extractions_and_a_replay_rebuilds_them() -> None:
     assert restored.extractions == p.extractions
     assert restored.extractions["x1"].chosen == ("p1",)
     assert Pipeline.replay(events).extractions == p.extractions
+
+
+async def test_an_extraction_past_the_budget_is_refused_before_the_call_and_stores_nothing(tmp_path: Path) -> None:
+    from writeit.application.budget import Budget, BudgetExceededError
+
+    w = world(tmp_path, {"paid": Script(chunks=(POINTS,))}, budget=Budget(limit=0.0001, output_guess=1000))
+    view = await w.service.start("three", {"topic": "LMDB"})
+    await (await w.service.generate(view.id)).wait()
+    ids = [c.id for c in (await w.service.get(view.id)).step("angles").candidates]
+    version, calls = (await w.service.get(view.id)).version, len(w.models.requests)
+    with pytest.raises(BudgetExceededError, match="step 'points'"):
+        await w.service.guided.extract(view.id, "angles", ids, "paid")
+    assert (len(w.models.requests), (await w.service.get(view.id)).version) == (calls, version)
