@@ -88,10 +88,13 @@ class MergeByHand(PipelineCommand):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MergeByModel(PipelineCommand):
+    """A merge by a model following `instruction` and/or the named merge `recipe` (its instruction first)."""
+
     step: str
     candidate_ids: tuple[str, ...]
-    instruction: str
+    instruction: str | None = None
     model: str | None = None
+    recipe: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

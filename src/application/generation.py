@@ -89,6 +89,7 @@ class StepGenerator:
         self.budget = budget or Budget()
         self._slots = asyncio.Semaphore(concurrency)
         self._streaming: dict[str, _Running] = {}
+        self._texts: dict[str, list[str]] = {}  # what each running candidate has produced so far
         self._tasks: set[asyncio.Task[None]] = set()
 
     @property
@@ -129,7 +130,7 @@ class StepGenerator:
             for c in plan_chains(template.step(key), rendered, preference, choice)
         ]
         estimate = estimate_round(self._prices, chains, rendered.prompt, rendered.system, self.budget.output_guess)
-        check_budget(self.budget, key, estimate, totals(pipeline.candidates.values()).cost)
+        check_budget(self.budget, key, estimate, spent(pipeline))
         pairs = [(self._new_id(), chain[0]) for chain in chains]
         numbers = samples(pipeline, key, rendered, chains)
         if feedback:
@@ -166,6 +167,10 @@ class StepGenerator:
     def running(self) -> set[str]:
         return set(self._streaming)
 
+    def text_so_far(self, candidate_id: str) -> str:
+        """What a candidate this process is generating has produced so far ("" if none, or not running here)."""
+        return "".join(self._texts.get(candidate_id, ()))
+
     async def wait_all(self) -> None:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
@@ -173,6 +178,7 @@ class StepGenerator:
     async def _run(self, pipeline_id: str, step: str, plan: CandidatePlan, record: Recorder) -> None:
         cid = plan.candidate_id
         parts: list[str] = []
+        self._texts[cid] = parts
         started = time.monotonic()
 
         def on_chunk(text: str) -> None:
@@ -235,6 +241,7 @@ class StepGenerator:
 
     async def _finish(self, pipeline_id: str, cid: str, record: Recorder, command: Command) -> None:
         self._streaming.pop(cid, None)
+        self._texts.pop(cid, None)
         try:
             await record(pipeline_id, command)
         except Exception:
@@ -253,24 +260,38 @@ class StepGenerator:
         )  # fmt: skip
 
     async def merge_text(
-        self, texts: Sequence[str], instruction: str, model: str | None, pipeline_id: str
+        self, texts: Sequence[str], instruction: str, model: str | None, pipeline: Pipeline
     ) -> CandidateOutput:
         """Ask a model to merge texts; returns its answer, with its usage and cost. Raises ModelError."""
         drafts = "\n\n".join(f"--- Draft {i} ---\n{t}" for i, t in enumerate(texts, 1))
         prompt = f"Merge these drafts into one text. {instruction}\n\n{drafts}\n\nReply with the merged text only."
+        merged = await self.ask(prompt, model, pipeline, "merge")
+        activity.merged(pipeline.id, len(texts), merged)
+        return merged
+
+    async def ask(self, prompt: str, model: str | None, pipeline: Pipeline, label: str) -> CandidateOutput:
+        """One model call made for a pipeline outside a round (a merge, an extraction of points), on the path a
+        candidate takes: estimated and checked against the budget first, then run within the fan-out limit,
+        with retries, the response cache, and its usage and cost measured. Raises ModelError, BudgetExceededError.
+        """
         model_id = self._models.resolve(model or self.default_model)
+        estimate = estimate_round(self._prices, [(model_id,)], prompt, "", self.budget.output_guess)
+        check_budget(self.budget, label, estimate, spent(pipeline))
         hooks = CandidateHooks(
-            on_chunk=lambda t: self._hub.publish_chunk(pipeline_id, "merge", t),
-            on_restart=lambda: self._hub.publish_reset(pipeline_id, "merge"),
+            on_chunk=lambda t: self._hub.publish_chunk(pipeline.id, label, t),
+            on_restart=lambda: self._hub.publish_reset(pipeline.id, label),
             on_retry=_ignore,
             on_fallback=_ignore,
         )
         request = ModelRequest(model_id=model_id, prompt=prompt)
         started = time.monotonic()
-        answer = await self._runner.run((model_id,), request, hooks)
-        merged = self._output(CandidatePlan("merge", (model_id,), request), answer, started)
-        activity.merged(pipeline_id, len(texts), merged)
-        return merged
+        answer = await self._runner.run((model_id,), request, hooks, gate=self._slots)
+        return self._output(CandidatePlan(label, (model_id,), request), answer, started)
+
+
+def spent(pipeline: Pipeline) -> float:
+    """What the pipeline's model calls have cost so far: its candidates' and its extractions' of points."""
+    return totals(pipeline.candidates.values()).cost + sum(e.cost for e in pipeline.extractions.values())
 
 
 def _feedback_texts(pipeline: Pipeline, step: str, feedback: str | None, candidate_id: str | None) -> list[str]:

@@ -12,15 +12,19 @@ from typing import Any, Literal, overload
 from writeit.application import commands as c
 from writeit.application.follow import Following
 from writeit.application.generation import Generation, StepGenerator
+from writeit.application.guided_merge import GuidedMerges
 from writeit.application.handlers.bus import UseCases
 from writeit.application.handlers.context import Context, StartedTemplates
 from writeit.application.hub import StreamHub, Subscription
+from writeit.application.merge_access import PipelineAccess
+from writeit.application.merge_recipes import BuiltInRecipes, RecipeBook
 from writeit.application.ports import FragmentSource, TemplateCatalog
 from writeit.application.preflight import Preflight
 from writeit.application.queries import PipelineQueries
 from writeit.application.repository import PipelineRepository
-from writeit.application.unit_of_work import UnitOfWork
-from writeit.application.views import PipelineView
+from writeit.application.tracked_changes import TrackedChanges
+from writeit.application.unit_of_work import Decision, UnitOfWork
+from writeit.application.views import PipelineView, pipeline_view
 from writeit.domain.pipeline import Pipeline
 from writeit.domain.template import PipelineTemplate
 
@@ -43,6 +47,7 @@ class PipelineService(PipelineQueries, UseCases):
         is_alive: Callable[[str], bool] = lambda session: True,
         preflight: Preflight | None = None,
         fragments: FragmentSource | None = None,
+        recipes: RecipeBook | None = None,
     ) -> None:
         uow = UnitOfWork(repo, clock)
         templates = StartedTemplates(catalog)
@@ -52,11 +57,15 @@ class PipelineService(PipelineQueries, UseCases):
             self,
             Context(
                 uow=uow, catalog=catalog, templates=templates, generator=generator, preflight=preflight,
-                new_id=new_id, is_alive=is_alive, fragments=fragments,
+                new_id=new_id, is_alive=is_alive, fragments=fragments, recipes=recipes or BuiltInRecipes(),
             ),
         )  # fmt: skip
         self._hub = hub
         self._generator = generator
+        self.recipes = self.context.recipes
+        access = PipelineAccess(self._checked, self._decided, new_id)
+        self.guided = GuidedMerges(access, generator, self.recipes)
+        self.tracked = TrackedChanges(access)
 
     # ----- commands by name (each builds its command object) --------------------------------------
     async def start(
@@ -119,12 +128,13 @@ class PipelineService(PipelineQueries, UseCases):
         )  # fmt: skip
 
     async def merge_by_model(
-        self, pipeline_id: str, step: str, candidate_ids: Sequence[str], instruction: str, model: str | None = None,
-        expected_version: int | None = None, *, branch: str | None = None,
+        self, pipeline_id: str, step: str, candidate_ids: Sequence[str], instruction: str | None,
+        model: str | None = None, expected_version: int | None = None, *, recipe: str | None = None,
+        branch: str | None = None,
     ) -> PipelineView:  # fmt: skip
         return await self.handle(
             c.MergeByModel(pipeline_id=pipeline_id, expected_version=expected_version, branch=branch, step=step,
-                           candidate_ids=tuple(candidate_ids), instruction=instruction, model=model)
+                           candidate_ids=tuple(candidate_ids), instruction=instruction, model=model, recipe=recipe)
         )  # fmt: skip
 
     async def give_feedback(
@@ -196,3 +206,15 @@ class PipelineService(PipelineQueries, UseCases):
 
     def template_of(self, pipeline: Pipeline, *, strict: bool = False) -> PipelineTemplate | None:
         return self.context.templates.of(pipeline, strict=strict)
+
+    # ----- what the guided merges and tracked changes use (PipelineAccess) -------------------------------
+    async def _checked(self, pipeline_id: str, expected_version: int | None, branch: str | None) -> Pipeline:
+        async with self.context.uow.pipeline(pipeline_id, expected_version, branch) as pipeline:
+            return pipeline
+
+    async def _decided(
+        self, pipeline_id: str, expected_version: int | None, decision: Decision, branch: str | None
+    ) -> PipelineView:
+        async with self.context.uow.pipeline(pipeline_id, expected_version, branch) as pipeline:
+            decision(pipeline, self.context.now())
+        return pipeline_view(pipeline, self.context.templates.of(pipeline))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from writeit.domain.pipeline import Pipeline, require_branch
-from writeit.domain.state import Attempt, Candidate, CandidateOrigin, Fallback
+from writeit.domain.state import Attempt, Candidate, CandidateOrigin, Extraction, Fallback
 from writeit.domain.template import PipelineTemplate
 
 
@@ -37,6 +37,12 @@ class CandidateView:
     generation: int
     seed: int | None = None
     edit_of: str | None = None  # an edit: the candidate the writer rewrote (the text is the writer's, no model's)
+    extraction_id: str = ""  # a guided merge: its extraction of points, and the ticked points in order
+    points: tuple[str, ...] = ()
+    recipe: str = ""  # a model's merge that followed a named recipe
+    streaming_sources: tuple[str, ...] = ()  # sources merged while still generating (their text as it was)
+    against: str = ""  # an edit from tracked changes: the text the revision was compared with
+    changes: tuple[dict[str, object], ...] = ()  # ... and each change, with whether the writer accepted it
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -122,6 +128,8 @@ def candidate_view(c: Candidate) -> CandidateView:
         cost=c.cost, duration_ms=c.duration_ms, cached=c.cached, attempts=tuple(map(attempt_text, c.attempts)),
         fallbacks=tuple(map(fallback_text, c.fallbacks)), instruction=c.instruction, generation=c.generation,
         seed=c.seed, edit_of=c.sources[0] if c.origin is CandidateOrigin.EDITED and c.sources else None,
+        extraction_id=c.extraction_id, points=c.points, recipe=c.recipe, streaming_sources=c.streaming_sources,
+        against=c.against, changes=c.changes,
     )  # fmt: skip
 
 
@@ -136,7 +144,8 @@ def fallback_text(f: Fallback) -> str:
 def pipeline_view(p: Pipeline, template: PipelineTemplate | None, branch: str | None = None) -> PipelineView:
     name = require_branch(p, branch).name if branch else p.current_branch
     steps = tuple(_step_view(p, key, name, template) for key in p.step_keys)
-    used = [c for s in steps for c in s.candidates]
+    used: list[CandidateView | Extraction] = [c for s in steps for c in s.candidates]
+    used += [e for e in p.extractions.values() if e.branch == name]  # extracting points is paid for too
     return PipelineView(
         id=p.id, template=p.template_name, inputs=dict(p.inputs), models=p.models, version=p.version, branch=name,
         current_step=p.current_step(name), completed=p.is_complete(name),
@@ -144,7 +153,7 @@ def pipeline_view(p: Pipeline, template: PipelineTemplate | None, branch: str | 
         steps=steps,
         totals=Totals(
             input_tokens=sum(c.input_tokens for c in used), output_tokens=sum(c.output_tokens for c in used),
-            cost=round(sum(c.cost for c in used), 8), candidates=len(used),
+            cost=round(sum(c.cost for c in used), 8), candidates=sum(isinstance(c, CandidateView) for c in used),
             estimated=any(c.usage_estimated for c in used),
         ),
         created_at=p.created_at, updated_at=p.updated_at,
@@ -171,13 +180,13 @@ def file_stem(inputs: Mapping[str, Any], template: str, pipeline_id: str = "") -
 
 
 def summary(p: Pipeline) -> PipelineSummary:
+    paid: list[Candidate | Extraction] = [*p.candidates.values(), *p.extractions.values()]
     return PipelineSummary(
         id=p.id, template=p.template_name, title=title(p.inputs), version=p.version, branch=p.current_branch,
         branches=len(p.branches), current_step=p.current_step(), completed=p.is_complete(),
         created_at=p.created_at, updated_at=p.updated_at, status=p.step_status(p.current_step()).value,
-        input_tokens=sum(c.input_tokens for c in p.candidates.values()),
-        output_tokens=sum(c.output_tokens for c in p.candidates.values()),
-        cost=round(sum(c.cost for c in p.candidates.values()), 8),
+        input_tokens=sum(c.input_tokens for c in paid), output_tokens=sum(c.output_tokens for c in paid),
+        cost=round(sum(c.cost for c in paid), 8),
     )  # fmt: skip
 
 

@@ -12,8 +12,10 @@ from writeit.domain.state import (
     Candidate,
     CandidateOrigin,
     CandidateStatus,
+    Extraction,
     Fallback,
     Feedback,
+    Point,
     StepState,
 )
 
@@ -116,7 +118,8 @@ def _selected(p: Pipeline, e: ev.CandidateSelected) -> None:
 @_rule(ev.CandidateEdited)
 def _edited(p: Pipeline, e: ev.CandidateEdited) -> None:
     model = p.candidates[e.source_id].model
-    _add_derived(p, e, CandidateOrigin.EDITED, (e.source_id,), e.text, model)
+    c = _add_derived(p, e, CandidateOrigin.EDITED, (e.source_id,), e.text, model)
+    c.against, c.changes = e.against, tuple(dict(change) for change in e.changes)
 
 
 @_rule(ev.CandidatesMerged)
@@ -125,6 +128,23 @@ def _merged(p: Pipeline, e: ev.CandidatesMerged) -> None:
     c.instruction = e.instruction
     c.input_tokens, c.output_tokens = e.input_tokens, e.output_tokens
     c.usage_estimated, c.cost, c.duration_ms = e.usage_estimated, e.cost, e.duration_ms
+    c.extraction_id, c.points, c.recipe = e.extraction_id, tuple(e.points), e.recipe
+    c.streaming_sources = tuple(e.streaming_ids)
+
+
+@_rule(ev.PointsExtracted)
+def _extracted(p: Pipeline, e: ev.PointsExtracted) -> None:
+    points = tuple(Point(str(x["id"]), str(x["text"]), tuple(x["sources"])) for x in e.points)
+    p.extractions[e.extraction_id] = Extraction(
+        e.extraction_id, e.step, e.branch, tuple(e.source_ids), points, e.model, e.error, e.answer,
+        streaming_sources=tuple(e.streaming_ids), input_tokens=e.input_tokens, output_tokens=e.output_tokens,
+        usage_estimated=e.usage_estimated, cost=e.cost, duration_ms=e.duration_ms, created_at=e.at,
+    )  # fmt: skip
+
+
+@_rule(ev.PointsChosen)
+def _chosen(p: Pipeline, e: ev.PointsChosen) -> None:
+    p.extractions[e.extraction_id].chosen = tuple(e.point_ids)
 
 
 @_rule(ev.FeedbackGiven)

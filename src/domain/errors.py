@@ -22,6 +22,12 @@ class UnknownCandidateError(DomainError):
         self.candidate_id = candidate_id
 
 
+class UnknownExtractionError(DomainError):
+    def __init__(self, extraction_id: str) -> None:
+        super().__init__(f"no extraction '{extraction_id}' of points on this branch (extract the points first)")
+        self.extraction_id = extraction_id
+
+
 class UnknownBranchError(DomainError):
     def __init__(self, branch: str, known: tuple[str, ...]) -> None:
         super().__init__(f"unknown branch '{branch}'; branches are: {', '.join(known)}")

@@ -122,6 +122,10 @@ class CandidateEdited(Event):
     source_id: str
     candidate_id: str
     text: str
+    # Tracked changes: the edit applies the writer's decisions on a revision's word-level changes against
+    # `against` (the text it revised); each change {"n", "before", "after", "accepted", "from"}.
+    against: str = ""
+    changes: tuple[Mapping[str, Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -139,6 +143,43 @@ class CandidatesMerged(Event):
     usage_estimated: bool = False
     cost: float = 0.0
     duration_ms: int = 0
+    # A guided merge: the extraction its points came from, and the ticked point ids in the writer's order.
+    extraction_id: str = ""
+    points: tuple[str, ...] = ()
+    recipe: str = ""  # the named merge recipe whose instruction the model followed
+    streaming_ids: tuple[str, ...] = ()  # sources still generating, merged with the text they had then
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PointsExtracted(Event):
+    """A model listed the distinct points of some candidates (a guided merge's first call). Each point is
+    `{"id", "text", "sources"}` (the candidate ids it came from). A non-empty `error`: its answer (kept in
+    `answer`) could not be read as points, and there is nothing to choose from."""
+
+    branch: str
+    step: str
+    extraction_id: str
+    source_ids: tuple[str, ...]
+    points: tuple[Mapping[str, Any], ...] = ()
+    model: str = ""
+    answer: str = ""
+    error: str = ""
+    input_tokens: int = 0
+    output_tokens: int = 0
+    usage_estimated: bool = False
+    cost: float = 0.0
+    duration_ms: int = 0
+    streaming_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PointsChosen(Event):
+    """The writer ticked these points of an extraction, in the order the merge should follow."""
+
+    branch: str
+    step: str
+    extraction_id: str
+    point_ids: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -198,5 +239,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         BranchForked,
         BranchSwitched,
         PipelineCompleted,
+        PointsExtracted,
+        PointsChosen,
     )
 }

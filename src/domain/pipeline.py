@@ -18,9 +18,10 @@ from writeit.domain.errors import (
     StepNotReadyError,
     UnknownBranchError,
     UnknownCandidateError,
+    UnknownExtractionError,
     UnknownStepError,
 )
-from writeit.domain.state import Branch, Candidate, CandidateStatus, StepState, StepStatus
+from writeit.domain.state import Branch, Candidate, CandidateStatus, Extraction, Point, StepState, StepStatus
 from writeit.domain.template import PipelineTemplate
 
 MAIN = "main"
@@ -72,6 +73,7 @@ class Pipeline:
         self.branches: dict[str, Branch] = {}
         self.current_branch = MAIN
         self.candidates: dict[str, Candidate] = {}
+        self.extractions: dict[str, Extraction] = {}  # guided merges' points, by extraction id
         self.created_at = ""
         self.updated_at = ""
         self.pending: list[ev.Event] = []
@@ -281,8 +283,19 @@ class Pipeline:
             self._mark_downstream_stale(step, now)
         self._announce_completion(was_complete, now)
 
-    def edit(self, step: str, candidate_id: str, new_id: str, text: str, now: datetime) -> None:
-        """Record the writer's rewrite of a candidate as a new candidate, and select it."""
+    def edit(
+        self,
+        step: str,
+        candidate_id: str,
+        new_id: str,
+        text: str,
+        now: datetime,
+        *,
+        against: str = "",
+        changes: Sequence[Mapping[str, Any]] = (),
+    ) -> None:
+        """Record the writer's rewrite of a candidate as a new candidate, and select it (`against`, `changes`:
+        an edit made by deciding on the candidate's tracked changes against the text it revised)."""
         self._usable(step, candidate_id)
         if not text.strip():
             raise InvalidCommandError("an edit needs some text")
@@ -295,6 +308,8 @@ class Pipeline:
             source_id=candidate_id,
             candidate_id=new_id,
             text=text,
+            against=against,
+            changes=tuple(dict(change) for change in changes),
         )
         self.select(step, new_id, now)
 
@@ -309,11 +324,18 @@ class Pipeline:
         model: str = "",
         instruction: str = "",
         usage: CandidateOutput | None = None,
+        recipe: str = "",
+        streaming: Collection[str] = (),
+        extraction_id: str = "",
+        points: Sequence[str] = (),
     ) -> None:
         """Record a merge of several candidates (by hand or by a model) as a new candidate, and select it.
 
-        `usage`: a model's merge, whose tokens, cost and duration count as any candidate's."""
-        self.require_mergeable(step, source_ids)
+        `usage`: a model's merge, whose tokens, cost and duration count as any candidate's. `streaming`: sources
+        still generating, merged with their text so far. `extraction_id`, `points`: a guided merge's."""
+        self.require_mergeable(step, source_ids, streaming)
+        if extraction_id:
+            self._require_points(self.require_extraction(extraction_id), points)
         if not text.strip():
             raise InvalidCommandError("a merge needs some text")
         self._require_new_id(new_id)
@@ -328,15 +350,82 @@ class Pipeline:
             model=model,
             instruction=instruction,
             **_accounting(usage),
+            extraction_id=extraction_id,
+            points=tuple(points),
+            recipe=recipe,
+            streaming_ids=tuple(c for c in source_ids if c in streaming),
         )
         self.select(step, new_id, now)
 
-    def require_mergeable(self, step: str, source_ids: Sequence[str]) -> None:
-        """Raise unless `source_ids` are two or more different usable candidates of `step` on this branch."""
+    def require_mergeable(self, step: str, source_ids: Sequence[str], streaming: Collection[str] = ()) -> None:
+        """Raise unless `source_ids` are two or more different usable candidates of `step` on this branch
+        (those in `streaming` may still be generating: the caller has their text so far)."""
         if len(set(source_ids)) < 2:
             raise InvalidCommandError("a merge needs at least two different candidates")
         for cid in source_ids:
+            if cid in streaming and cid in self.step_state(step).candidate_ids:
+                continue
             self._usable(step, cid)
+
+    # ----- commands: a guided merge -------------------------------------------------------------
+    def record_extraction(
+        self,
+        step: str,
+        extraction_id: str,
+        source_ids: Sequence[str],
+        points: Sequence[Point],
+        now: datetime,
+        *,
+        model: str,
+        answer: str = "",
+        error: str = "",
+        usage: CandidateOutput | None = None,
+        streaming: Collection[str] = (),
+    ) -> None:
+        """Record the points a model found in `source_ids` (or, with `error`, why its answer gave none)."""
+        self.require_mergeable(step, source_ids, streaming)
+        if not extraction_id or extraction_id in self.extractions:
+            raise InvalidCommandError(f"extraction id '{extraction_id}' is already taken")
+        for point in points:
+            if not set(point.sources) <= set(source_ids):
+                raise InvalidCommandError(f"point '{point.id}' names a candidate that is not merged")
+        self._record(
+            ev.PointsExtracted, now, branch=self.current_branch, step=step, extraction_id=extraction_id,
+            source_ids=tuple(source_ids), model=model, answer=answer, error=error, **_accounting(usage),
+            points=tuple({"id": p.id, "text": p.text, "sources": list(p.sources)} for p in points),
+            streaming_ids=tuple(c for c in source_ids if c in streaming),
+        )  # fmt: skip
+
+    def choose_points(self, extraction_id: str, point_ids: Sequence[str], now: datetime) -> None:
+        """Record the points the writer ticked, in the order the merged text should follow."""
+        extraction = self.require_extraction(extraction_id)
+        self._require_points(extraction, point_ids)
+        self._record(
+            ev.PointsChosen, now, branch=extraction.branch, step=extraction.step, extraction_id=extraction_id,
+            point_ids=tuple(point_ids),
+        )  # fmt: skip
+
+    def require_extraction(self, extraction_id: str) -> Extraction:
+        """The extraction on the current branch; raises when it is unknown, elsewhere or failed."""
+        extraction = self.extractions.get(extraction_id)
+        if extraction is None or extraction.branch != self.current_branch:
+            raise UnknownExtractionError(extraction_id)
+        if extraction.error:
+            raise CandidateStateError(f"extraction '{extraction_id}' failed ({extraction.error}); extract again")
+        return extraction
+
+    @staticmethod
+    def _require_points(extraction: Extraction, point_ids: Sequence[str]) -> None:
+        if not point_ids:
+            raise InvalidCommandError("tick at least one point to merge")
+        if len(set(point_ids)) != len(point_ids):
+            raise InvalidCommandError("a point is ticked twice")
+        known = [p.id for p in extraction.points]
+        unknown = [p for p in point_ids if p not in known]
+        if unknown:
+            raise InvalidCommandError(
+                f"extraction '{extraction.id}' has no point {', '.join(unknown)} (its points: {', '.join(known)})"
+            )
 
     def give_feedback(self, step: str, text: str, now: datetime) -> None:
         """Attach the writer's feedback to a step: its rounds carry it in their prompts (with any other feedback

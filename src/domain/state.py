@@ -76,6 +76,12 @@ class Candidate:
     fallbacks: list[Fallback] = field(default_factory=list)
     created_at: str = ""
     seed: int | None = None
+    extraction_id: str = ""  # a guided merge: the extraction and the ticked points (ids, in order) it used
+    points: tuple[str, ...] = ()
+    recipe: str = ""
+    streaming_sources: tuple[str, ...] = ()  # merged while still generating: their text as it was then
+    against: str = ""  # an edit made from tracked changes: the text the revision was compared with
+    changes: tuple[dict[str, object], ...] = ()
 
     @property
     def model(self) -> str:
@@ -90,6 +96,37 @@ class Candidate:
         return self.status is CandidateStatus.COMPLETED or (
             self.status in (CandidateStatus.CANCELLED, CandidateStatus.INTERRUPTED) and bool(self.text)
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    """One distinct point a model found in some candidates (`sources`: their ids)."""
+
+    id: str
+    text: str
+    sources: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class Extraction:
+    """A guided merge under way: the points found in `source_ids`, and those the writer chose, in order."""
+
+    id: str
+    step: str
+    branch: str
+    source_ids: tuple[str, ...]
+    points: tuple[Point, ...] = ()
+    model: str = ""
+    error: str = ""
+    answer: str = ""
+    chosen: tuple[str, ...] = ()
+    streaming_sources: tuple[str, ...] = ()
+    input_tokens: int = 0
+    output_tokens: int = 0
+    usage_estimated: bool = False
+    cost: float = 0.0
+    duration_ms: int = 0
+    created_at: str = ""
 
 
 @dataclass(slots=True)

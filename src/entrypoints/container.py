@@ -13,6 +13,7 @@ from typing import Any
 
 import lmdb
 
+from writeit.adapters.files.recipes import FileRecipeBook
 from writeit.adapters.files.workspaces import DirectoryWorkspaces
 from writeit.adapters.llm.defaults import default_model_id
 from writeit.adapters.llm.fragments import LlmFragments
@@ -192,6 +193,7 @@ class Container(containers.DeclarativeContainer):
         recorder=recorder,
     )
     fragments = providers.Singleton(LlmFragments)
+    recipes = providers.Singleton(FileRecipeBook, settings.provided.recipe_files)
     pipelines = providers.Singleton(
         PipelineService,
         repository,
@@ -203,6 +205,7 @@ class Container(containers.DeclarativeContainer):
         is_alive=is_alive,
         preflight=preflight,
         fragments=fragments,
+        recipes=recipes,
     )
     live = providers.Resource(_live, repository, event_store, hub)
 

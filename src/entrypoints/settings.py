@@ -149,6 +149,11 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
         return [self.home / "prices.yaml", self.workspace_dir / "prices.yaml"]
 
     @property
+    def recipe_files(self) -> list[tuple[str, Path]]:
+        """Merge recipes: the workspace's, then the global ones (then the built-in ones)."""
+        return [("workspace", self.workspace_dir / "recipes.yaml"), ("global", self.home / "recipes.yaml")]
+
+    @property
     def style_dirs(self) -> list[Path]:
         return [self.workspace_dir / "styles", self.home / "styles"]
 

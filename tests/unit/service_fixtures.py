@@ -11,6 +11,7 @@ from writeit.adapters.memory.event_store import InMemoryEventStore
 from writeit.adapters.memory.language_model import ScriptedLanguageModel, ScriptLike
 from writeit.adapters.memory.projection_store import InMemoryProjectionStore
 from writeit.adapters.templates.catalog import FileTemplateCatalog
+from writeit.application.budget import Budget
 from writeit.application.generation import StepGenerator
 from writeit.application.hub import StreamHub
 from writeit.application.repository import PipelineRepository
@@ -61,6 +62,7 @@ def world(
     store: InMemoryEventStore | None = None,
     session: str = "process-1",
     alive: frozenset[str] = frozenset(),
+    budget: Budget | None = None,
 ) -> World:
     """A service over `store` (a new one by default: pass another world's to play a second process)."""
     (root / "templates").mkdir(exist_ok=True)
@@ -73,7 +75,7 @@ def world(
     runner = ModelRunner(models, RetryPolicy(attempts=3, initial_wait=0.001, max_wait=0.002))
     ids = Ids(session)
     generator = StepGenerator(
-        runner, models, catalog, hub, prices, new_id=ids, default_model=default_model, session=session
+        runner, models, catalog, hub, prices, new_id=ids, default_model=default_model, session=session, budget=budget
     )
     repo = PipelineRepository(store, hub, InMemoryProjectionStore())
     service = PipelineService(repo, catalog, generator, hub, clock=Clock(), new_id=ids, is_alive=alive.__contains__)

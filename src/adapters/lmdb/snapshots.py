@@ -19,7 +19,7 @@ import msgspec
 from writeit.adapters.lmdb.environment import transact
 from writeit.domain import apply, events, pipeline, state, upcasters
 from writeit.domain.pipeline import Pipeline
-from writeit.domain.state import Branch, Candidate
+from writeit.domain.state import Branch, Candidate, Extraction
 
 FORMAT = 1  # of the record below
 
@@ -38,6 +38,7 @@ class _State(msgspec.Struct):
     branches: dict[str, Branch]
     current_branch: str
     candidates: dict[str, Candidate]
+    extractions: dict[str, Extraction]
     created_at: str
     updated_at: str
 

@@ -15,6 +15,8 @@ from writeit.application.commands import (
 )
 from writeit.application.errors import VersionConflictError
 from writeit.application.handlers.context import Context
+from writeit.application.merge_access import source_texts
+from writeit.application.merge_recipes import merge_instruction
 from writeit.application.unit_of_work import Decision
 from writeit.application.views import PipelineView, pipeline_view
 from writeit.domain.errors import InvalidCommandError
@@ -60,14 +62,15 @@ async def merge_by_hand(ctx: Context, c: MergeByHand) -> PipelineView:
 
 
 async def merge_by_model(ctx: Context, c: MergeByModel) -> PipelineView:
-    """Ask a model to merge the candidates following the instruction; its answer is recorded as the merge."""
+    """Ask a model to merge the candidates following the instruction and/or recipe; its answer is recorded as the
+    merge. Sources still generating here are merged with the text they have (the merge records which)."""
+    said, recipe = merge_instruction(ctx.recipes, c.recipe, c.instruction)
     pipeline = await ctx.uow.read(c.pipeline_id)
     if c.expected_version is not None and c.expected_version != pipeline.version:
         raise VersionConflictError(pipeline.id, c.expected_version, pipeline.version)
     pipeline.require_branch(c.branch)
-    pipeline.require_mergeable(c.step, c.candidate_ids)  # before paying for a model call
-    texts = [pipeline.candidates[cid].text for cid in c.candidate_ids]
-    merged = await ctx.generator.merge_text(texts, c.instruction, c.model, pipeline.id)
+    texts, streaming = source_texts(pipeline, c.step, c.candidate_ids, ctx.generator)  # before paying a model
+    merged = await ctx.generator.merge_text(texts, said, c.model, pipeline)
     new_id = ctx.new_id()
     # The version was checked before the (paid) model call; the merge still checks its sources are usable.
     after = MergeByHand(pipeline_id=pipeline.id, branch=c.branch, step=c.step, candidate_ids=c.candidate_ids, text="")
@@ -75,7 +78,7 @@ async def merge_by_model(ctx: Context, c: MergeByModel) -> PipelineView:
         ctx,
         after,
         lambda p, now: p.merge(
-            c.step, c.candidate_ids, new_id, merged.text, now, model=merged.model, instruction=c.instruction,
-            usage=merged,
+            c.step, c.candidate_ids, new_id, merged.text, now, model=merged.model, instruction=said,
+            usage=merged, recipe=recipe, streaming=streaming,
         ),
     )  # fmt: skip

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, overload
 
 from writeit.application.generation import StepGenerator
+from writeit.application.merge_recipes import BuiltInRecipes, RecipeBook
 from writeit.application.ports import FragmentSource, TemplateCatalog
 from writeit.application.preflight import Preflight
 from writeit.application.unit_of_work import UnitOfWork
@@ -57,6 +58,7 @@ class Context:
     new_id: Callable[[], str]
     is_alive: Callable[[str], bool]
     fragments: FragmentSource | None = None
+    recipes: RecipeBook = field(default_factory=BuiltInRecipes)
 
     def now(self) -> datetime:
         return self.uow.clock()

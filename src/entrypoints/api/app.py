@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI
 
 from writeit import __version__
-from writeit.entrypoints.api import errors, routes_pipelines, routes_steps, routes_templates, stream
+from writeit.entrypoints.api import errors, routes_merge, routes_pipelines, routes_steps, routes_templates, stream
 from writeit.entrypoints.api.limits import BodyLimit, JsonOnly
 from writeit.entrypoints.api.loopback import OriginGuard
 from writeit.entrypoints.api.schemas import Health
@@ -47,6 +47,7 @@ def create_app(container: Container, *, token: str | None = None, own_container:
     app.include_router(routes_templates.router)
     app.include_router(routes_pipelines.router)
     app.include_router(routes_steps.router)
+    app.include_router(routes_merge.router)
     app.include_router(stream.router)
 
     @app.get("/api/health", response_model=Health, tags=["health"])

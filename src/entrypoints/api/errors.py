@@ -29,12 +29,14 @@ from writeit.application.errors import (
     TemplateNotFoundError,
     VersionConflictError,
 )
+from writeit.application.merge_recipes import RecipeFileError, UnknownRecipeError
 from writeit.domain.errors import (
     DomainError,
     InvalidCommandError,
     TemplateInvalidError,
     UnknownBranchError,
     UnknownCandidateError,
+    UnknownExtractionError,
     UnknownStepError,
     ValidationError,
 )
@@ -49,6 +51,7 @@ NOT_FOUND = (
     UnknownStepError,
     UnknownCandidateError,
     UnknownBranchError,
+    UnknownExtractionError,
 )
 
 RESPONSES: dict[int | str, dict[str, object]] = {
@@ -97,7 +100,7 @@ def status_of(exc: Exception) -> int:
         return 409
     if isinstance(exc, NOT_FOUND):
         return 404
-    if isinstance(exc, ValidationError | InvalidCommandError | ModelError):
+    if isinstance(exc, ValidationError | InvalidCommandError | ModelError | UnknownRecipeError | RecipeFileError):
         return 422
     if isinstance(exc, StoreError):
         return 503
@@ -112,6 +115,14 @@ def message_of(exc: Exception) -> str:
         return f"no template '{exc.name}'"
     if isinstance(exc, StoreError):
         return "the store could not complete the operation; nothing was changed"
+    if isinstance(exc, UnknownRecipeError):  # the server's paths stay on the server
+        return (
+            f"no merge recipe '{exc.name}' (looked in the workspace's, the global and the built-in recipes: "
+            f"{', '.join(exc.known)})"
+        )
+    if isinstance(exc, RecipeFileError):
+        log.error("merge recipes: %s", exc)
+        return "a merge recipes file of the server cannot be read (its log says which and why)"
     if isinstance(exc, ValidationError):
         what = "template" if isinstance(exc, TemplateInvalidError) else "inputs"
         return f"invalid {what}: {len(exc.problems)} problem(s); see `errors`"

@@ -37,6 +37,14 @@ class CandidateOut(BaseModel):
     generation: int
     edit_of: str | None = Field(None, description="An edit: the id of the candidate the writer rewrote (no model).")
     seed: int | None = Field(None, description="The sample's seed, given to a model that takes one.")
+    extraction_id: str = Field("", description="A guided merge: the extraction of points it was written from.")
+    points: list[str] = Field([], description="A guided merge: the ticked point ids, in the order followed.")
+    recipe: str = Field("", description="A model's merge: the named merge recipe it followed.")
+    streaming_sources: list[str] = Field([], description="Sources merged while still generating (their text then).")
+    against: str = Field("", description="An edit from tracked changes: the candidate the revision was compared with.")
+    changes: list[dict[str, Any]] = Field(
+        [], description="An edit from tracked changes: each change (n, before, after, accepted, from)."
+    )
 
 
 class StepOut(BaseModel):
@@ -149,7 +157,9 @@ def candidate_out(c: CandidateView) -> CandidateOut:
         id=c.id, step=c.step, branch=c.branch, model=c.model, status=c.status, origin=c.origin,
         sources=list(c.sources), text=c.text, error=c.error, usage=usage, cost=c.cost, duration_ms=c.duration_ms,
         cached=c.cached, attempts=list(c.attempts), fallbacks=list(c.fallbacks), instruction=c.instruction,
-        generation=c.generation, edit_of=c.edit_of, seed=c.seed,
+        generation=c.generation, edit_of=c.edit_of, seed=c.seed, extraction_id=c.extraction_id,
+        points=list(c.points), recipe=c.recipe, streaming_sources=list(c.streaming_sources), against=c.against,
+        changes=[dict(change) for change in c.changes],
     )  # fmt: skip
 
 

@@ -57,20 +57,24 @@ async def edit(pipeline_id: PipelineId, step: StepKey, body: Edit, pipelines: Pi
 
 @router.post("/merge", response_model=PipelineState, responses=ERRORS)
 async def merge(pipeline_id: PipelineId, step: StepKey, body: Merge, pipelines: Pipelines) -> PipelineState:
-    """Merge candidates into a new, selected one: by hand (`text`) or by a model following `instruction`."""
+    """Merge candidates into a new, selected one: by hand (`text`) or by a model following `instruction` and/or
+    a named `recipe`. Candidates still generating here are merged with their text so far (`streaming_sources`)."""
+    by_model = body.instruction is not None or body.recipe is not None
+    if (body.text is None) != by_model:
+        raise InvalidCommandError(
+            "a merge needs either `text` (by hand) or `instruction`/`recipe` (by a model), not both"
+        )
     version, sources = body.expected_version, tuple(body.candidate_ids)
-    if body.text is not None and body.instruction is None:
+    if body.text is not None:
         by_hand = cmd.MergeByHand(
             pipeline_id=pipeline_id, expected_version=version, step=step, candidate_ids=sources, text=body.text
         )
         return pipeline_state(await pipelines.handle(by_hand))
-    if body.instruction is not None and body.text is None:
-        by_model = cmd.MergeByModel(
-            pipeline_id=pipeline_id, expected_version=version, step=step, candidate_ids=sources,
-            instruction=body.instruction, model=body.model,
-        )  # fmt: skip
-        return pipeline_state(await pipelines.handle(by_model))
-    raise InvalidCommandError("a merge needs either `text` (by hand) or `instruction` (by a model), not both")
+    merge = cmd.MergeByModel(
+        pipeline_id=pipeline_id, expected_version=version, step=step, candidate_ids=sources,
+        instruction=body.instruction, model=body.model, recipe=body.recipe,
+    )  # fmt: skip
+    return pipeline_state(await pipelines.handle(merge))
 
 
 @router.post("/keep", response_model=PipelineState, responses=ERRORS)

@@ -98,6 +98,9 @@ class Merge(Request):
         default=None, min_length=1, max_length=LONG_TEXT, description="Ask a model to merge, following this."
     )
     model: str | None = Field(default=None, min_length=1, max_length=200, description="The merging model.")
+    recipe: str | None = Field(
+        default=None, pattern=NAME_PATTERN, description="A named merge recipe (its instruction, then `instruction`)."
+    )
     expected_version: int = Field(ge=0, strict=True)
 
 

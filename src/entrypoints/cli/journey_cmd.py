@@ -102,17 +102,22 @@ def feedback(
 def merge(
     pipeline_id: str = ID,
     step: str = STEP,
-    candidates: list[str] = typer.Argument(..., help="Two or more candidate ids to merge."),
+    candidates: list[str] = typer.Argument(..., help="Two or more candidate ids to merge (merged ones too)."),
     text_file: str | None = typer.Option(None, "--text-file", help="The merged text, by hand ('-': stdin)."),
     model: str | None = typer.Option(None, "--model", "-m", help="Ask this model to merge (with --instruction)."),
     instruction: str | None = typer.Option(None, "--instruction", help="What the merging model should do."),
+    recipe: str | None = typer.Option(None, "--recipe", "-r", help="A named merge recipe (`pipelines recipes`)."),
     expected_version: int | None = VERSION,
     branch: str | None = BRANCH,
     as_json: bool = JSON,
 ) -> None:
-    """Merge candidates into a new one and select it: by hand (--text-file) or by a model (--instruction)."""
-    if (text_file is None) == (instruction is None):
-        raise fail("merge either by hand with --text-file or by a model with --instruction (one of the two)", 2)
+    """Merge candidates into a new one and select it: by hand (--text-file) or by a model (--instruction and/or
+    --recipe)."""
+    by_model = instruction is not None or recipe is not None
+    if (text_file is None) != by_model:
+        raise fail(
+            "merge either by hand with --text-file or by a model with --instruction/--recipe (one of the two)", 2
+        )
     on, sources = cmd.target(pipeline_id, expected_version, branch), tuple(candidates)
     if text_file is not None:
         if model is not None:
@@ -121,8 +126,10 @@ def merge(
         by_hand = cmd.MergeByHand(**on, step=step, candidate_ids=sources, text=text)
         _command(as_json, by_hand)
         return
-    by_model = cmd.MergeByModel(**on, step=step, candidate_ids=sources, instruction=str(instruction), model=model)
-    _command(as_json, by_model)
+    merge_by_model = cmd.MergeByModel(
+        **on, step=step, candidate_ids=sources, instruction=instruction, model=model, recipe=recipe
+    )
+    _command(as_json, merge_by_model)
 
 
 @app.command("fork")

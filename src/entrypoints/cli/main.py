@@ -7,6 +7,7 @@ import typer
 from writeit.entrypoints.cli import (
     config_cmd,
     journey_cmd,
+    merge_cmd,
     models_cmd,
     pipelines_cmd,
     round_cmd,
@@ -36,4 +37,4 @@ app.command("init")(workspace_cmd.init)
 app.command("backup")(store_cmd.backup)
 app.command("restore")(store_cmd.restore)
 pipelines_cmd.app.command("import")(store_cmd.import_history)
-__all__ = ["app", "journey_cmd", "round_cmd"]  # imported for their commands, registered on `pipelines`
+__all__ = ["app", "journey_cmd", "merge_cmd", "round_cmd"]  # imported for their commands, registered on `pipelines`

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, cast
@@ -66,32 +66,57 @@ class MergeRequest:
     by_hand: bool
     instruction: str = ""
     model: str = ""
+    recipe: str = ""
+    guided: bool = False  # list the points first, to tick and order (a guided merge)
+
+
+NO_RECIPE = "(no recipe)"
 
 
 class MergeDialog(ModalScreen[MergeRequest | None]):
-    """Merge the marked candidates: enter asks a model (with an instruction), ctrl+e opens them for a hand merge."""
+    """Merge the marked candidates: enter asks a model (with an instruction and/or a recipe), ctrl+g lists their
+    points first to tick (a guided merge), ctrl+e opens them for a hand merge."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss(None)", "Cancel"),
         Binding("ctrl+e", "by_hand", "Merge by hand", priority=True),
+        Binding("ctrl+g", "guided", "Guided merge", priority=True),
     ]
 
-    def __init__(self, count: int) -> None:
+    def __init__(self, count: int, recipes: Sequence[tuple[str, str]] = ()) -> None:
         super().__init__()
         self._count = count
+        self._recipes = list(recipes)  # (name, description)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(f"Merge {self._count} candidates. Enter: ask a model. Ctrl+E: merge by hand. Esc: cancel.")
+            yield Label(
+                f"Merge {self._count} candidates. Enter: ask a model. Ctrl+G: tick their points first. "
+                "Ctrl+E: merge by hand. Esc: cancel."
+            )
             yield Input(
                 placeholder="instruction, e.g. keep the first's structure and the second's examples", id="instruction"
             )
+            yield Select(
+                [(NO_RECIPE, ""), *((f"{name}: {about}" if about else name, name) for name, about in self._recipes)],
+                value="",
+                allow_blank=False,
+                id="recipe",
+            )
             yield Input(placeholder="model (empty: the default model)", id="model")
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
+    def _request(self, *, guided: bool = False) -> MergeRequest:
         instruction = self.query_one("#instruction", Input).value.strip()
+        recipe = cast(str, self.query_one("#recipe", Select).value)
         model = self.query_one("#model", Input).value.strip()
-        self.dismiss(MergeRequest(False, instruction or "Keep the best of each.", model))
+        default = "" if recipe or guided else "Keep the best of each."
+        return MergeRequest(False, instruction or default, model, recipe, guided)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(self._request())
+
+    def action_guided(self) -> None:
+        self.dismiss(self._request(guided=True))
 
     def action_by_hand(self) -> None:
         self.dismiss(MergeRequest(True))

@@ -7,10 +7,13 @@ from functools import partial
 from textual import work
 
 from writeit.application import commands as cmd
+from writeit.application.views import PipelineView
+from writeit.entrypoints.tui.guard import report
 from writeit.entrypoints.tui.screens.dialogs import ExportDialog, MergeDialog, MergeRequest
 from writeit.entrypoints.tui.screens.diff import DiffScreen
 from writeit.entrypoints.tui.screens.editor import EditorScreen
 from writeit.entrypoints.tui.screens.exporting import default_stem, export_to
+from writeit.entrypoints.tui.screens.merging import ChangesScreen, PointsChecklist
 from writeit.entrypoints.tui.screens.step_view import StepViewScreen
 from writeit.entrypoints.tui.widgets.candidate import CandidatePanel
 
@@ -36,10 +39,19 @@ class StepCompareScreen(StepViewScreen):
         def chosen(request: MergeRequest | None) -> None:
             if request is not None and request.by_hand:
                 self._merge_by_hand(marked)
+            elif request is not None and request.guided:
+                self._guided_merge(marked, request)
             elif request is not None:
                 self._merge_by_model([p.candidate.id for p in marked], request)
 
-        self.app.push_screen(MergeDialog(len(marked)), chosen)
+        self.app.push_screen(MergeDialog(len(marked), self._recipes()), chosen)
+
+    def _recipes(self) -> list[tuple[str, str]]:
+        try:
+            return [(r.name, r.description) for r in self.pipelines.recipes.all()]
+        except Exception as exc:  # a broken recipes file: say so, and offer the merge without recipes
+            report(self, exc, "read the merge recipes")
+            return []
 
     def _merge_by_hand(self, marked: list[CandidatePanel]) -> None:
         text = "\n\n".join(f"<!-- candidate {p.number} ({p.candidate.model}) -->\n{p.text}" for p in marked)
@@ -62,13 +74,70 @@ class StepCompareScreen(StepViewScreen):
         self.notify(f"Merging {len(ids)} candidates with {request.model or 'the default model'}…")
         merge = self.pipelines.handle(
             cmd.MergeByModel(
-                **self.aim(), step=self.step_key, candidate_ids=tuple(ids), instruction=request.instruction,
-                model=request.model or None,
+                **self.aim(), step=self.step_key, candidate_ids=tuple(ids), instruction=request.instruction or None,
+                model=request.model or None, recipe=request.recipe or None,
             )
         )  # fmt: skip
         if (view := await self.act(merge, "merge")) is not None:
             await self.show_view(view)
-            self.notify("Merged: the merge is now the selection.")
+            self._merged(view)
+
+    def _merged(self, view: PipelineView) -> None:
+        merged = view.step(self.step_key).selected_candidate
+        streaming = len(merged.streaming_sources) if merged is not None else 0
+        still = f" ({streaming} still generating: merged with the text they had)" if streaming else ""
+        self.notify(f"Merged: the merge is now the selection{still}.")
+
+    @work(group="merge", exit_on_error=False)
+    async def _guided_merge(self, marked: list[CandidatePanel], request: MergeRequest) -> None:
+        ids = [p.candidate.id for p in marked]
+        self.notify(f"Listing the points of {len(ids)} candidates…")
+        extract = self.pipelines.guided.extract(
+            self.pipeline_id, self.step_key, ids, request.model or None, branch=self.branch
+        )
+        if (extraction := await self.act(extract, "list the points")) is None:
+            return
+        if extraction.error:
+            self.notify(f"No points to tick: {extraction.error}", severity="error", timeout=10)
+            return
+        labels = {p.candidate.id: f"candidate {p.number}" for p in marked}
+
+        async def ticked(point_ids: list[str] | None) -> None:
+            if point_ids is None:
+                return
+            merge = self.pipelines.guided.merge(
+                self.pipeline_id, self.step_key, extraction.id, point_ids, request.instruction or None,
+                request.model or None, recipe=request.recipe or None, branch=self.branch,
+            )  # fmt: skip
+            if (view := await self.act(merge, "merge")) is not None:
+                await self.show_view(view)
+                self._merged(view)
+
+        self.app.push_screen(PointsChecklist(extraction, labels), ticked)
+
+    @work(group="changes", exit_on_error=False)
+    async def action_changes(self) -> None:
+        if (panel := self._target()) is None:
+            return
+        cid = panel.candidate.id
+        listed = await self.act(self.pipelines.tracked.changes(self.pipeline_id, self.step_key, cid), "show changes")
+        if listed is None:
+            return
+        if not listed.changes:
+            self.notify(f"Candidate {panel.number} makes no change to the text it revised.", severity="warning")
+            return
+
+        async def decided(choice: tuple[list[int], list[int]] | None) -> None:
+            if choice is None:
+                return
+            decide = self.pipelines.tracked.decide(
+                self.pipeline_id, self.step_key, cid, choice[0], choice[1], branch=self.branch
+            )
+            if (view := await self.act(decide, "apply the changes")) is not None:
+                await self.show_view(view)
+                self.notify(f"Applied: {len(choice[0])} accepted, {len(choice[1])} rejected; now your edit.")
+
+        self.app.push_screen(ChangesScreen(listed, f"Changes of candidate {panel.number}"), decided)
 
     def action_diff(self) -> None:
         pair = self._diff_pair()
