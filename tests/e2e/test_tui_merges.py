@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -28,9 +28,9 @@ def models(isolated_home: Path) -> Iterator[OpenAICompatibleServer]:
 
 
 @pytest.fixture
-def container(monkeypatch: pytest.MonkeyPatch, models: OpenAICompatibleServer) -> Iterator[Container]:
+async def container(monkeypatch: pytest.MonkeyPatch, models: OpenAICompatibleServer) -> AsyncIterator[Container]:
     monkeypatch.setenv("WRITEIT_DEFAULT_MODEL", "echo")
-    with open_container() as opened:
+    async with open_container() as opened:
         yield opened
 
 
