@@ -13,6 +13,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import Any
 
 from writeit.application.ports import LoggedEvent, Row
@@ -59,9 +60,17 @@ def preference(pipeline: Pipeline, event: CandidateSelected) -> Preference | Non
     if not pairs:
         return None
     return Preference(
-        pipeline_id=pipeline.id, template=pipeline.template_name, step=event.step, branch=event.branch,
+        pipeline_id=pipeline.id, template=template_key(pipeline), step=event.step, branch=event.branch,
         seq=event.seq, at=event.at, selected=selected.id, how=selected.origin.value, pairs=pairs,
     )  # fmt: skip
+
+
+def template_key(pipeline: Pipeline) -> str:
+    """The name a pipeline's template is started by (`quick-article`), read from where it came from."""
+    source = pipeline.template_source
+    if source.startswith("builtin:"):
+        return source.removeprefix("builtin:")
+    return PurePath(source).stem or pipeline.template_name
 
 
 def _roots(pipeline: Pipeline, candidate_id: str, seen: set[str]) -> list[Candidate]:

@@ -31,6 +31,7 @@ from writeit.application.errors import ApplicationError
 from writeit.application.follower import LogFollower
 from writeit.application.generation import StepGenerator
 from writeit.application.hub import StreamHub
+from writeit.application.leaderboard import PreferenceService
 from writeit.application.preflight import Preflight
 from writeit.application.repository import PipelineRepository
 from writeit.application.runner import ModelRunner, RetryPolicy
@@ -191,4 +192,5 @@ class Container(containers.DeclarativeContainer):
         preflight=preflight,
         fragments=fragments,
     )
+    preferences = providers.Singleton(PreferenceService, event_store, projections, repository)
     live = providers.Resource(_live, pipelines.provider, event_store, hub)

@@ -9,6 +9,7 @@ from writeit.entrypoints.cli import (
     journey_cmd,
     models_cmd,
     pipelines_cmd,
+    preferences_cmd,
     round_cmd,
     run_cmd,
     store_cmd,
@@ -26,7 +27,9 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 app.command("run")(run_cmd.run)
-app.command("models")(models_cmd.models)
+app.add_typer(models_cmd.app, name="models")
+models_cmd.app.command("leaderboard")(preferences_cmd.leaderboard)
+app.add_typer(preferences_cmd.app, name="preferences")
 app.add_typer(templates_cmd.app, name="templates")
 app.add_typer(pipelines_cmd.app, name="pipelines")
 app.add_typer(workspace_cmd.app, name="workspace")
