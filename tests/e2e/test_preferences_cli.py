@@ -49,7 +49,7 @@ def _journey(writeit: Runner, tmp_path: Path) -> tuple[str, str]:
 
 
 def test_the_leaderboard_counts_selections_and_edits_as_worked_by_hand(writeit: Runner, tmp_path: Path) -> None:
-    one, _ = _journey(writeit, tmp_path)
+    _journey(writeit, tmp_path)
     board = json.loads(_ok(writeit, "models", "leaderboard", "--json"))
     # markov 2 wins 1 loss; with half a virtual win each way, odds 2.5 : 1.5, so 400·log10(5/3) = 88.74 apart.
     assert board["comparisons"] == 3
