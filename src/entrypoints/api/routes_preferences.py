@@ -63,7 +63,13 @@ async def leaderboard(preferences: Preferences, query: Annotated[Filter, Query()
     return LeaderboardOut(template=board.template, step=board.step, comparisons=board.comparisons, models=models)
 
 
-@router.get("/preferences", responses=responses(404, 422))
+_NDJSON = {
+    "description": "One JSON record a line.",
+    "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
+}
+
+
+@router.get("/preferences", response_class=Response, responses={200: _NDJSON, **responses(404, 422)})
 async def export_preferences(preferences: Preferences, query: Annotated[ExportFilter, Query()]) -> Response:
     """Every (chosen, rejected) pair of the matching selections as JSON lines, the prompt as it was sent."""
     found = await preferences.export(query.format, query.template, query.step, query.pipeline)
