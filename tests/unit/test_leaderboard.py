@@ -193,3 +193,16 @@ async def test_an_unknown_export_format_or_pipeline_is_refused(tmp_path: Path) -
         await _service(w).export("csv")
     with pytest.raises(Exception, match="nope"):
         await _service(w).export("dpo", pipelines=["nope"])
+
+
+async def test_two_processes_sharing_the_tally_never_count_from_a_stale_copy(tmp_path: Path) -> None:
+    w = _world(tmp_path)
+    shared = InMemoryProjectionStore()
+    first, second = _service(w, shared), _service(w, shared)
+    one = (await w.service.start("pick", {"topic": "one"})).id
+    for n in range(3):  # three rounds of one step: the same rows counted on
+        ids = await _round(w, one, "angles")
+        await w.service.select(one, "angles", ids["alpha"])
+        await (first if n % 2 == 0 else second).leaderboard()  # each catches up past the other's rows in turn
+    assert await first.leaderboard() == await _service(w).leaderboard()
+    assert {s.model: s.wins for s in (await second.leaderboard()).models} == {"alpha": 6, "beta": 0, "gamma": 0}
