@@ -11,6 +11,7 @@ from writeit.application import export
 from writeit.application.errors import ImportRefusedError, VersionConflictError
 from writeit.application.generation import Generation, StepGenerator
 from writeit.application.hub import StreamHub, Subscription
+from writeit.application.judging import Judge, Judgement
 from writeit.application.ports import FragmentSource, TemplateCatalog
 from writeit.application.preflight import Preflight
 from writeit.application.repository import PipelineRepository
@@ -18,6 +19,7 @@ from writeit.application.views import PipelineSummary, PipelineView, pipeline_vi
 from writeit.domain.errors import (
     CandidateStateError,
     InputInvalidError,
+    InvalidCommandError,
     Problem,
     TemplateInvalidError,
     UnknownCandidateError,
@@ -47,6 +49,7 @@ class PipelineService:
         is_alive: Callable[[str], bool] = lambda session: True,
         preflight: Preflight | None = None,
         fragments: FragmentSource | None = None,
+        judge: Judge | None = None,
     ) -> None:
         self._repo = repo
         self._catalog = catalog
@@ -57,6 +60,7 @@ class PipelineService:
         self._is_alive = is_alive
         self._preflight = preflight or Preflight(catalog, generator.resolve, lambda: generator.default_model)
         self._fragments = fragments
+        self._judge = judge
         self._locks: dict[str, asyncio.Lock] = {}
         self._templates: dict[str, PipelineTemplate] = {}
 
@@ -201,6 +205,27 @@ class PipelineService:
             lambda p, now: p.merge(step, candidate_ids, new_id, text, now, model=model_id, instruction=instruction),
             branch,
         )
+
+    async def judge(
+        self, pipeline_id: str, step: str, model: str | None = None, criteria: Sequence[str] = (),
+        expected_version: int | None = None, *, branch: str | None = None,
+    ) -> Judgement:  # fmt: skip
+        """Ask a judge model to score the step's candidates (with text) on `criteria` (default: clarity, accuracy,
+        fit to the brief); the judgement is recorded, and selects nothing."""
+        if self._judge is None:
+            raise InvalidCommandError("no judge is configured here")
+        pipeline_id = await self._repo.resolve_id(pipeline_id)
+        async with self._lock(pipeline_id):
+            candidates = (await self._load(pipeline_id, expected_version, branch)).judgeable(step)  # before paying
+        found = await self._judge.score(step, candidates, model, criteria)
+        await self._command(
+            pipeline_id, None,
+            lambda p, now: p.record_judgement(
+                step, found.model, found.criteria, found.scores, now, error=found.error, **found.usage
+            ),
+            branch,
+        )  # fmt: skip
+        return found
 
     async def give_feedback(
         self, pipeline_id: str, step: str, text: str, expected_version: int | None = None, *, branch: str | None = None

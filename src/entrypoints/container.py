@@ -31,6 +31,7 @@ from writeit.application.errors import ApplicationError
 from writeit.application.follower import LogFollower
 from writeit.application.generation import StepGenerator
 from writeit.application.hub import StreamHub
+from writeit.application.judging import Judge
 from writeit.application.leaderboard import PreferenceService
 from writeit.application.preflight import Preflight
 from writeit.application.repository import PipelineRepository
@@ -191,6 +192,7 @@ class Container(containers.DeclarativeContainer):
         is_alive=is_alive,
         preflight=preflight,
         fragments=fragments,
+        judge=providers.Singleton(Judge, runner, language_model, prices, default_model.provider),
     )
     preferences = providers.Singleton(PreferenceService, event_store, projections, repository)
     live = providers.Resource(_live, pipelines.provider, event_store, hub)

@@ -69,3 +69,25 @@ async def test_a_bad_format_is_a_422_and_an_unknown_pipeline_a_404(server: ApiSe
         assert "nope" in unknown.text
         long = await client.get("/api/leaderboard", params={"template": "x" * 500})
         assert long.status_code == 422
+
+
+async def test_judging_over_the_api_records_the_call_and_refuses_a_stale_version(server: ApiServer) -> None:
+    async with server.client() as client:
+        pid = (await create(client, "Judged"))["id"]
+        async with connect(f"{server.ws_url}/api/pipelines/{pid}/stream?after=0") as ws:
+            plan = await generate(client, pid, "plan", 1, ["markov", "echo"])
+            await Watcher(ws).until_finished(plan)
+        version = (await state_of(client, pid))["version"]
+        body = {"model": "markov", "criteria": ["clarity"], "expected_version": version}
+        judged = await client.post(f"/api/pipelines/{pid}/steps/plan/judge", json=body)
+        assert judged.status_code == 200, judged.text
+        assert (judged.json()["model"], judged.json()["scores"]) == ("markov", [])
+        assert judged.json()["error"]
+        assert [e["type"] for e in await _events(server, pid)][-1] == "CandidatesJudged"
+        stale = await client.post(f"/api/pipelines/{pid}/steps/plan/judge", json=body)
+        assert stale.status_code == 409
+        missing = await client.post(f"/api/pipelines/{pid}/steps/plan/judge", json={"model": "markov"})
+        assert missing.status_code == 422
+        assert "expected_version" in missing.text
+        unknown = await client.post(f"/api/pipelines/{pid}/steps/nope/judge", json={"expected_version": version + 1})
+        assert unknown.status_code == 404

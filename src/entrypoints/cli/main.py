@@ -7,6 +7,7 @@ import typer
 from writeit.entrypoints.cli import (
     config_cmd,
     journey_cmd,
+    judge_cmd,
     models_cmd,
     pipelines_cmd,
     preferences_cmd,
@@ -39,4 +40,5 @@ app.command("init")(workspace_cmd.init)
 app.command("backup")(store_cmd.backup)
 app.command("restore")(store_cmd.restore)
 pipelines_cmd.app.command("import")(store_cmd.import_history)
+pipelines_cmd.app.command("judge")(judge_cmd.judge)
 __all__ = ["app", "journey_cmd", "round_cmd"]  # imported for their commands, registered on `pipelines`
