@@ -73,3 +73,16 @@ async def test_judging_a_step_without_text_is_refused_before_any_call(tmp_path: 
         await w.service.judge(pid, "angles", "paid", ["clarity"])
     assert not [r for r in w.models.requests if r.model_id == "paid"]
     assert await w.store.last_position() == before
+
+
+def test_a_stored_judgement_reads_back_the_same_through_the_lmdb_codec() -> None:
+    from writeit.adapters.lmdb.codec import decode, encode
+
+    score = {"candidate_id": "c1", "criterion": "clarity", "score": 7, "reason": "clear — enough"}
+    event = CandidatesJudged(
+        pipeline_id="p", seq=4, at="2026-01-01T00:00:00+00:00", branch="main", step="plan", model="paid",
+        criteria=("clarity",), scores=(score,), input_tokens=12, output_tokens=30, cost=0.5,
+    )  # fmt: skip
+    again = decode(encode(event))
+    assert again == event
+    assert dict(again.scores[0]) == score
