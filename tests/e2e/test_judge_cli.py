@@ -17,14 +17,14 @@ def test_a_judge_whose_answer_holds_no_scores_is_recorded_with_why_and_exits_1(w
     start = ("pipelines", "start", "quick-article", "-i", "topic=Judges", "-m", "echo", "-m", "markov", "--json")
     pid = json.loads(writeit(*start).stdout)["id"]
     assert writeit("pipelines", "generate", pid).returncode == 0
-    judged = writeit("pipelines", "judge", pid, "--step", "plan", "--model", "markov", "-c", "clarity", "--json")
-    assert judged.returncode == 1  # markov babbles: no scores in its answer
+    judged = writeit("pipelines", "judge", pid, "--step", "plan", "--model", "echo", "-c", "clarity", "--json")
+    assert judged.returncode == 1  # echo answers with its prompt: no scores in it
     found = json.loads(judged.stdout)
-    assert (found["model"], found["criteria"], found["scores"]) == ("markov", ["clarity"], [])
+    assert (found["model"], found["criteria"], found["scores"]) == ("echo", ["clarity"], [])
     assert found["error"].startswith("the judge's answer holds no scores as asked")
     assert found["usage"]["input_tokens"] > 0
     (event,) = [e for e in _events(writeit, pid) if e["type"] == "CandidatesJudged"]
-    assert (event["model"], event["step"], event["error"]) == ("markov", "plan", found["error"])
+    assert (event["model"], event["step"], event["error"]) == ("echo", "plan", found["error"])
     shown = json.loads(writeit("pipelines", "show", pid, "--json").stdout)  # the stored event reads back
     assert next(s for s in shown["steps"] if s["key"] == "plan")["selected"] is None
 

@@ -78,10 +78,10 @@ async def test_judging_over_the_api_records_the_call_and_refuses_a_stale_version
             plan = await generate(client, pid, "plan", 1, ["markov", "echo"])
             await Watcher(ws).until_finished(plan)
         version = (await state_of(client, pid))["version"]
-        body = {"model": "markov", "criteria": ["clarity"], "expected_version": version}
+        body = {"model": "echo", "criteria": ["clarity"], "expected_version": version}
         judged = await client.post(f"/api/pipelines/{pid}/steps/plan/judge", json=body)
         assert judged.status_code == 200, judged.text
-        assert (judged.json()["model"], judged.json()["scores"]) == ("markov", [])
+        assert (judged.json()["model"], judged.json()["scores"]) == ("echo", [])
         assert judged.json()["error"]
         assert [e["type"] for e in await _events(server, pid)][-1] == "CandidatesJudged"
         stale = await client.post(f"/api/pipelines/{pid}/steps/plan/judge", json=body)
@@ -91,3 +91,10 @@ async def test_judging_over_the_api_records_the_call_and_refuses_a_stale_version
         assert "expected_version" in missing.text
         unknown = await client.post(f"/api/pipelines/{pid}/steps/nope/judge", json={"expected_version": version + 1})
         assert unknown.status_code == 404
+
+
+async def test_a_misspelt_filter_is_refused_rather_than_ignored(server: ApiServer) -> None:
+    async with server.client() as client:
+        refused = await client.get("/api/leaderboard", params={"templat": "quick-article"})
+        assert refused.status_code == 422
+        assert "templat" in refused.text

@@ -12,6 +12,7 @@ from writeit.application.leaderboard import Leaderboard, PreferenceService
 from writeit.entrypoints.api.deps import container_of
 from writeit.entrypoints.api.errors import responses
 from writeit.entrypoints.api.schemas import ID_PATTERN
+from writeit.entrypoints.api.schemas import Request as Strict
 
 router = APIRouter(prefix="/api", tags=["preferences"])
 
@@ -23,7 +24,7 @@ def preference_service(request: Request) -> PreferenceService:
 Preferences = Annotated[PreferenceService, Depends(preference_service)]
 
 
-class Filter(BaseModel):
+class Filter(Strict):
     template: str | None = Field(default=None, max_length=128, description="Only this template's selections.")
     step: str | None = Field(default=None, max_length=128, description="Only this step's selections.")
 
