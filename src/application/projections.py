@@ -1,4 +1,5 @@
-"""Read models fed by the global log: the pipeline summaries, stored with the log position they include."""
+"""Read models fed by the global log, stored with the log position they include: their machinery, and the
+pipeline summaries."""
 
 from __future__ import annotations
 
@@ -22,13 +23,17 @@ LoadAt = Callable[[str, int], Awaitable[Pipeline]]
 _FIELDS = {f.name for f in dataclasses.fields(PipelineSummary)}
 
 
-class SummaryProjection:
-    """One row per pipeline: its PipelineSummary and the sessions running its pending candidates.
+class LogProjection:
+    """Rows folded from the global log page by page, each page committed with its last position.
 
-    Each page of the log is folded into the aggregates it touches and committed with its last position, so
-    the rows always equal the summaries of the pipelines as of that position: a crash loses only work to
-    redo, a second process applying the same page first makes ours a no-op.
+    Subclasses name the projection, give its version and turn a page into rows (`_page`), folding each event
+    into the aggregate it touches (`_fold`, or `_before` and then `apply`). The rows always equal what the
+    log up to the stored position makes: a crash loses only work to redo, a second process applying the
+    same page first makes ours a no-op (`_forget` then drops what the subclass kept of the lost page).
     """
+
+    name = ""
+    version = 0
 
     def __init__(self, store: EventStore, projections: ProjectionStore, load_at: LoadAt | None = None) -> None:
         self._store = store
@@ -38,15 +43,63 @@ class SummaryProjection:
 
     async def catch_up(self) -> int:
         """Apply every event after the stored position (rebuilding first if missing or outdated)."""
+        self._forget()
         state = await self._current()
         while batch := await self._store.read_all(after=state.position, limit=_PAGE):
-            rows = {pipeline.id: _row(pipeline) for pipeline in [await self._fold(logged) for logged in batch]}
-            if await self._projections.commit(SUMMARIES, state, batch[-1].position, rows):
+            rows = await self._page(batch)
+            if await self._projections.commit(self.name, state, batch[-1].position, rows):
                 state = ProjectionState(state.version, batch[-1].position)
             else:  # another process got there first: continue from where it left the rows
                 self._working.clear()
+                self._forget()
                 state = await self._current()
         return state.position
+
+    async def _page(self, batch: list[LoggedEvent]) -> Mapping[str, Row]:
+        raise NotImplementedError
+
+    def _forget(self) -> None:
+        """Forget what a subclass keeps beside the rows (it reads them again): at each catch-up's start, when
+        another writer moved the rows, and on a rebuild."""
+
+    async def _current(self) -> ProjectionState:
+        state = await self._projections.state(self.name)
+        if state.version != self.version:
+            await self._projections.reset(self.name, self.version)
+            state = ProjectionState(self.version, 0)
+            self._working.clear()
+            self._forget()
+        return state
+
+    async def _fold(self, logged: LoggedEvent) -> Pipeline:
+        pipeline = await self._before(logged)
+        pipeline.apply(logged.event)
+        self._working.put(pipeline)
+        return pipeline
+
+    async def _before(self, logged: LoggedEvent) -> Pipeline:
+        """The event's pipeline just before it (the caller applies the event and puts the aggregate back)."""
+        event = logged.event
+        pipeline = self._working.get(event.pipeline_id)
+        if pipeline is None or pipeline.version != event.seq - 1:
+            pipeline = (
+                Pipeline(event.pipeline_id) if event.seq == 1 else await self._load_at(event.pipeline_id, event.seq - 1)
+            )
+        return pipeline
+
+    async def _replay_to(self, pipeline_id: str, version: int) -> Pipeline:
+        return Pipeline.replay((await self._store.read(pipeline_id))[:version])
+
+
+class SummaryProjection(LogProjection):
+    """One row per pipeline: its PipelineSummary and the sessions running its pending candidates, as of the
+    stored position."""
+
+    name = SUMMARIES
+    version = SUMMARIES_VERSION
+
+    async def _page(self, batch: list[LoggedEvent]) -> Mapping[str, Row]:
+        return {pipeline.id: _row(pipeline) for pipeline in [await self._fold(logged) for logged in batch]}
 
     async def summaries(self) -> list[PipelineSummary]:
         """Every pipeline's summary, oldest first, as of the end of the log."""
@@ -61,28 +114,6 @@ class SummaryProjection:
     async def pending_sessions(self) -> dict[str, tuple[str, ...]]:
         """The pipelines with pending candidates, and the sessions that started them."""
         return {row["id"]: tuple(row["sessions"]) for row in await self.rows() if row["sessions"]}
-
-    async def _current(self) -> ProjectionState:
-        state = await self._projections.state(SUMMARIES)
-        if state.version != SUMMARIES_VERSION:
-            await self._projections.reset(SUMMARIES, SUMMARIES_VERSION)
-            state = ProjectionState(SUMMARIES_VERSION, 0)
-            self._working.clear()
-        return state
-
-    async def _fold(self, logged: LoggedEvent) -> Pipeline:
-        event = logged.event
-        pipeline = self._working.get(event.pipeline_id)
-        if pipeline is None or pipeline.version != event.seq - 1:
-            pipeline = (
-                Pipeline(event.pipeline_id) if event.seq == 1 else await self._load_at(event.pipeline_id, event.seq - 1)
-            )
-        pipeline.apply(event)
-        self._working.put(pipeline)
-        return pipeline
-
-    async def _replay_to(self, pipeline_id: str, version: int) -> Pipeline:
-        return Pipeline.replay((await self._store.read(pipeline_id))[:version])
 
 
 def _row(pipeline: Pipeline) -> Mapping[str, Any]:

@@ -183,6 +183,11 @@ def _pipeline_completed(p: Pipeline, e: ev.PipelineCompleted) -> None:
     """A notice for those who follow the pipeline: completion itself is read from the steps (Branch.completed)."""
 
 
+@_rule(ev.CandidatesJudged)
+def _judged(p: Pipeline, e: ev.CandidatesJudged) -> None:
+    """A record for the writer to read beside the candidates: a judgement changes no state, and never selects."""
+
+
 def _add_derived(
     p: Pipeline,
     e: ev.CandidateEdited | ev.CandidatesMerged,

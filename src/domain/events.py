@@ -219,6 +219,25 @@ class PipelineCompleted(Event):
     branch: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CandidatesJudged(Event):
+    """A judge model scored a step's candidates on `criteria`: `scores` holds one `{"candidate_id", "criterion",
+    "score", "reason"}` per candidate and criterion (score 1 to 10). It never selects. `error` says why an
+    answer gave no scores (the call was still made, and paid for)."""
+
+    branch: str
+    step: str
+    model: str
+    criteria: tuple[str, ...]
+    scores: tuple[Mapping[str, Any], ...] = ()
+    input_tokens: int = 0
+    output_tokens: int = 0
+    usage_estimated: bool = False
+    cost: float = 0.0
+    cached: bool = False
+    error: str = ""
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.__name__: cls
     for cls in (
@@ -241,5 +260,6 @@ EVENT_TYPES: dict[str, type[Event]] = {
         PipelineCompleted,
         PointsExtracted,
         PointsChosen,
+        CandidatesJudged,
     )
 }

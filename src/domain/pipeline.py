@@ -427,6 +427,26 @@ class Pipeline:
                 f"extraction '{extraction.id}' has no point {', '.join(unknown)} (its points: {', '.join(known)})"
             )
 
+    def judgeable(self, step: str) -> list[Candidate]:
+        """The candidates of `step` on this branch a judge can score: those with text (at least one)."""
+        found = [self.candidates[cid] for cid in self.step_state(step).candidate_ids if self.candidates[cid].usable]
+        if not found:
+            raise StepNotReadyError(f"step '{step}' has no candidate with text to judge yet")
+        return found
+
+    def record_judgement(
+        self, step: str, model: str, criteria: Sequence[str], scores: Sequence[Mapping[str, Any]], now: datetime,
+        **usage: Any,
+    ) -> None:  # fmt: skip
+        """Record a judge model's scores of `step`'s candidates (`usage`: tokens, cost, cached, error); it selects
+        nothing."""
+        for score in scores:
+            self._usable(step, str(score["candidate_id"]))
+        self._record(
+            ev.CandidatesJudged, now, branch=self.current_branch, step=step, model=model, criteria=tuple(criteria),
+            scores=tuple(dict(s) for s in scores), **usage,
+        )  # fmt: skip
+
     def give_feedback(self, step: str, text: str, now: datetime) -> None:
         """Attach the writer's feedback to a step: its rounds carry it in their prompts (with any other feedback
         not answered yet) until one of them completes a candidate, or the writer selects one."""

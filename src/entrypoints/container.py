@@ -33,6 +33,8 @@ from writeit.application.errors import ApplicationError
 from writeit.application.follower import LogFollower
 from writeit.application.generation import StepGenerator
 from writeit.application.hub import StreamHub
+from writeit.application.judging import Judge
+from writeit.application.leaderboard import PreferenceService
 from writeit.application.preflight import Preflight
 from writeit.application.recovery import recover_dead_sessions
 from writeit.application.repository import PipelineRepository
@@ -206,7 +208,9 @@ class Container(containers.DeclarativeContainer):
         preflight=preflight,
         fragments=fragments,
         recipes=recipes,
+        judge=providers.Singleton(Judge, runner, language_model, prices, default_model.provider),
     )
+    preferences = providers.Singleton(PreferenceService, event_store, projections, repository)
     live = providers.Resource(_live, repository, event_store, hub)
 
 

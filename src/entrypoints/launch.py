@@ -71,7 +71,9 @@ async def run_tui(*, serve: bool = True, port: int = 0) -> int:
 
     async with open_container() as container:
         server = api_server(container, port) if serve else None
-        app = WriteItApp(container.pipelines(), container.templates(), server, host=HOST)
+        app = WriteItApp(
+            container.pipelines(), container.templates(), server, host=HOST, preferences=container.preferences()
+        )
         tune_gc()
         freezer = asyncio.create_task(freeze_new_imports())
         try:

@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI
 
 from writeit import __version__
-from writeit.entrypoints.api import errors, routes_merge, routes_pipelines, routes_steps, routes_templates, stream
+from writeit.entrypoints.api import (
+    errors,
+    routes_judge,
+    routes_merge,
+    routes_pipelines,
+    routes_preferences,
+    routes_steps,
+    routes_templates,
+    stream,
+)
 from writeit.entrypoints.api.limits import BodyLimit, JsonOnly
 from writeit.entrypoints.api.loopback import OriginGuard
 from writeit.entrypoints.api.schemas import Health
@@ -49,6 +58,8 @@ def create_app(container: Container, *, token: str | None = None, own_container:
     app.include_router(routes_steps.router)
     app.include_router(routes_merge.router)
     app.include_router(stream.router)
+    app.include_router(routes_preferences.router)
+    app.include_router(routes_judge.router)
 
     @app.get("/api/health", response_model=Health, tags=["health"])
     async def health() -> Health:

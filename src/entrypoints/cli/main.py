@@ -7,9 +7,11 @@ import typer
 from writeit.entrypoints.cli import (
     config_cmd,
     journey_cmd,
+    judge_cmd,
     merge_cmd,
     models_cmd,
     pipelines_cmd,
+    preferences_cmd,
     round_cmd,
     run_cmd,
     store_cmd,
@@ -27,7 +29,9 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 app.command("run")(run_cmd.run)
-app.command("models")(models_cmd.models)
+app.add_typer(models_cmd.app, name="models")
+models_cmd.app.command("leaderboard")(preferences_cmd.leaderboard)
+app.add_typer(preferences_cmd.app, name="preferences")
 app.add_typer(templates_cmd.app, name="templates")
 app.add_typer(pipelines_cmd.app, name="pipelines")
 app.add_typer(workspace_cmd.app, name="workspace")
@@ -37,4 +41,5 @@ app.command("init")(workspace_cmd.init)
 app.command("backup")(store_cmd.backup)
 app.command("restore")(store_cmd.restore)
 pipelines_cmd.app.command("import")(store_cmd.import_history)
+pipelines_cmd.app.command("judge")(judge_cmd.judge)
 __all__ = ["app", "journey_cmd", "merge_cmd", "round_cmd"]  # imported for their commands, registered on `pipelines`

@@ -17,6 +17,20 @@ if TYPE_CHECKING:
     from writeit.entrypoints.container import Container
 
 
+app = typer.Typer()
+
+
+@app.callback(invoke_without_command=True)
+def models_group(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
+    """List the models available through llm, whether their keys are set, and their prices (`leaderboard`:
+    how the writer's selections rank them).
+
+    `*` marks the default model. Add a key with `llm keys set <provider>`; add models with llm plugins.
+    """
+    if ctx.invoked_subcommand is None:
+        models(as_json)
+
+
 @handled
 def models(as_json: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
     """List the models available through llm, whether their keys are set, and their prices.

@@ -12,6 +12,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from writeit.application.leaderboard import PreferenceService
 from writeit.application.service import PipelineService
 from writeit.application.templates import TemplateService
 from writeit.entrypoints.tui.guard import report
@@ -44,9 +45,11 @@ class WriteItApp(App[None]):
         server: ApiServer | None = None,
         *,
         host: str = "127.0.0.1",
+        preferences: PreferenceService | None = None,
     ) -> None:
         super().__init__()
         self.pipelines = pipelines
+        self.preferences = preferences  # the leaderboard the input form's models hint reads
         self.templates = templates
         self.server = server
         self.port: int | None = None

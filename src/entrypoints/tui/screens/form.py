@@ -14,8 +14,9 @@ from textual.widget import Widget
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static, Switch, TextArea
 
 from writeit.application import commands as cmd
+from writeit.application.errors import ApplicationError
 from writeit.application.service import PipelineService
-from writeit.domain.errors import InputInvalidError
+from writeit.domain.errors import DomainError, InputInvalidError
 from writeit.domain.template import InputSpec, InputType, PipelineTemplate
 from writeit.entrypoints.input_files import InputFileError, complete_path, read_value, resolve_inputs
 from writeit.entrypoints.tui.guard import describe, report
@@ -115,6 +116,22 @@ class InputFormScreen(Screen[None]):
         fields = self.query(".field > Input, .field > TextArea, .field > Select, .field > Switch")
         if fields:
             fields.first().focus()
+        self.run_worker(self.show_best_models())
+
+    async def show_best_models(self) -> None:
+        """Under the models field, the model the writer's selections rank best at each step (no line if none)."""
+        preferences = getattr(self.app, "preferences", None)
+        if preferences is None:
+            return
+        try:
+            best = [(s.key, await preferences.best(self.name_in_catalog, s.key)) for s in self.template.steps]
+        except (ApplicationError, DomainError):
+            return  # only a hint: the store's trouble shows where it matters
+        shown = [f"{key}: {b.model} (win {b.win_rate:.0%}, n={b.games})" for key, b in best if b is not None]
+        field = self.query_one(f"#input-{MODELS_FIELD}", Input)
+        if shown and isinstance(field.parent, Widget):
+            hint = Static(Text("best here: " + " · ".join(shown), "dim"), id="best-models", classes="field-help")
+            await field.parent.mount(hint, after=field)
 
     def values(self) -> dict[str, Any]:
         found = {spec.key: field_value(self.query_one(f"#input-{spec.key}", Widget)) for spec in self.template.inputs}
