@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -14,8 +14,8 @@ from writeit.entrypoints.tui.screens.form import InputFormScreen
 
 
 @pytest.fixture
-def container(isolated_home: Path) -> Iterator[Container]:
-    with open_container() as opened:
+async def container(isolated_home: Path) -> AsyncIterator[Container]:
+    async with open_container() as opened:
         yield opened
 
 
