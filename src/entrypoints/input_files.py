@@ -46,7 +46,15 @@ def resolve_inputs(
 
 
 def read_value(value: str, spec: InputSpec, stdin: Callable[[], bytes] | None = None) -> str:
-    """The text an input value stands for: `@@x` is `@x`, `@-` standard input, `@path` a file or folder."""
+    """The text an input value stands for: `@@x` is `@x`, `@-` standard input, `@path` a file or folder.
+    Whatever the system refuses (a name too long, no permission) is an InputFileError naming the path."""
+    try:
+        return _read_value(value, spec, stdin)
+    except OSError as exc:
+        raise InputFileError(f"{value[1:]}: cannot be read ({exc.strerror or exc})") from None
+
+
+def _read_value(value: str, spec: InputSpec, stdin: Callable[[], bytes] | None) -> str:
     if value.startswith("@@"):
         return value[1:]
     target = value[1:]
@@ -83,7 +91,13 @@ def read_folder(folder: Path, limit: int = READ_LIMIT) -> str:
     files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
     if not files:
         raise InputFileError(f"{folder}/: has no files to read")
-    parts = [f"## {p.name}\n\n{read_text_file(p, limit).strip()}\n" for p in files]
+    parts: list[str] = []
+    total = 0
+    for path in files:
+        parts.append(f"## {path.name}\n\n{read_text_file(path, limit).strip()}\n")
+        total += len(parts[-1]) + 1
+        if total > limit:
+            break  # over the limit already (the caller refuses it): the files after it need not be read
     return "\n".join(parts)
 
 

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.unit.builders import Clock, generate, started
+from tests.unit.builders import Clock, generate, started, template
 from writeit.adapters.lmdb import snapshots
 from writeit.adapters.lmdb.environment import open_environment
 from writeit.adapters.lmdb.snapshots import LmdbSnapshotStore
@@ -30,7 +30,7 @@ def state_of(p: Pipeline) -> dict[str, Any]:
 
 def busy_pipeline() -> Pipeline:
     clock = Clock()
-    p = started(clock)
+    p = Pipeline.start("p1", template(), {"topic": "LMDB"}, clock(), fragments=[{"source": "notes.md", "content": "N"}])
     first = generate(p, "angles", clock, n=3, text="ünïcode ✍️")
     p.give_feedback("angles", "more", clock())
     p.select("angles", first[1], clock())

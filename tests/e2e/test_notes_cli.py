@@ -95,3 +95,10 @@ def test_a_missing_file_and_a_folder_over_the_limit_are_refused(writeit: Runner,
     assert over.returncode != 0
     assert "notes: many/ (all its files): is over 2000 characters" in over.stderr
     assert writeit("pipelines", "list", "--json").stdout.strip() == "[]"
+
+
+def test_pipelines_start_reads_files_as_run_does(writeit: Runner, tmp_path: Path) -> None:
+    notes_folder(tmp_path)
+    started = writeit("pipelines", "start", "from-notes", "-i", "notes=@notes/", "-m", "echo", "--json")
+    assert started.returncode == 0, started.stderr
+    assert stored_inputs(writeit) == [{"notes": EXPECTED}]

@@ -79,3 +79,16 @@ def test_a_pipe_is_refused_rather_than_waited_on(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "pipe")
     with pytest.raises(ValueError, match="pipe: is not a regular file"):
         read_value(f"@{tmp_path}/pipe", NOTES)
+
+
+def test_a_path_the_system_refuses_is_an_error_naming_it_not_a_crash() -> None:
+    with pytest.raises(ValueError, match="cannot be read"):  # ENAMETOOLONG from the first stat
+        read_value("@" + "n" * 5000 + "/", NOTES)
+
+
+def test_a_folder_is_read_only_until_it_is_over_the_limit(tmp_path: Path) -> None:
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "a.md").write_text("twelve chars")  # with its heading, over the limit already
+    (tmp_path / "notes" / "b.md").write_bytes(b"\xff\xfe")  # never read (read, it would be refused as not UTF-8)
+    with pytest.raises(ValueError, match=r"notes/ \(all its files\): is over 20 characters"):
+        read_value(f"@{tmp_path}/notes/", NOTES)

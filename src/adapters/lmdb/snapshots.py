@@ -21,7 +21,7 @@ from writeit.domain import apply, events, pipeline, state, upcasters
 from writeit.domain.pipeline import Pipeline
 from writeit.domain.state import Branch, Candidate, Extraction
 
-FORMAT = 1  # of the record below
+FORMAT = 2  # of the record below (2: with the pipeline's fragments)
 
 
 class _State(msgspec.Struct):
@@ -35,6 +35,7 @@ class _State(msgspec.Struct):
     step_keys: tuple[str, ...]
     inputs: dict[str, Any]
     models: tuple[str, ...]
+    fragments: tuple[dict[str, str], ...]
     branches: dict[str, Branch]
     current_branch: str
     candidates: dict[str, Candidate]
@@ -50,6 +51,10 @@ class _Record(msgspec.Struct):
 
 
 _FIELDS = tuple(_State.__struct_fields__)
+# A snapshot missing an attribute would load a pipeline without it, silently: the record must hold them all.
+_MISSING = set(vars(Pipeline(""))) - {"pending"} - set(_FIELDS)
+if _MISSING:
+    raise RuntimeError(f"snapshots do not hold Pipeline.{', '.join(sorted(_MISSING))}: add them to _State")
 _ENCODER = msgspec.json.Encoder()
 _DECODER = msgspec.json.Decoder(_Record)
 

@@ -38,15 +38,27 @@ def show(view: PipelineView, as_json: bool, extra: dict[str, Any] | None = None)
 @handled
 def start(
     template: str = typer.Argument(..., help="Template name or YAML path.", autocompletion=completion.templates),
-    inputs: list[str] = typer.Option([], "--input", "-i", help="An input as key=value; repeat for each."),
+    inputs: list[str] = typer.Option(
+        [], "--input", "-i", help="An input as key=value (value @file, @folder/, @- for stdin, @@ for a literal @)."
+    ),
     models: list[str] = typer.Option([], "--model", "-m", help="Model id or alias for every step; repeat."),
+    fragments: list[str] = typer.Option(
+        [],
+        "--fragment",
+        "-f",
+        help="A fragment as `llm -f` takes it (path, URL, prefix:ref); the prompts' `fragments`.",
+    ),
     as_json: bool = JSON,
 ) -> None:
-    """Start a pipeline without generating anything yet (then `pipelines generate ID`)."""
+    """Start a pipeline without generating anything yet (then `pipelines generate ID`); inputs and fragments as
+    `writeit run` reads them."""
     values = parse_inputs(inputs)
 
     async def main(container: Container) -> PipelineView:
-        command = cmd.StartPipeline(template=template, inputs=values, models=tuple(models))
+        from writeit.entrypoints.input_files import resolve_inputs
+
+        read = resolve_inputs(container.catalog().get(template), values)
+        command = cmd.StartPipeline(template=template, inputs=read, models=tuple(models), fragments=tuple(fragments))
         return await container.pipelines().handle(command)
 
     show(run_async(main), as_json)

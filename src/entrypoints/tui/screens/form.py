@@ -177,7 +177,8 @@ class InputFormScreen(Screen[None]):
             self.show_problems({MODELS_FIELD: describe(exc)})
             return
         try:
-            values = resolve_inputs(self.template, self.values())  # `@path` typed in a field, as on the command line
+            # `@path` typed in a field, as on the command line; standard input is the terminal here, so not `@-`
+            values = resolve_inputs(self.template, self.values(), stdin=_no_stdin)
             fragments = self.query_one(f"#input-{FRAGMENTS_FIELD}", Input).value.split()
             start = cmd.StartPipeline(
                 template=self.name_in_catalog, inputs=values, models=tuple(models), fragments=tuple(fragments)
@@ -212,3 +213,7 @@ class InputFormScreen(Screen[None]):
     def action_help(self) -> None:
         notes = "Enter in a one-line field starts; fields marked * are required; esc goes back to the templates."
         self.app.push_screen(HelpScreen("input form", self.BINDINGS, notes))
+
+
+def _no_stdin() -> bytes:
+    raise InputFileError("standard input is the terminal here: type the path of a file, or load one above")
