@@ -38,3 +38,9 @@ def postgres_cluster() -> Iterator[PostgresCluster]:
 @pytest.fixture
 def postgres_url(postgres_cluster: PostgresCluster) -> str:
     return postgres_cluster.url
+
+
+@pytest.fixture
+def postgres_database(postgres_cluster: PostgresCluster) -> str:
+    """The URL of a new, empty database on the session's server (for tests of whole workspaces, `default` too)."""
+    return postgres_cluster.create_database()

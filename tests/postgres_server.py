@@ -54,6 +54,7 @@ class PostgresCluster:
         # The tests trade durability for speed; the benchmark measures a durable server (fsync on).
         self._options = "" if durable else " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._as_user = os.geteuid() == 0
+        self._databases = 0
 
     @property
     def url(self) -> str:
@@ -76,6 +77,16 @@ class PostgresCluster:
             self.stop()
             raise
         return self
+
+    def create_database(self) -> str:
+        """A new empty database; its URL."""
+        import psycopg
+
+        self._databases += 1
+        name = f"db{self._databases}"
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {name}".encode())
+        return self.url.rsplit("/", 1)[0] + f"/{name}"
 
     def stop(self) -> None:
         try:

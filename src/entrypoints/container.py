@@ -9,6 +9,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import lmdb
 
@@ -25,10 +26,11 @@ from writeit.adapters.lmdb.snapshots import LmdbSnapshotStore
 from writeit.adapters.templates.catalog import FileTemplateCatalog
 from writeit.application.budget import Budget
 from writeit.application.cache import ResponseRecorder
-from writeit.application.errors import ApplicationError
+from writeit.application.errors import ApplicationError, StoreError
 from writeit.application.follower import LogFollower
 from writeit.application.generation import StepGenerator
 from writeit.application.hub import StreamHub
+from writeit.application.ports import EventStore, ProjectionStore, ResponseCache, SnapshotStore
 from writeit.application.preflight import Preflight
 from writeit.application.repository import PipelineRepository
 from writeit.application.runner import ModelRunner, RetryPolicy
@@ -42,6 +44,12 @@ from writeit.entrypoints.logs import configure_logging
 from writeit.entrypoints.process import is_alive, session_name
 from writeit.entrypoints.settings import Settings
 
+if TYPE_CHECKING:
+    from writeit.adapters.postgres.database import PostgresDatabase
+
+# The workspace's store: LMDB by default, PostgreSQL when `store` is a URL (imported only then: it costs memory).
+Store: TypeAlias = "lmdb.Environment | PostgresDatabase"
+
 
 def _now() -> datetime:
     return datetime.now(UTC)
@@ -51,26 +59,72 @@ def _new_id() -> str:
     return uuid.uuid4().hex
 
 
-def _open_store(settings: Settings) -> Iterator[lmdb.Environment]:
+def _open_store(settings: Settings) -> Iterator[Store]:
     """The active workspace's store; a workspace other than `default` must have been created first, so a
     mistyped `--workspace` never starts an empty one silently."""
     if settings.workspace != "default" and not settings.workspace_dir.is_dir():
         raise WorkspaceError(
             f"no workspace '{settings.workspace}' (create it with `writeit workspace create {settings.workspace}`)"
         )
-    yield from open_environment(settings.store_path, settings.map_size)
+    if settings.store:
+        from writeit.adapters.postgres.database import open_database
+
+        yield from open_database(settings.store, settings.workspace)
+    else:
+        yield from open_environment(settings.store_path, settings.map_size)
 
 
-def _event_store(environment: lmdb.Environment) -> Iterator[LmdbEventStore]:
-    store = LmdbEventStore(environment)
+def _event_store(environment: Store) -> Iterator[EventStore]:
+    if isinstance(environment, lmdb.Environment):
+        store: LmdbEventStore | Any = LmdbEventStore(environment)
+    else:
+        from writeit.adapters.postgres.event_store import PostgresEventStore
+
+        store = PostgresEventStore(environment)
     try:
         yield store
     finally:
-        store.close()  # drain queued appends before the environment closes
+        store.close()  # drain queued appends before the store closes
+
+
+def _projections(environment: Store) -> ProjectionStore:
+    if isinstance(environment, lmdb.Environment):
+        return LmdbProjectionStore(environment)
+    from writeit.adapters.postgres.projection_store import PostgresProjectionStore
+
+    return PostgresProjectionStore(environment)
+
+
+def _snapshots(environment: Store) -> SnapshotStore:
+    if isinstance(environment, lmdb.Environment):
+        return LmdbSnapshotStore(environment)
+    from writeit.adapters.postgres.snapshots import PostgresSnapshotStore
+
+    return PostgresSnapshotStore(environment)
+
+
+def _response_cache(environment: Store) -> ResponseCache:
+    if isinstance(environment, lmdb.Environment):
+        return LmdbResponseCache(environment)
+    from writeit.adapters.postgres.response_cache import PostgresResponseCache
+
+    return PostgresResponseCache(environment)
+
+
+def _backup(environment: Store, target: Path) -> int:
+    if not isinstance(environment, lmdb.Environment):
+        raise StoreError(f"this workspace is stored in PostgreSQL ({environment.where}): back it up with pg_dump")
+    return backup_environment(environment, target)
+
+
+def _restore(settings: Settings, source: Path) -> Path | None:
+    if settings.store:
+        raise StoreError("this workspace is stored in PostgreSQL (setting `store`): restore it with pg_restore")
+    return restore_environment(source, store=settings.store_path)
 
 
 def _live(
-    pipelines: Callable[[], PipelineService], store: LmdbEventStore, hub: StreamHub
+    pipelines: Callable[[], PipelineService], store: EventStore, hub: StreamHub
 ) -> contextlib.AbstractAsyncContextManager[None] | contextlib.nullcontext[None]:
     """Opening the store recovers dead processes' candidates, then follows the log for the rest of the session.
 
@@ -86,7 +140,7 @@ def _live(
 
 @contextlib.asynccontextmanager
 async def _recovered_and_following(
-    pipelines: Callable[[], PipelineService], store: LmdbEventStore, hub: StreamHub
+    pipelines: Callable[[], PipelineService], store: EventStore, hub: StreamHub
 ) -> AsyncIterator[None]:
     # The service is made here, not when resources are listed, so overrides made just after opening hold.
     try:
@@ -114,11 +168,11 @@ class Container(containers.DeclarativeContainer):
     logging = providers.Resource(configure_logging, home=settings.provided.home, level=settings.provided.log_level)
     environment = providers.Resource(_open_store, settings)
     event_store = providers.Resource(_event_store, environment)
-    backup = providers.Callable(backup_environment, environment)
-    restore = providers.Callable(restore_environment, store=settings.provided.store_path)
+    backup = providers.Callable(_backup, environment)
+    restore = providers.Callable(_restore, settings)
     hub = providers.Singleton(StreamHub)
-    projections = providers.Singleton(LmdbProjectionStore, environment)
-    snapshots = providers.Singleton(LmdbSnapshotStore, environment)
+    projections = providers.Singleton(_projections, environment)
+    snapshots = providers.Singleton(_snapshots, environment)
     repository = providers.Singleton(PipelineRepository, event_store, hub, projections, snapshots)
 
     catalog = providers.Singleton(
@@ -132,7 +186,7 @@ class Container(containers.DeclarativeContainer):
         max_elapsed=settings.provided.retry_max_seconds,
         idle_timeout=settings.provided.model_timeout,
     )
-    response_cache = providers.Singleton(LmdbResponseCache, environment)
+    response_cache = providers.Singleton(_response_cache, environment)
     recorder = providers.Singleton(ResponseRecorder, response_cache, settings.provided.cache)
     runner = providers.Singleton(ModelRunner, language_model, retry_policy, recorder)
     prices = providers.Singleton(load_price_table, settings.provided.price_files)

@@ -21,6 +21,7 @@ from writeit.domain.events import Event
 _MAX_BATCH = 256
 Outcome = int | BaseException
 Row = tuple[int, str, int, str]
+_SEQ_CONSTRAINT = "events_pipeline_id_seq_key"  # PostgreSQL's name for UNIQUE (pipeline_id, seq)
 _COPY = "COPY events (position, pipeline_id, seq, data) FROM STDIN"
 
 
@@ -161,7 +162,9 @@ class PostgresEventStore:
                 with conn.cursor() as cursor, cursor.copy(_COPY) as copy:
                     for row in rows:
                         copy.write_row(row)
-            except psycopg.errors.UniqueViolation:
+            except psycopg.errors.UniqueViolation as exc:
+                if exc.diag.constraint_name != _SEQ_CONSTRAINT:
+                    raise  # a position taken: someone wrote without the lock; nothing is stored, the callers are told
                 raise _RacedError from None  # not a psycopg error: the transaction rolls back, untranslated
             conn.execute("SELECT pg_notify(%s, %s)", (self.channel, str(position)))
         return outcomes

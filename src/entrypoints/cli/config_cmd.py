@@ -16,9 +16,11 @@ def show(as_json: bool = typer.Option(False, "--json", help="Print as JSON.")) -
 
     An unset default_model shows the model that answers in its place (found as `writeit models` finds it)."""
     from writeit.entrypoints.container import Container
+    from writeit.entrypoints.settings import redacted
 
     container = Container()
     values = container.settings().as_dict()
+    values["store"] = redacted(values["store"])  # a URL's password is never shown
     found = values["default_model"] is None
     if found:
         values["default_model"] = container.default_model()

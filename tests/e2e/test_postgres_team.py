@@ -1,0 +1,74 @@
+"""WriteIt on a real PostgreSQL server chosen by configuration: the commands of separate processes share it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from .conftest import Runner
+
+
+@pytest.fixture
+def on_postgres(postgres_database: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("WRITEIT_STORE_URL", postgres_database)
+    return postgres_database
+
+
+def schemas(url: str) -> set[str]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'writeit%'").fetchall()
+    return {str(name) for (name,) in rows}
+
+
+def test_a_run_on_postgresql_is_listed_by_another_process_and_nothing_goes_to_lmdb(
+    writeit: Runner, on_postgres: str, isolated_home: Path
+) -> None:
+    run = writeit("run", "quick-article", "-i", "topic=Shared drafts", "-m", "markov", "--pick", "first", "-q")
+    assert run.returncode == 0, run.stderr
+    listed = writeit("pipelines", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    [row] = json.loads(listed.stdout)
+    assert (row["title"], row["completed"]) == ("Shared drafts", True)
+    assert Path(run.stdout.strip()).stem.endswith(row["id"][:8])
+    assert schemas(on_postgres) == {"writeit_default"}
+    assert not (isolated_home / "workspaces" / "default" / "store").exists()
+
+
+def test_each_workspace_is_a_schema_of_its_own(writeit: Runner, on_postgres: str) -> None:
+    assert writeit("run", "quick-article", "-i", "topic=Default's", "-m", "echo", "-q").returncode == 0
+    assert writeit("workspace", "create", "team-b").returncode == 0
+    assert json.loads(writeit("-w", "team-b", "pipelines", "list", "--json").stdout) == []
+    assert writeit("-w", "team-b", "run", "quick-article", "-i", "topic=B's", "-m", "echo", "-q").returncode == 0
+    titles = {ws: [r["title"] for r in json.loads(writeit("-w", ws, "pipelines", "list", "--json").stdout)]
+              for ws in ("default", "team-b")}  # fmt: skip
+    assert titles == {"default": ["Default's"], "team-b": ["B's"]}
+    assert schemas(on_postgres) == {"writeit_default", "writeit_team-b"}
+
+
+def test_an_unreachable_server_is_named_without_its_password_and_nothing_is_stored(
+    writeit: Runner, monkeypatch: pytest.MonkeyPatch, isolated_home: Path
+) -> None:
+    monkeypatch.setenv("WRITEIT_STORE_URL", "postgresql://ann:hunter2-secret@127.0.0.1:1/team")
+    for args in (("pipelines", "list"), ("run", "quick-article", "-i", "topic=x", "-m", "echo")):
+        done = writeit(*args)
+        assert done.returncode == 1
+        assert "postgresql://ann@127.0.0.1:1/team" in done.stderr
+        assert "hunter2" not in done.stderr + done.stdout
+        assert "Traceback" not in done.stderr
+    assert not (isolated_home / "workspaces" / "default" / "store").exists()
+    shown = writeit("config", "show", "--json")
+    assert json.loads(shown.stdout)["store"] == "postgresql://ann:***@127.0.0.1:1/team"
+
+
+def test_a_store_setting_that_is_not_a_postgresql_url_is_refused_with_its_file_and_line(
+    writeit: Runner, isolated_home: Path
+) -> None:
+    (isolated_home / "config.yaml").write_text("concurrency: 2\nstore: mysql://ann:hunter2@db/team\n")
+    done = writeit("pipelines", "list")
+    assert done.returncode != 0
+    assert f"{isolated_home / 'config.yaml'}:2" in done.stderr
+    assert "not a postgresql://" in done.stderr
+    assert "hunter2" not in done.stderr
