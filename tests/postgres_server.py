@@ -48,12 +48,13 @@ class PostgresCluster:
 
     def __init__(self, *, durable: bool = False) -> None:
         self.bin = bin_dir()
-        self.root = Path(tempfile.mkdtemp(prefix="writeit-pg-"))
+        self._as_user = os.geteuid() == 0
+        # Under /tmp itself when the cluster belongs to `nobody`: it must reach its dir (a test's TMPDIR is 0700).
+        self.root = Path(tempfile.mkdtemp(prefix="writeit-pg-", dir="/tmp" if self._as_user else None))
         self.data = self.root / "data"
         self.port = free_port()
         # The tests trade durability for speed; the benchmark measures a durable server (fsync on).
         self._options = "" if durable else " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        self._as_user = os.geteuid() == 0
         self._databases = 0
 
     @property

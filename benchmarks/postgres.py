@@ -1,0 +1,111 @@
+"""The PostgreSQL event store: 50 concurrent pipelines appending durably, beside raw psycopg inserts of the same
+rows into the same server (a durable cluster of Debian's postgresql, started for the run, fsync on).
+
+References, each in the same run on the same server:
+- raw psycopg: 50 connections, each inserting its pipeline's rows one transaction per event (what the server
+  does with no ordering at all: PostgreSQL groups the concurrent commits' WAL flushes by itself);
+- raw psycopg with a table lock per transaction (pyeventsourcing's way of making insert order commit order,
+  without grouping): what serialising writers costs when each commit waits for its own flush.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from functools import partial
+
+import psycopg
+from tests.postgres_server import PostgresCluster
+
+from benchmarks.common import Row, at_least, main, scaled
+from benchmarks.store import Record, records, streams
+from writeit.adapters.postgres.database import PostgresDatabase
+from writeit.adapters.postgres.event_store import PostgresEventStore
+from writeit.domain.events import Event
+
+PIPELINES = 50
+_TABLE = 'CREATE TABLE IF NOT EXISTS raw_events (position bigserial PRIMARY KEY, pipeline_id text COLLATE "C" NOT NULL, seq integer NOT NULL, data text NOT NULL, UNIQUE (pipeline_id, seq))'  # noqa: E501
+
+
+async def ours(url: str, workspace: str, event_streams: list[list[Event]]) -> float:
+    database = await asyncio.to_thread(PostgresDatabase(url, workspace).open)
+    store = PostgresEventStore(database)
+
+    async def one_pipeline(events: list[Event]) -> None:
+        for event in events:  # as the service does: one command, one awaited append
+            await store.append(event.pipeline_id, [event], event.seq - 1)
+
+    try:
+        start = time.perf_counter()
+        await asyncio.gather(*(one_pipeline(events) for events in event_streams))
+        return sum(map(len, event_streams)) / (time.perf_counter() - start)
+    finally:
+        store.close()
+        database.close()
+
+
+async def raw(url: str, table: str, per_pipeline: list[list[Record]], *, lock: bool) -> float:
+    # Without the lock, autocommit: one round trip per insert, its own transaction (the fastest raw way).
+    connections = [await psycopg.AsyncConnection.connect(url, autocommit=not lock) for _ in per_pipeline]
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as setup:
+        await setup.execute(_TABLE.replace("raw_events", table).encode())
+    insert = f"INSERT INTO {table} (pipeline_id, seq, data) VALUES (%s, %s, %s)".encode()
+    locking = f"LOCK TABLE {table} IN EXCLUSIVE MODE".encode()
+
+    async def one_pipeline(conn: psycopg.AsyncConnection[tuple[object, ...]], rows: list[Record]) -> None:
+        for pipeline_id, seq, value in rows:
+            if not lock:
+                await conn.execute(insert, (pipeline_id, seq, value.decode()))
+                continue
+            async with conn.transaction():
+                await conn.execute(locking)
+                await conn.execute(insert, (pipeline_id, seq, value.decode()))
+
+    try:
+        start = time.perf_counter()
+        await asyncio.gather(*(one_pipeline(c, rows) for c, rows in zip(connections, per_pipeline, strict=True)))
+        return sum(map(len, per_pipeline)) / (time.perf_counter() - start)
+    finally:
+        for conn in connections:
+            await conn.close()
+
+
+def run(size: str) -> list[Row]:
+    per_pipeline = scaled(size, 4, 100)
+    rounds = scaled(size, 1, 5)
+    rates: dict[str, list[float]] = {"ours": [], "raw": [], "locked": []}
+    with PostgresCluster(durable=True) as cluster:
+        for turn in range(rounds):
+            event_streams = streams(PIPELINES, per_pipeline)
+            recs = records(event_streams)
+            engines: dict[str, Callable[[], Awaitable[float]]] = {
+                "ours": partial(ours, cluster.url, f"bench{turn}", event_streams),
+                "raw": partial(raw, cluster.url, f"raw{turn}", recs, lock=False),
+                "locked": partial(raw, cluster.url, f"locked{turn}", recs, lock=True),
+            }
+            names = list(engines)
+            for k in range(len(names)):  # rotate who goes first, so a busy disk slows them all alike
+                name = names[(turn + k) % len(names)]
+                gc.collect()
+                rates[name].append(asyncio.run(engines[name]()))
+    mine, plain, locked = (statistics.median(rates[n]) for n in ("ours", "raw", "locked"))
+    label = f"PostgreSQL durable append, {PIPELINES} concurrent pipelines"
+    return [
+        Row(
+            label,
+            mine,
+            "events/s",
+            "raw psycopg inserts, same rows, same server",
+            plain,
+            "≥ 0.8×",
+            at_least(mine, 0.8 * plain),
+        ),
+        Row(label, mine, "events/s", "raw inserts + table lock per txn (pyeventsourcing)", locked),
+    ]
+
+
+if __name__ == "__main__":
+    main(run)
