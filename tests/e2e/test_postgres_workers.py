@@ -1,0 +1,43 @@
+"""Two `writeit serve` workers on one PostgreSQL database, each with its own home: a client of one follows what
+the other does, and a command made from a stale version on either is refused with 409."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+
+from websockets.asyncio.client import connect
+
+from tests.e2e.api_server import TIMEOUT, Watcher, create, generate, running_server, select, state_of
+
+
+async def test_a_client_of_worker_b_follows_a_pipeline_generating_on_worker_a_and_a_stale_version_is_refused(
+    tmp_path: Path, postgres_database: str
+) -> None:
+    env = {"WRITEIT_STORE_URL": postgres_database}
+    with running_server(tmp_path / "a", env=env) as a, running_server(tmp_path / "b", env=env) as b:
+        async with a.client() as on_a, b.client() as on_b:
+            created = await create(on_a, topic="Shared across workers")
+            pid, version = created["id"], created["version"]
+            assert (await state_of(on_b, pid))["version"] == version  # B reads what A stored
+            async with connect(f"{b.ws_url}/api/pipelines/{pid}/stream?after={version}") as ws:
+                watcher = Watcher(ws)
+                first = "plan"
+                ids = await generate(on_a, pid, first, version, ["echo", "markov"])
+                await watcher.until_finished(ids)
+                final = (await state_of(on_a, pid))["version"]
+                if final not in watcher.seqs:
+                    await watcher.until(lambda m: m.get("type") == "event" and m["seq"] == final)
+                with contextlib.suppress(TimeoutError):  # anything sent twice would arrive by now
+                    while True:
+                        await asyncio.wait_for(watcher.next(), 0.5)
+            assert watcher.seqs == list(range(version + 1, final + 1))
+            assert {m["event"]["type"] for m in watcher.events} == {"StepStarted", "CandidateCompleted"}
+
+            stale = {"candidate_id": ids[0], "expected_version": version}
+            refused = await on_b.post(f"/api/pipelines/{pid}/steps/{first}/select", json=stale, timeout=TIMEOUT)
+            assert refused.status_code == 409, refused.text
+            assert (await state_of(on_a, pid))["version"] == final  # nothing stored by the refused command
+            chosen = await select(on_b, pid, first, ids[1], final)
+            assert (await state_of(on_a, pid))["version"] == chosen["version"] == final + 1
