@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
@@ -42,7 +43,7 @@ from writeit.entrypoints import config_files
 from writeit.entrypoints.injector import containers, providers
 from writeit.entrypoints.logs import configure_logging
 from writeit.entrypoints.process import is_alive, session_name
-from writeit.entrypoints.settings import Settings
+from writeit.entrypoints.settings import STORE_URL_PATTERN, Settings
 
 if TYPE_CHECKING:
     from writeit.adapters.postgres.database import PostgresDatabase
@@ -156,6 +157,21 @@ async def _recovered_and_following(
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+@contextlib.contextmanager
+def event_store_at(location: str, workspace: str, map_size: int = 1 << 30) -> Iterator[EventStore]:
+    """The event store at `location` (a postgresql:// URL: the workspace's schema there; else an LMDB directory),
+    open for the duration: where `writeit store migrate` copies a workspace to."""
+    opened: contextlib.AbstractContextManager[Store]
+    if re.match(STORE_URL_PATTERN, location):
+        from writeit.adapters.postgres.database import open_database
+
+        opened = contextlib.contextmanager(open_database)(location, workspace)
+    else:
+        opened = contextlib.contextmanager(open_environment)(Path(location).expanduser(), map_size)
+    with opened as environment:
+        yield from _event_store(environment)
 
 
 def _activator(home: Path) -> Callable[[str], None]:

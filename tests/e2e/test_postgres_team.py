@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
 import pytest
+
+from writeit.adapters.lmdb.environment import open_environment
+from writeit.adapters.lmdb.event_store import LmdbEventStore
+from writeit.application.ports import LoggedEvent
 
 from .conftest import Runner
 
@@ -72,3 +77,35 @@ def test_a_store_setting_that_is_not_a_postgresql_url_is_refused_with_its_file_a
     assert f"{isolated_home / 'config.yaml'}:2" in done.stderr
     assert "not a postgresql://" in done.stderr
     assert "hunter2" not in done.stderr
+
+
+async def logged(path: Path) -> list[LoggedEvent]:
+    with contextmanager(open_environment)(path) as env:
+        store = LmdbEventStore(env)
+        try:
+            return await store.read_all(limit=100_000)
+        finally:
+            store.close()
+
+
+async def test_a_store_moved_lmdb_to_postgresql_and_back_is_equal_event_for_event(
+    writeit: Runner, postgres_database: str, isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for topic in ("One", "Two"):
+        assert (
+            writeit("run", "quick-article", "-i", f"topic={topic}", "-m", "echo", "-m", "markov", "-q").returncode == 0
+        )
+    listed = json.loads(writeit("pipelines", "list", "--json").stdout)
+    there = writeit("store", "migrate", "--to", postgres_database)
+    assert there.returncode == 0, there.stderr
+    assert "verified equal event for event" in there.stdout
+    again = writeit("store", "migrate", "--to", postgres_database)
+    assert (again.returncode, "already holds events" in again.stderr) == (1, True)
+
+    monkeypatch.setenv("WRITEIT_STORE_URL", postgres_database)
+    assert json.loads(writeit("pipelines", "list", "--json").stdout) == listed  # the projection rebuilt there
+    back = writeit("store", "migrate", "--to", str(tmp_path / "back"))
+    assert back.returncode == 0, back.stderr
+    original = await logged(isolated_home / "workspaces" / "default" / "store")
+    assert len(original) > 10
+    assert await logged(tmp_path / "back") == original
