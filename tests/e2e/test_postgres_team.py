@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import shlex
+import subprocess
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -13,7 +17,7 @@ from writeit.adapters.lmdb.environment import open_environment
 from writeit.adapters.lmdb.event_store import LmdbEventStore
 from writeit.application.ports import LoggedEvent
 
-from .conftest import Runner
+from .conftest import CLI, Runner
 
 
 @pytest.fixture
@@ -109,3 +113,50 @@ async def test_a_store_moved_lmdb_to_postgresql_and_back_is_equal_event_for_even
     original = await logged(isolated_home / "workspaces" / "default" / "store")
     assert len(original) > 10
     assert await logged(tmp_path / "back") == original
+
+
+README = Path(__file__).parents[2] / "README.md"
+EXAMPLE_URL = "postgresql://writeit@db.example.org:5432/writeit"
+
+
+def team_blocks() -> list[list[str]]:
+    """The sh blocks of the README's "Running for a team" section, as lines."""
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## Running for a team", 1)[1].split("\n## ", 1)[0]
+    return [block.strip().splitlines() for block in re.findall(r"```sh\n(.*?)```", section, re.DOTALL)]
+
+
+def run_line(line: str, env: dict[str, str], home: Path) -> subprocess.CompletedProcess[str] | None:
+    """Run one README line as a shell would (`export`, `VAR=value cmd`, `~`); None for lines not run here."""
+    words = [w.replace("~", str(home)) for w in shlex.split(line, comments=True)]
+    if not words:  # a comment
+        return None
+    if words[0] == "export":
+        env.update(dict(w.split("=", 1) for w in words[1:]))
+        return None
+    if words[0] in ("createdb",) or words[:2] == ["writeit", "serve"]:
+        return None  # the fixture made the database; serving is the workers' test
+    while re.match(r"^[A-Z_]+=", words[0]):
+        name, value = words.pop(0).split("=", 1)
+        env = {**env, name: value}
+    assert words[0] == "writeit", line
+    return subprocess.run(
+        [*CLI, *words[1:]], env=env, input="y\n", capture_output=True, text=True, timeout=120, cwd=home, check=False
+    )
+
+
+def test_the_commands_of_running_for_a_team_work_as_written(
+    postgres_database: str, isolated_home: Path, tmp_path: Path
+) -> None:
+    setup, moving = team_blocks()
+    for block, before in ((setup, []), (moving, ["run", "quick-article", "-i", "topic=Moved", "-m", "echo"])):
+        home = tmp_path / f"home-{len(before)}"
+        home.mkdir()
+        env = {**os.environ, "WRITEIT_HOME": str(home / ".writeit"), "HOME": str(home)}
+        if before:
+            assert subprocess.run([*CLI, *before], env=env, capture_output=True, cwd=home, check=False).returncode == 0
+        for line in block:
+            done = run_line(line.replace(EXAMPLE_URL, postgres_database), env, home)
+            assert done is None or done.returncode == 0, f"{line}\n{done.stderr}"
+    listed = subprocess.run([*CLI, "pipelines", "list", "--json"], env=env, capture_output=True, text=True, check=False)
+    assert [row["title"] for row in json.loads(listed.stdout)] == ["Moved"]  # back in LMDB after the round trip

@@ -45,7 +45,7 @@ def set_value(
     """
     from writeit.application.workspaces import check_name
     from writeit.entrypoints import config_files
-    from writeit.entrypoints.settings import Settings, unknown_setting
+    from writeit.entrypoints.settings import Settings, redacted, unknown_setting
 
     base = config_files.home()
     path = config_files.global_config(base)
@@ -63,4 +63,4 @@ def set_value(
         raise fail(unknown_setting(key) if key not in Settings.names() else f"{key}: {hint}")
     parsed = Settings.parse(key, value, origin=f"writeit config set {key}")
     config_files.write(path, key, parsed)
-    typer.echo(f"{key} = {parsed} in {path}")
+    typer.echo(f"{key} = {redacted(parsed)} in {path}")
