@@ -112,6 +112,20 @@ def _response_cache(environment: Store) -> ResponseCache:
     return PostgresResponseCache(environment)
 
 
+def _hub(environment: Store) -> Iterator[StreamHub]:
+    """Live messages: token chunks cross to the other workers of a PostgreSQL workspace (events always do)."""
+    if isinstance(environment, lmdb.Environment):
+        yield StreamHub()
+        return
+    from writeit.adapters.postgres.relay import RelayedHub
+
+    hub = RelayedHub(environment)
+    try:
+        yield hub
+    finally:
+        hub.close()
+
+
 def _backup(environment: Store, target: Path) -> int:
     if not isinstance(environment, lmdb.Environment):
         raise StoreError(f"this workspace is stored in PostgreSQL ({environment.where}): back it up with pg_dump")
@@ -186,7 +200,7 @@ class Container(containers.DeclarativeContainer):
     event_store = providers.Resource(_event_store, environment)
     backup = providers.Callable(_backup, environment)
     restore = providers.Callable(_restore, settings)
-    hub = providers.Singleton(StreamHub)
+    hub = providers.Resource(_hub, environment)
     projections = providers.Singleton(_projections, environment)
     snapshots = providers.Singleton(_snapshots, environment)
     repository = providers.Singleton(PipelineRepository, event_store, hub, projections, snapshots)

@@ -13,7 +13,7 @@ from websockets.asyncio.client import connect
 from tests.e2e.api_server import TIMEOUT, Watcher, create, generate, running_server, select, state_of, step
 
 
-async def test_a_client_of_worker_b_follows_a_pipeline_generating_on_worker_a_and_a_stale_version_is_refused(
+async def test_a_client_of_worker_b_follows_a_pipeline_generating_on_worker_a_tokens_included_and_stale_is_409(
     tmp_path: Path, postgres_database: str
 ) -> None:
     env = {"WRITEIT_STORE_URL": postgres_database}
@@ -35,6 +35,9 @@ async def test_a_client_of_worker_b_follows_a_pipeline_generating_on_worker_a_an
                         await asyncio.wait_for(watcher.next(), 0.5)
             assert watcher.seqs == list(range(version + 1, final + 1))
             assert {m["event"]["type"] for m in watcher.events} == {"StepStarted", "CandidateCompleted"}
+            texts = {m["event"]["candidate_id"]: m["event"]["text"] for m in watcher.events if "text" in m["event"]}
+            streamed = "".join(t["text"] for t in watcher.tokens if t["candidate_id"] == ids[1])
+            assert streamed == texts[ids[1]] != ""  # markov's words, streamed on A, reached B's client as tokens
 
             stale = {"candidate_id": ids[0], "expected_version": version}
             refused = await on_b.post(f"/api/pipelines/{pid}/steps/{first}/select", json=stale, timeout=TIMEOUT)

@@ -72,6 +72,11 @@ class PostgresDatabase:
     def close(self) -> None:
         self._pool.close()
 
+    def connect(self) -> Connection:
+        """A connection of its own (outside the pool, autocommit), for one that listens or notifies for long."""
+        with self.translated("cannot connect"):
+            return psycopg.connect(self._url, connect_timeout=CONNECT_TIMEOUT, autocommit=True)
+
     def call(self, work: Callable[[Connection], T], what: str = "the store failed") -> T:
         """Run `work` on a pooled connection in one transaction (committed if it returns), here and now."""
         with self.translated(what), self._pool.connection() as conn:
