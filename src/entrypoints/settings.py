@@ -93,7 +93,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
             variable = _VARIABLES.get(key, ENV_PREFIX + key.upper())
             name, raw = variables.get(variable, ("", ""))  # any letter case, as shells allow
             if key not in _NOT_IN_FILES and raw.strip():  # an empty variable counts as unset
-                values[key], origins[key] = raw.strip(), f"{name}={redacted(raw.strip())!r}"
+                shown = name if key == "store" else f"{name}={raw.strip()!r}"  # a URL may hold a password
+                values[key], origins[key] = raw.strip(), shown
         for key, value in explicit.items():
             values[key], origins[key] = value, "the command line"
         return cls._validated(values, origins, problems)
@@ -214,8 +215,9 @@ def _explain(key: str, value: Any, message: str, said: bool) -> str:
         return f"{value!r} is not one of debug, info, warning, error"
     if key == "cache":
         return f"{value!r} is not one of {', '.join(mode.value for mode in CacheMode)}"
-    if key == "store":
-        return f"{redacted(value)!r} is not a postgresql://user:password@host:port/database URL"
+    if key == "store":  # shown only when it is a URL, whose password can be told apart and hidden
+        shown = f"{redacted(value)!r} is" if "://" in str(value) else "it is"
+        return f"{shown} not a postgresql://user:password@host:port/database URL"
     expected = message.split(", got ")[0].replace("`", "")  # "Expected `int`, got `str`": the value says more
     return f"{expected[0].lower()}{expected[1:]}" + ("" if said else f" (got {value!r})")
 
