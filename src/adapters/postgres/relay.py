@@ -23,7 +23,7 @@ from writeit.application.hub import StreamHub, Subscription
 
 _LIMIT = 7_500  # bytes of payload per NOTIFY: PostgreSQL refuses 8,000 or more
 _PIECE = 1_000  # characters of a chunk's text per entry: at most 6 bytes each as JSON, so an entry always fits
-_POLL = 0.5  # seconds the listener waits for a notification before it checks whether it should stop
+_POLL = 0.05  # seconds the listener waits for a notification before it checks whether to stop (bounds close())
 Entry = tuple[str, str, str, bool]  # pipeline, candidate, text, reset
 log = logging.getLogger("writeit.relay")
 
@@ -55,12 +55,11 @@ class RelayedHub(StreamHub):
         self._stopping = False
         self._stop = threading.Event()
         self._listening = threading.Event()
-        self._threads = [
-            threading.Thread(target=self._send_loop, name="pg-chunk-sender", daemon=True),
-            threading.Thread(target=self._listen_loop, name="pg-chunk-listener", daemon=True),
-        ]
-        for thread in self._threads:
-            thread.start()
+        self._sender = threading.Thread(target=self._send_loop, name="pg-chunk-sender", daemon=True)
+        # Listening from the start, so that a subscriber misses nothing sent after it subscribed.
+        self._listener = threading.Thread(target=self._listen_loop, name="pg-chunk-listener", daemon=True)
+        self._sender.start()
+        self._listener.start()
 
     def wait_listening(self, timeout: float = 10) -> bool:
         return self._listening.wait(timeout)
@@ -82,8 +81,8 @@ class RelayedHub(StreamHub):
     def close(self) -> None:
         self._stop.set()
         self._outbox.put(None)
-        for thread in self._threads:
-            thread.join(timeout=5)
+        self._sender.join(timeout=5)
+        self._listener.join(timeout=5)
 
     # ----- the sender ---------------------------------------------------------------------------------------
     def _send_loop(self) -> None:
@@ -133,6 +132,8 @@ class RelayedHub(StreamHub):
                     while not self._stop.is_set():
                         for notice in conn.notifies(timeout=_POLL):
                             self._received(notice.payload)
+                            if self._stop.is_set():
+                                break
             except Exception as exc:  # the server went away: listen again shortly
                 log.warning("token chunk listener: %s", exc)
                 self._stop.wait(1.0)
