@@ -160,3 +160,26 @@ def test_the_commands_of_running_for_a_team_work_as_written(
             assert done is None or done.returncode == 0, f"{line}\n{done.stderr}"
     listed = subprocess.run([*CLI, "pipelines", "list", "--json"], env=env, capture_output=True, text=True, check=False)
     assert [row["title"] for row in json.loads(listed.stdout)] == ["Moved"]  # back in LMDB after the round trip
+
+
+async def test_every_workspace_moves_to_its_schema_and_back_to_a_directory_each(
+    writeit: Runner, postgres_database: str, isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert writeit("workspace", "create", "team-b").returncode == 0
+    for workspace in ("default", "team-b"):
+        assert (
+            writeit("-w", workspace, "run", "quick-article", "-i", f"topic={workspace}", "-m", "echo").returncode == 0
+        )
+    there = writeit("store", "migrate", "--all", "--to", postgres_database)
+    assert there.returncode == 0, there.stderr
+    assert there.stdout.count("verified equal event for event") == 2
+    monkeypatch.setenv("WRITEIT_STORE_URL", postgres_database)
+    for workspace in ("default", "team-b"):
+        listed = json.loads(writeit("-w", workspace, "pipelines", "list", "--json").stdout)
+        assert [row["title"] for row in listed] == [workspace]
+    back = writeit("store", "migrate", "--all", "--to", str(tmp_path / "back"))
+    assert back.returncode == 0, back.stderr
+    for workspace in ("default", "team-b"):
+        original = await logged(isolated_home / "workspaces" / workspace / "store")
+        assert await logged(tmp_path / "back" / workspace) == original
+        assert original

@@ -1,7 +1,9 @@
-"""`writeit store migrate --to URL|DIR`: copy the active workspace's events to another store, verified equal."""
+"""`writeit store migrate --to URL|DIR [--all]`: copy workspaces' events to another store, verified equal."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
@@ -18,14 +20,31 @@ app = typer.Typer(help="Move a workspace's store between LMDB and PostgreSQL.", 
 @handled
 def migrate(
     to: str = typer.Option(..., "--to", help="postgresql://user@host:port/db, or a new directory for an LMDB store."),
+    every: bool = typer.Option(False, "--all", help="Every workspace (an LMDB target gets one directory each)."),
 ) -> None:
-    """Copy every event of the active workspace, in order, to an empty store; then compare them event for event.
+    """Copy every event of the active workspace (or of each, with --all), in order, to an empty store; then
+    compare them event for event.
 
-    Into PostgreSQL the workspace gets its schema (writeit_<workspace>) there; a directory becomes an LMDB store
-    that `writeit restore DIR` adopts. Projections and snapshots rebuild by themselves; recorded answers stay."""
+    Into PostgreSQL a workspace gets its schema (writeit_<workspace>) there; a directory becomes an LMDB store
+    that `writeit restore DIR` adopts (with --all: DIR/<workspace>, adopted by `writeit -w NAME restore`).
+    Projections and snapshots rebuild by themselves; recorded answers stay behind."""
+    import re
+
+    from writeit.entrypoints.container import Container
+    from writeit.entrypoints.settings import STORE_URL_PATTERN, redacted
+
+    if not every:
+        _copy(to, redacted(to))
+        return
+    for name in [info.name for info in Container().workspaces().list()]:
+        os.environ["WRITEIT_WORKSPACE"] = name  # read by the settings of the container each copy opens
+        target = to if re.match(STORE_URL_PATTERN, to) else str(Path(to).expanduser() / name)
+        _copy(target, f"{redacted(target)} (workspace {name})")
+
+
+def _copy(to: str, shown: str) -> None:
     from writeit.application.migration import copy_events
     from writeit.entrypoints.container import event_store_at
-    from writeit.entrypoints.settings import redacted
 
     async def main(container: Container) -> tuple[int, int]:
         settings = container.settings()
@@ -34,4 +53,4 @@ def migrate(
         return copied.pipelines, copied.events
 
     pipelines, events = run_async(main)
-    typer.echo(f"copied {events} events of {pipelines} pipelines to {redacted(to)}; verified equal event for event")
+    typer.echo(f"copied {events} events of {pipelines} pipelines to {shown}; verified equal event for event")
