@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import statistics
 import time
 from collections.abc import Awaitable, Callable
@@ -20,7 +21,8 @@ from functools import partial
 import psycopg
 from tests.postgres_server import PostgresCluster
 
-from benchmarks.common import Row, at_least, main, percentile, scaled
+from benchmarks.api_load import Tally, _journey, served
+from benchmarks.common import Row, at_least, isolated_home, main, percentile, scaled
 from benchmarks.store import Record, records, streams
 from writeit.adapters.postgres.database import PostgresDatabase
 from writeit.adapters.postgres.event_store import PostgresEventStore
@@ -105,6 +107,27 @@ async def chunks_across(url: str, count: int, interval: float) -> tuple[float, f
     return percentile(latencies, 99) * 1000, rate
 
 
+async def two_workers(url: str, per_worker: int) -> tuple[Tally, Tally]:
+    """(alone, together): one journey on worker A, then `per_worker` journeys on each of two `writeit serve`
+    on one database at once (api_load's journey: 4 steps of generate on echo, wait on the socket, select)."""
+    os.environ["WRITEIT_STORE_URL"] = url
+    try:
+        with isolated_home() as root:
+            (root / "a").mkdir()
+            (root / "b").mkdir()
+            async with served(root / "a") as (on_a, _), served(root / "b") as (on_b, _):
+                alone, together = Tally(), Tally()
+                await _journey(on_a, 0, Tally())  # warm both: plugins loaded, template parsed
+                await _journey(on_b, 0, Tally())
+                for n in range(5):
+                    await _journey(on_a if n % 2 else on_b, n, alone)
+                journeys = [_journey(worker, n, together) for n in range(per_worker) for worker in (on_a, on_b)]
+                await asyncio.gather(*journeys)
+    finally:
+        del os.environ["WRITEIT_STORE_URL"]
+    return alone, together
+
+
 def run(size: str) -> list[Row]:
     per_pipeline = scaled(size, 4, 100)
     rounds = scaled(size, 1, 5)
@@ -125,6 +148,11 @@ def run(size: str) -> list[Row]:
                 rates[name].append(asyncio.run(engines[name]()))
         p99, _ = asyncio.run(chunks_across(cluster.url, scaled(size, 200, 2_000), 0.001))
         _, throughput = asyncio.run(chunks_across(cluster.url, scaled(size, 2_000, 50_000), 0))
+        per_worker = scaled(size, 5, 100)
+        alone, together = asyncio.run(two_workers(cluster.create_database(), per_worker))
+    for error in sorted(set(together.errors + alone.errors))[:5]:
+        print(f"error: {error}")
+    api = f"API on echo, 2 workers × {per_worker} concurrent pipelines × 4 steps, one database"
     mine, plain, locked = (statistics.median(rates[n]) for n in ("ours", "raw", "locked"))
     chunks = "token chunks across workers (hub A → NOTIFY → hub B, one process)"
     label = f"PostgreSQL durable append, {PIPELINES} concurrent pipelines"
@@ -141,6 +169,14 @@ def run(size: str) -> list[Row]:
         Row(label, mine, "events/s", "raw inserts + table lock per txn (pyeventsourcing)", locked),
         Row(f"{chunks}: p99 latency at ~1,000 chunks/s", p99, "ms", target="≤ 50 ms", met=p99 <= 50),
         Row(f"{chunks}: throughput", throughput, "chunks/s", target="≥ 10,000/s", met=throughput >= 10_000),
+        Row(f"{api}: failed journeys", len(together.errors), "errors", target="0", met=not together.errors),
+        Row(
+            f"{api}: select latency p99",
+            percentile(together.selects, 99) * 1000,
+            "ms",
+            "one pipeline alone",
+            percentile(alone.selects, 99) * 1000,
+        ),
     ]
 
 
