@@ -13,6 +13,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from tests import postgres_server
 from writeit.adapters.postgres.database import PostgresDatabase
 from writeit.adapters.postgres.event_store import PostgresEventStore
 from writeit.adapters.postgres.projection_store import PostgresProjectionStore
@@ -184,3 +185,12 @@ async def test_writers_in_several_processes_get_gapless_positions_that_a_tailing
     logged = await event_store.read_all(limit=1000)
     for name in [f"w{n}{x}" for n in range(3) for x in "ab"]:
         assert [e.event for e in logged if e.event.pipeline_id == name] == await event_store.read(name)
+
+
+def test_without_the_server_binaries_the_fixture_fails_saying_how_to_install_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(postgres_server.glob, "glob", lambda pattern: [])
+    monkeypatch.setattr(postgres_server.shutil, "which", lambda name: None)
+    with pytest.raises(postgres_server.ServerMissingError, match="apt-get install -y postgresql"):
+        postgres_server.PostgresCluster()
