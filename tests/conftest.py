@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.postgres_server import PostgresCluster
+
 # Read by llm at import time, so it must be set before anything imports llm.
 os.environ["LLM_LOAD_PLUGINS"] = "llm-echo,llm-markov"
 os.environ["WRITEIT_DEFAULT_MODEL"] = "markov"
@@ -22,3 +24,23 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     for key in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "WRITEIT_API_TOKEN"):
         monkeypatch.delenv(key, raising=False)
     return home
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """One PostgreSQL server for the session (initdb once; each test takes a schema of its own).
+
+    It fails, never skips, when the server is not installed: CI installs it (.ci/run)."""
+    with PostgresCluster() as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster: PostgresCluster) -> str:
+    return postgres_cluster.url
+
+
+@pytest.fixture
+def postgres_database(postgres_cluster: PostgresCluster) -> str:
+    """The URL of a new, empty database on the session's server (for tests of whole workspaces, `default` too)."""
+    return postgres_cluster.create_database()

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import lmdb
 
@@ -29,12 +30,13 @@ from writeit.adapters.lmdb.snapshots import LmdbSnapshotStore
 from writeit.adapters.templates.catalog import FileTemplateCatalog
 from writeit.application.budget import Budget
 from writeit.application.cache import ResponseRecorder
-from writeit.application.errors import ApplicationError
+from writeit.application.errors import ApplicationError, StoreError
 from writeit.application.follower import LogFollower
 from writeit.application.generation import StepGenerator
 from writeit.application.hub import StreamHub
 from writeit.application.judging import Judge
 from writeit.application.leaderboard import PreferenceService
+from writeit.application.ports import EventStore, ProjectionStore, ResponseCache, SnapshotStore
 from writeit.application.preflight import Preflight
 from writeit.application.recovery import recover_dead_sessions
 from writeit.application.repository import PipelineRepository
@@ -47,7 +49,13 @@ from writeit.entrypoints import config_files
 from writeit.entrypoints.injector import containers, providers
 from writeit.entrypoints.logs import configure_logging
 from writeit.entrypoints.process import is_alive, session_name
-from writeit.entrypoints.settings import Settings
+from writeit.entrypoints.settings import STORE_URL_PATTERN, Settings
+
+if TYPE_CHECKING:
+    from writeit.adapters.postgres.database import PostgresDatabase
+
+# The workspace's store: LMDB by default, PostgreSQL when `store` is a URL (imported only then: it costs memory).
+Store: TypeAlias = "lmdb.Environment | PostgresDatabase"
 
 
 def _now() -> datetime:
@@ -58,28 +66,88 @@ def _new_id() -> str:
     return uuid.uuid4().hex
 
 
-def _open_store(settings: Settings) -> Iterator[lmdb.Environment]:
+def _open_store(settings: Settings) -> Iterator[Store]:
     """The active workspace's store; a workspace other than `default` must have been created first, so a
     mistyped `--workspace` never starts an empty one silently."""
     if settings.workspace != "default" and not settings.workspace_dir.is_dir():
         raise WorkspaceError(
             f"no workspace '{settings.workspace}' (create it with `writeit workspace create {settings.workspace}`)"
         )
-    yield from open_environment(settings.store_path, settings.map_size)
+    if settings.store:
+        from writeit.adapters.postgres.database import open_database
+
+        yield from open_database(settings.store, settings.workspace)
+    else:
+        yield from open_environment(settings.store_path, settings.map_size)
 
 
-def _event_store(environment: lmdb.Environment) -> Iterator[LmdbEventStore]:
-    store = LmdbEventStore(environment)
+def _event_store(environment: Store) -> Iterator[EventStore]:
+    if isinstance(environment, lmdb.Environment):
+        store: LmdbEventStore | Any = LmdbEventStore(environment)
+    else:
+        from writeit.adapters.postgres.event_store import PostgresEventStore
+
+        store = PostgresEventStore(environment)
     try:
         yield store
     finally:
-        store.close()  # drain queued appends before the environment closes
+        store.close()  # drain queued appends before the store closes
+
+
+def _projections(environment: Store) -> ProjectionStore:
+    if isinstance(environment, lmdb.Environment):
+        return LmdbProjectionStore(environment)
+    from writeit.adapters.postgres.projection_store import PostgresProjectionStore
+
+    return PostgresProjectionStore(environment)
+
+
+def _snapshots(environment: Store) -> SnapshotStore:
+    if isinstance(environment, lmdb.Environment):
+        return LmdbSnapshotStore(environment)
+    from writeit.adapters.postgres.snapshots import PostgresSnapshotStore
+
+    return PostgresSnapshotStore(environment)
+
+
+def _response_cache(environment: Store) -> ResponseCache:
+    if isinstance(environment, lmdb.Environment):
+        return LmdbResponseCache(environment)
+    from writeit.adapters.postgres.response_cache import PostgresResponseCache
+
+    return PostgresResponseCache(environment)
+
+
+def _hub(environment: Store) -> Iterator[StreamHub]:
+    """Live messages: token chunks cross to the other workers of a PostgreSQL workspace (events always do)."""
+    if isinstance(environment, lmdb.Environment):
+        yield StreamHub()
+        return
+    from writeit.adapters.postgres.relay import RelayedHub
+
+    hub = RelayedHub(environment)
+    try:
+        yield hub
+    finally:
+        hub.close()
+
+
+def _backup(environment: Store, target: Path) -> int:
+    if not isinstance(environment, lmdb.Environment):
+        raise StoreError(f"this workspace is stored in PostgreSQL ({environment.where}): back it up with pg_dump")
+    return backup_environment(environment, target)
+
+
+def _restore(settings: Settings, source: Path) -> Path | None:
+    if settings.store:
+        raise StoreError("this workspace is stored in PostgreSQL (setting `store`): restore it with pg_restore")
+    return restore_environment(source, store=settings.store_path)
 
 
 _Live = contextlib.AbstractAsyncContextManager[None] | contextlib.nullcontext[None]
 
 
-def _live(repository: PipelineRepository, store: LmdbEventStore, hub: StreamHub) -> _Live:
+def _live(repository: PipelineRepository, store: EventStore, hub: StreamHub) -> _Live:
     """Opening the store recovers dead processes' candidates, then follows the log for the rest of the session.
 
     Returned as an async context manager when an event loop runs (the CLI, the TUI, serve); a container opened
@@ -94,7 +162,7 @@ def _live(repository: PipelineRepository, store: LmdbEventStore, hub: StreamHub)
 
 @contextlib.asynccontextmanager
 async def _recovered_and_following(
-    repository: PipelineRepository, store: LmdbEventStore, hub: StreamHub
+    repository: PipelineRepository, store: EventStore, hub: StreamHub
 ) -> AsyncIterator[None]:
     # Through the repository, not the service: the services are made later, once a command has applied its
     # options (`run --budget`, say) to the settings they read.
@@ -117,6 +185,21 @@ def _completion_log(enabled: bool) -> LlmLogs | None:
     return LlmLogs() if enabled else None  # the `log_to_llm` setting: off unless the writer asks
 
 
+@contextlib.contextmanager
+def event_store_at(location: str, workspace: str, map_size: int = 1 << 30) -> Iterator[EventStore]:
+    """The event store at `location` (a postgresql:// URL: the workspace's schema there; else an LMDB directory),
+    open for the duration: where `writeit store migrate` copies a workspace to."""
+    opened: contextlib.AbstractContextManager[Store]
+    if re.match(STORE_URL_PATTERN, location):
+        from writeit.adapters.postgres.database import open_database
+
+        opened = contextlib.contextmanager(open_database)(location, workspace)
+    else:
+        opened = contextlib.contextmanager(open_environment)(Path(location).expanduser(), map_size)
+    with opened as environment:
+        yield from _event_store(environment)
+
+
 def _activator(home: Path) -> Callable[[str], None]:
     return lambda name: config_files.write(config_files.global_config(home), "workspace", name)
 
@@ -136,11 +219,11 @@ class Container(containers.DeclarativeContainer):
     logging = providers.Resource(configure_logging, home=settings.provided.home, level=settings.provided.log_level)
     environment = providers.Resource(_open_store, settings)
     event_store = providers.Resource(_event_store, environment)
-    backup = providers.Callable(backup_environment, environment)
-    restore = providers.Callable(restore_environment, store=settings.provided.store_path)
-    hub = providers.Singleton(StreamHub)
-    projections = providers.Singleton(LmdbProjectionStore, environment)
-    snapshots = providers.Singleton(LmdbSnapshotStore, environment)
+    backup = providers.Callable(_backup, environment)
+    restore = providers.Callable(_restore, settings)
+    hub = providers.Resource(_hub, environment)
+    projections = providers.Singleton(_projections, environment)
+    snapshots = providers.Singleton(_snapshots, environment)
     repository = providers.Singleton(PipelineRepository, event_store, hub, projections, snapshots)
 
     catalog = providers.Singleton(
@@ -154,7 +237,7 @@ class Container(containers.DeclarativeContainer):
         max_elapsed=settings.provided.retry_max_seconds,
         idle_timeout=settings.provided.model_timeout,
     )
-    response_cache = providers.Singleton(LmdbResponseCache, environment)
+    response_cache = providers.Singleton(_response_cache, environment)
     recorder = providers.Singleton(ResponseRecorder, response_cache, settings.provided.cache)
     runner = providers.Singleton(ModelRunner, language_model, retry_policy, recorder)
     prices = providers.Singleton(load_price_table, settings.provided.price_files)

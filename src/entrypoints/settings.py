@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,6 +23,9 @@ from writeit.application.workspaces import NAME_PATTERN, WorkspaceError, check_n
 from writeit.entrypoints import config_files
 
 ENV_PREFIX = "WRITEIT_"
+STORE_URL_PATTERN = r"^postgres(ql)?://"
+# Variables named otherwise than WRITEIT_<SETTING> (the store's is a URL, and named so by convention).
+_VARIABLES = {"store": "WRITEIT_STORE_URL"}
 DAY = 86_400.0
 # Not settable in a config file: where the files are, and which workspace's file to read.
 _NOT_IN_FILES = {
@@ -49,6 +53,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     retry_max_seconds: Annotated[float, msgspec.Meta(gt=0, le=DAY)] = 60.0  # no retry starts after this long
     local_instances: Annotated[int, msgspec.Meta(ge=1, le=16)] = 2  # calls of one local model at once, each a copy
     log_to_llm: bool = False  # also write every completed candidate to llm's logs database (`llm logs`)
+    # Unset: the workspace's LMDB store. `postgresql://user:pass@host/db`: a schema per workspace on that server.
+    store: Annotated[str, msgspec.Meta(pattern=STORE_URL_PATTERN)] | None = None
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -85,9 +91,11 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
                     values[key], origins[key] = value, where
         variables = {n.upper(): (n, v) for n, v in os.environ.items() if n.upper().startswith(ENV_PREFIX)}
         for key in cls.names():
-            name, raw = variables.get(ENV_PREFIX + key.upper(), ("", ""))  # any letter case, as shells allow
+            variable = _VARIABLES.get(key, ENV_PREFIX + key.upper())
+            name, raw = variables.get(variable, ("", ""))  # any letter case, as shells allow
             if key not in _NOT_IN_FILES and raw.strip():  # an empty variable counts as unset
-                values[key], origins[key] = raw.strip(), f"{name}={raw.strip()!r}"
+                shown = name if key == "store" else f"{name}={raw.strip()!r}"  # a URL may hold a password
+                values[key], origins[key] = raw.strip(), shown
         for key, value in explicit.items():
             values[key], origins[key] = value, "the command line"
         return cls._validated(values, origins, problems)
@@ -158,6 +166,16 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
         return [self.workspace_dir / "styles", self.home / "styles"]
 
 
+def redacted(value: Any) -> Any:
+    """`value` with the password of a URL in it replaced by ***: for anything shown or logged."""
+    if not isinstance(value, str):
+        return value
+    return _PASSWORD.sub(r"\1***\2", value)
+
+
+_PASSWORD = re.compile(r"^([a-z][a-z0-9+.-]*://[^:/?#@]*:)[^@/?#]*(@)", re.IGNORECASE)
+
+
 def unknown_setting(key: str) -> str:
     """A key no setting has (a typo, most often): say so, with the closest name, rather than ignore it."""
     close = difflib.get_close_matches(key, [name for name in Settings.names() if name != "home"], n=1)
@@ -203,6 +221,9 @@ def _explain(key: str, value: Any, message: str, said: bool) -> str:
         return f"{value!r} is not one of debug, info, warning, error"
     if key == "cache":
         return f"{value!r} is not one of {', '.join(mode.value for mode in CacheMode)}"
+    if key == "store":  # shown only when it is a URL, whose password can be told apart and hidden
+        shown = f"{redacted(value)!r} is" if "://" in str(value) else "it is"
+        return f"{shown} not a postgresql://user:password@host:port/database URL"
     expected = message.split(", got ")[0].replace("`", "")  # "Expected `int`, got `str`": the value says more
     return f"{expected[0].lower()}{expected[1:]}" + ("" if said else f" (got {value!r})")
 

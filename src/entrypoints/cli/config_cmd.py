@@ -16,9 +16,11 @@ def show(as_json: bool = typer.Option(False, "--json", help="Print as JSON.")) -
 
     An unset default_model shows the model that answers in its place (found as `writeit models` finds it)."""
     from writeit.entrypoints.container import Container
+    from writeit.entrypoints.settings import redacted
 
     container = Container()
     values = container.settings().as_dict()
+    values["store"] = redacted(values["store"])  # a URL's password is never shown
     found = values["default_model"] is None
     if found:
         values["default_model"] = container.default_model()
@@ -43,7 +45,7 @@ def set_value(
     """
     from writeit.application.workspaces import check_name
     from writeit.entrypoints import config_files
-    from writeit.entrypoints.settings import Settings, unknown_setting
+    from writeit.entrypoints.settings import Settings, redacted, unknown_setting
 
     base = config_files.home()
     path = config_files.global_config(base)
@@ -61,4 +63,4 @@ def set_value(
         raise fail(unknown_setting(key) if key not in Settings.names() else f"{key}: {hint}")
     parsed = Settings.parse(key, value, origin=f"writeit config set {key}")
     config_files.write(path, key, parsed)
-    typer.echo(f"{key} = {parsed} in {path}")
+    typer.echo(f"{key} = {redacted(parsed)} in {path}")

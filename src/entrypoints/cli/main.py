@@ -15,6 +15,7 @@ from writeit.entrypoints.cli import (
     round_cmd,
     run_cmd,
     store_cmd,
+    store_migrate_cmd,
     styles_cmd,
     templates_cmd,
     workspace_cmd,
@@ -37,6 +38,7 @@ app.add_typer(pipelines_cmd.app, name="pipelines")
 app.add_typer(workspace_cmd.app, name="workspace")
 app.add_typer(styles_cmd.app, name="styles")
 app.add_typer(config_cmd.app, name="config")
+app.add_typer(store_migrate_cmd.app, name="store")
 app.command("init")(workspace_cmd.init)
 app.command("backup")(store_cmd.backup)
 app.command("restore")(store_cmd.restore)

@@ -1,0 +1,1 @@
+"""PostgreSQL adapters: the event store with its global log, projections, snapshots and the response cache."""
