@@ -28,7 +28,7 @@ def test_a_script_drives_the_whole_journey_step_by_step(tmp_path: Path, writeit:
     names = [p.stem.split("-", 1)[1] for p in outputs if p.name != "history.json"]
     assert names[:3] == ["start", "generate-plan", "select-plan"]
     assert {"edit-write", "feedback-write", "regenerate-write", "merge-by-hand", "merge-by-model"} <= set(names)
-    assert {"fork", "switch", "keep-write", "keep-polish", "show"} <= set(names)  # show: after the kill, recovered
+    assert {"fork", "switch", "keep-write", "keep-polish", "cancel"} <= set(names)
     versions = [json.loads(p.read_text())["version"] for p in outputs if p.name != "history.json"]
     assert versions == sorted(versions), "each command moved the version on"
     assert len(set(versions)) == len(versions)

@@ -80,17 +80,14 @@ status=0; wait "$pid" || status=$?
 [ "$status" = 130 ]
 CANCELLED=$(grep '^generating ' "$OUT/gen.err" | cut -d' ' -f2)
 
-# a round whose process was killed: the next command that opens the store marks its candidate interrupted
-# (no cancel needed), and a cancel of it then says it is not running and changes nothing
+# a round whose process was killed: opening the store marks its candidate interrupted, and `cancel` shows it so
 "${writeit[@]}" pipelines generate "$ID" --step polish -m markov > "$OUT/gen.out" 2> "$OUT/gen.err" &
 pid=$!
 wait_generating "$OUT/gen.err"
 ORPHAN=$(grep '^generating ' "$OUT/gen.err" | cut -d' ' -f2)
 kill -KILL -- "-$pid"
 wait "$pid" 2> /dev/null || true
-step show pipelines show "$ID"
-if w pipelines cancel "$ID" "$ORPHAN" 2> "$OUT/cancel.err"; then exit 1; fi
-grep -q "it is interrupted; nothing was changed" "$OUT/cancel.err"
+step cancel pipelines cancel "$ID" "$ORPHAN"
 get "$LAST" '{c["id"]: c["status"] for s in d["steps"] for c in s["candidates"]}["'"$CANCELLED"'"]' | grep -x cancelled > /dev/null
 get "$LAST" '{c["id"]: c["status"] for s in d["steps"] for c in s["candidates"]}["'"$ORPHAN"'"]' | grep -x interrupted > /dev/null
 
