@@ -49,6 +49,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     retry_max_seconds: Annotated[float, msgspec.Meta(gt=0, le=DAY)] = 60.0  # no retry starts after this long
     local_instances: Annotated[int, msgspec.Meta(ge=1, le=16)] = 2  # calls of one local model at once, each a copy
     log_to_llm: bool = False  # also write every completed candidate to llm's logs database (`llm logs`)
+    fragments_private_urls: bool = False  # the API may fetch fragment URLs on loopback or private networks
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
