@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 
 from writeit.application.errors import StoreError
 from writeit.application.hub import StreamHub
 from writeit.application.ports import EventStore
 
 POLL_SECONDS = 0.02  # a poll is one read transaction (~10 µs in LMDB): 50 a second cost nothing measurable
+SKIP_AFTER = 5  # failed reads of one position before it is skipped: positions are gapless, live updates go on
 _PAGE = 1000
+log = logging.getLogger(__name__)
 
 
 class LogFollower:
@@ -25,6 +28,8 @@ class LogFollower:
         self._hub = hub
         self._poll = poll_seconds
         self.position: int | None = None
+        self._failures = 0  # failed reads after `position`, in a row
+        self._careful_until = 0  # after a failure, read one event at a time up to here, to find the one that fails
 
     async def start(self) -> None:
         """From the end of the log as it is now: what a subscriber could not have seen live is in the store."""
@@ -38,7 +43,13 @@ class LogFollower:
         last = await self._store.last_position()
         read = 0
         while self.position < last:
-            batch = await self._store.read_all(after=self.position, limit=_PAGE)
+            careful = self.position < self._careful_until
+            try:
+                batch = await self._store.read_all(after=self.position, limit=1 if careful else _PAGE)
+            except StoreError as exc:
+                self._failed(exc, last, careful)
+                raise
+            self._failures = 0
             if not batch:
                 break
             self._hub.publish_events([e.event for e in batch])
@@ -46,10 +57,22 @@ class LogFollower:
             read += len(batch)
         return read
 
+    def _failed(self, exc: StoreError, last: int, careful: bool) -> None:
+        """Warn once per position; a position that keeps failing alone is skipped, with an error naming it."""
+        assert self.position is not None
+        self._careful_until = max(self._careful_until, last)
+        self._failures += 1
+        if self._failures == 1:
+            log.warning("reading the event log after position %d failed, trying again: %s", self.position, exc)
+        if careful and self._failures >= SKIP_AFTER:
+            self.position += 1
+            self._failures = 0
+            log.error("event log position %d cannot be read, skipped (live updates go on): %s", self.position, exc)
+
     async def run(self) -> None:
         """Follow until cancelled (from where `start` left it, if it ran)."""
         while True:
-            # A failed read (the store closing, say) is tried again at the next poll.
+            # A failed read (the store closing, say) is tried again at the next poll; see `_failed`.
             with contextlib.suppress(StoreError):
                 await self.step()
             await asyncio.sleep(self._poll)

@@ -277,7 +277,7 @@ class Container(containers.DeclarativeContainer):
         budget=budget,
         recorder=recorder,
     )
-    fragments = providers.Singleton(LlmFragments)
+    fragments = providers.Singleton(LlmFragments, allow_private_urls=settings.provided.fragments_private_urls)
     recipes = providers.Singleton(FileRecipeBook, settings.provided.recipe_files)
     pipelines = providers.Singleton(
         PipelineService,

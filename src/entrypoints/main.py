@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 
 import typer
+import typer.main
+from typer.core import TyperGroup, TyperOption
 
 from writeit import __version__
 from writeit.entrypoints.cli.common import handled
@@ -49,9 +52,20 @@ def serve(
     serve_api(host, port)
 
 
+def _takes_value(command: object, arg: str) -> bool:
+    """Whether `arg` is an option of `command` whose value is the next argument (`-m`, not `-mecho`)."""
+    for param in getattr(command, "params", []):
+        if isinstance(param, TyperOption) and not param.is_flag and not param.count and arg in param.opts:
+            return True
+    return False
+
+
 def workspace_first(args: list[str]) -> list[str]:
     """`args` with every `--workspace NAME` / `-w NAME` moved before the subcommand, where the root takes it,
-    so every command accepts it in any place (up to a `--`, after which everything is an argument)."""
+    so every command accepts it in any place (up to a `--`, after which everything is an argument).
+
+    The invoked command path is followed so that another option's value (`--feedback -wordier`) stays put."""
+    command: object = typer.main.get_command(app)  # typer's vendored click: its classes are typer.core's
     moved: list[str] = []
     rest: list[str] = []
     items = iter(args)
@@ -62,7 +76,11 @@ def workspace_first(args: list[str]) -> list[str]:
             moved += [arg, next(items, "")]
         elif arg.startswith("--workspace=") or (arg.startswith("-w") and not arg.startswith("--")):
             moved.append(arg)
+        elif _takes_value(command, arg):
+            rest += [arg, *itertools.islice(items, 1)]
         else:
+            if isinstance(command, TyperGroup) and arg in command.commands:
+                command = command.commands[arg]
             rest.append(arg)
     return moved + rest
 

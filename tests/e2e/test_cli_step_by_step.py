@@ -64,6 +64,18 @@ def test_the_workspace_option_is_taken_after_the_subcommand_too(writeit: Runner)
     assert json.loads(writeit("pipelines", "list", "--json").stdout) == [], "the default workspace holds none"
 
 
+def test_an_options_value_that_starts_with_w_is_that_options_value_not_a_workspace(writeit: Runner) -> None:
+    assert writeit("workspace", "create", "blog").returncode == 0
+    started = writeit("pipelines", "start", "quick-article", "-i", "topic=x", "-m", "echo", "--json")
+    pid = json.loads(started.stdout)["id"]
+    for feedback in ("-wblog", "-wordier, please"):
+        done = writeit("pipelines", "generate", pid, "--feedback", feedback, "--json", "-m", "echo")
+        assert done.returncode == 0, done.stderr
+    steps = json.loads(writeit("pipelines", "show", pid, "--json").stdout)["steps"]
+    assert [f for s in steps for f in s["feedback"]] == ["-wblog", "-wordier, please"]
+    assert json.loads(writeit("pipelines", "list", "--json", "-w", "blog").stdout) == [], "blog was never used"
+
+
 def test_an_edit_that_names_no_candidate_rewrites_the_steps_selection_as_in_the_api(
     writeit: Runner, tmp_path: Path
 ) -> None:

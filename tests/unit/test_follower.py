@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from pathlib import Path
 
+import pytest
+
 from tests.unit.service_fixtures import world
-from writeit.application.follower import LogFollower
+from writeit.adapters.memory.event_store import InMemoryEventStore
+from writeit.application.errors import StoreError
+from writeit.application.follower import SKIP_AFTER, LogFollower
 from writeit.application.hub import EventMessage, Subscription
+from writeit.application.ports import LoggedEvent
 
 
 def drained(subscription: Subscription) -> list[int]:
@@ -59,3 +66,40 @@ async def test_a_pipeline_with_history_from_before_the_follower_keeps_its_sent_s
         assert drained(subscription) == list(range(2, 302))
     sent = fresh.hub._published[view.id]
     assert len(sent.above) <= 256
+
+
+class FailsAtOnePosition(InMemoryEventStore):
+    """A store whose event at global position `bad` cannot be read (a damaged record, say)."""
+
+    bad = 0
+
+    async def read_all(self, after: int = 0, limit: int = 1000) -> list[LoggedEvent]:
+        if after < self.bad <= after + limit:
+            raise StoreError(f"position {self.bad} is damaged")
+        return await super().read_all(after, limit)
+
+
+async def test_a_position_that_cannot_be_read_is_warned_of_once_then_skipped_and_the_rest_still_arrive(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = FailsAtOnePosition()
+    here = world(tmp_path, store=store, session="here")
+    there = world(tmp_path, store=store, session="there")
+    view = await there.service.start("three", {"topic": "x"})
+    follower = LogFollower(store, here.hub)
+    await follower.start()
+    with here.service.subscribe(view.id) as subscription, caplog.at_level(logging.WARNING):
+        for n in range(4):
+            await there.service.give_feedback(view.id, "angles", f"note {n}")  # seqs 2..5
+        store.bad = await store.last_position() - 2  # seq 3
+        for _ in range(SKIP_AFTER + 3):
+            with contextlib.suppress(StoreError):
+                await follower.step()
+        assert drained(subscription) == [2, 4, 5]
+    assert follower.position == await store.last_position()
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(warnings) == 2, warnings  # the page read, then the position itself: once each
+    assert errors == [
+        f"event log position {store.bad} cannot be read, skipped (live updates go on): position {store.bad} is damaged"
+    ]

@@ -7,33 +7,39 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from writeit.adapters.llm.fragment_safety import FIELD, FILE_LIMIT, check_public, check_size, redacted, refused
 from writeit.domain.errors import InputInvalidError, Problem
-
-# A fragment is notes or a document, not a disk image: refuse a local file past this before reading it.
-FILE_LIMIT = 4 * 1024 * 1024
-FIELD = "fragments"
 
 
 class LlmFragments:
-    """Resolves each reference with `llm.cli.resolve_fragments`, so a reference means what it means to `llm -f`."""
+    """Resolves each reference with `llm.cli.resolve_fragments`, so a reference means what it means to `llm -f`.
+
+    `allow_private_urls` lets a server (`local_paths=False`) fetch URLs on loopback or private networks."""
+
+    def __init__(self, *, allow_private_urls: bool = False) -> None:
+        self._allow_private_urls = allow_private_urls
 
     def resolve(self, references: Sequence[str], *, local_paths: bool = True) -> list[dict[str, str]]:
         from llm.cli import resolve_fragments
 
         found: list[dict[str, str]] = []
         problems: list[Problem] = []
+        total = 0
         with _logs_db() as db:
             for ref in references:
                 try:
                     _check(ref, local_paths)
+                    if not local_paths and not self._allow_private_urls:
+                        check_public(ref)
                     for fragment in resolve_fragments(db, [ref]):
                         # resolve_fragments refuses attachments itself (allow_attachments defaults to False).
-                        source = getattr(fragment, "source", "") or ref
-                        found.append({"source": str(source), "content": str(fragment)})
+                        total = check_size(ref, str(fragment), total)
+                        source = redacted(str(getattr(fragment, "source", "") or ref))
+                        found.append({"source": source, "content": str(fragment)})
                 except InputInvalidError as exc:
                     problems.extend(exc.problems)
                 except UnicodeDecodeError:
-                    problems.append(Problem(f"'{ref}': is not UTF-8 text", field=FIELD))
+                    problems.append(Problem(f"'{redacted(ref)}': is not UTF-8 text", field=FIELD))
                 except Exception as exc:  # whatever a loader or the network raised: the reference cannot be used
                     problems.append(Problem(_message(ref, exc), field=FIELD))
         if problems:
@@ -47,28 +53,24 @@ def _check(ref: str, local_paths: bool) -> None:
 
     is_url = ref.startswith(("http://", "https://"))
     if ref.strip() in ("", "-"):
-        raise _refused(ref, "names no fragment (standard input is not read as a fragment; use -i NAME=@-)")
+        raise refused(ref, "names no fragment (standard input is not read as a fragment; use -i NAME=@-)")
     path = Path(ref).expanduser()
     is_path = not is_url and (path.exists() or not has_plugin_prefix(ref))
     if is_path and not local_paths:
-        raise _refused(ref, "a path is read on the server: only URLs and prefix: loaders are taken here")
+        raise refused(ref, "a path is read on the server: only URLs and prefix: loaders are taken here")
     if is_path and path.exists() and not path.is_file():  # a folder, or a device llm would read without end
-        raise _refused(ref, "is not a file (a fragment is one file; -i NAME=@folder/ reads a folder)")
+        raise refused(ref, "is not a file (a fragment is one file; -i NAME=@folder/ reads a folder)")
     if is_path and path.is_file() and path.stat().st_size > FILE_LIMIT:
-        raise _refused(ref, f"is over {FILE_LIMIT} bytes, the most a fragment file may be")
+        raise refused(ref, f"is over {FILE_LIMIT} bytes, the most a fragment file may be")
     if is_path and path.is_file():
         with path.open("rb") as handle:
             if b"\x00" in handle.read(8192):
-                raise _refused(ref, "is not text (it holds binary data)")
-
-
-def _refused(ref: str, message: str) -> InputInvalidError:
-    return InputInvalidError([Problem(f"'{ref}': {message}", field=FIELD)])
+                raise refused(ref, "is not text (it holds binary data)")
 
 
 def _message(ref: str, exc: Exception) -> str:
-    text = str(exc) or type(exc).__name__
-    return text if ref in text else f"'{ref}': {text}"
+    text = (str(exc) or type(exc).__name__).replace(ref, redacted(ref))
+    return text if redacted(ref) in text else f"'{redacted(ref)}': {text}"
 
 
 @contextmanager
