@@ -70,7 +70,8 @@ class InMemoryTemplateCatalog:
         names = self._names(template, inputs, steps)
         field = f"steps.{step}"
         prompt = _substitute(spec.prompt_template, names, f"{field}.prompt_template", template.source)
-        if fragments and template.step_keys[:1] == (step,):  # as `llm -f` does: in front of the first prompt
+        unused = not any("fragments" in s.prompt_template + s.system for s in template.steps)
+        if fragments and unused and template.step_keys[:1] == (step,):  # as `llm -f` does: before the first prompt
             prompt = "".join(f"{f['content'].rstrip()}\n\n" for f in fragments) + prompt
         feedback = steps.get(step, StepContext()).feedback
         if feedback.strip() and f"steps.{step}.feedback" not in spec.prompt_template + spec.system:

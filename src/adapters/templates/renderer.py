@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -77,6 +77,7 @@ class PromptRenderer:
         self.env = BoundedSandbox()
         self.env.globals = {name: self.env.globals[name] for name in _GLOBALS}
         self._compiled: dict[str, Template] = {}
+        self._mentions: dict[tuple[str, str], bool] = {}  # (source, what): parsed once, not on every render
 
     def compile(self, source: str) -> Template:
         """The compiled template for `source` (cached); raises jinja2.TemplateSyntaxError."""
@@ -143,10 +144,23 @@ class PromptRenderer:
 
     def _uses_fragments(self, template: PipelineTemplate) -> bool:
         sources = (s for spec in template.steps for s in (spec.prompt_template, spec.system))
-        return any(uses_fragments(self.env, source) for source in sources if source)
+        return any(self._mentions_of(source, "", uses_fragments) for source in sources if source)
 
     def _uses_feedback(self, spec: StepSpec) -> bool:
-        return any(uses_feedback_of(self.env, source, spec.key) for source in (spec.prompt_template, spec.system))
+        return any(
+            self._mentions_of(source, spec.key, lambda env, text: uses_feedback_of(env, text, spec.key))
+            for source in (spec.prompt_template, spec.system)
+            if source
+        )
+
+    def _mentions_of(self, source: str, step: str, check: Callable[[BoundedSandbox, str], bool]) -> bool:
+        key = (source, step)  # step "" asks after fragments; a step's key, after that step's feedback
+        found = self._mentions.get(key)
+        if found is None:
+            if len(self._mentions) >= _CACHE_LIMIT:
+                self._mentions.clear()
+            found = self._mentions[key] = check(self.env, source)
+        return found
 
     def _models(self, template: PipelineTemplate, spec: StepSpec, context: Mapping[str, Any]) -> tuple[str, ...]:
         """The step's `models`, else its `model_preference`, else the template's defaults; () lets the caller pick."""
