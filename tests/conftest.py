@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,35 @@ from tests.postgres_server import PostgresCluster
 # Read by llm at import time, so it must be set before anything imports llm.
 os.environ["LLM_LOAD_PLUGINS"] = "llm-echo,llm-markov"
 os.environ["WRITEIT_DEFAULT_MODEL"] = "markov"
+
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+
+
+def _untracked() -> set[str]:
+    """Files in the repository that git neither tracks nor ignores (empty outside a git checkout)."""
+    listing = subprocess.run(
+        ["git", "-C", str(REPOSITORY), "ls-files", "--others", "--exclude-standard"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return set(listing.stdout.splitlines()) if listing.returncode == 0 else set()
+
+
+_UNTRACKED = pytest.StashKey[set[str]]()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.stash[_UNTRACKED] = _untracked()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A test writes into its own temp dirs, never into the repository (an export once landed in a commit)."""
+    left = sorted(_untracked() - session.stash.get(_UNTRACKED, set()))
+    if left:
+        print(f"\nerror: the tests left {len(left)} new file(s) in the repository: {', '.join(left[:10])}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(autouse=True)
