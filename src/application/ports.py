@@ -1,10 +1,12 @@
 """The ports: what the application needs from storage, models and templates, stated as Protocols.
 
-Each group lives in its own module (store_ports, model_ports, template_ports); every name stays importable here.
+Each group lives in its own module (store_ports, model_ports, template_ports, document_ports); every name
+stays importable here.
 """
 
 from __future__ import annotations
 
+from writeit.application.document_ports import DocumentWriter
 from writeit.application.model_ports import (
     ChunkCallback,
     CompletedCandidate,
@@ -40,6 +42,7 @@ __all__ = [
     "CompletedCandidate",
     "Completion",
     "CompletionLog",
+    "DocumentWriter",
     "EventStore",
     "FragmentSource",
     "LanguageModel",

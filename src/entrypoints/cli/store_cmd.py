@@ -62,7 +62,7 @@ def import_history(
     """
     from writeit.application.errors import ApplicationError
     from writeit.application.export import read_history
-    from writeit.entrypoints.formats import HistoryFormatError, parse_history
+    from writeit.application.history_text import HistoryFormatError, parse_history
 
     histories: list[tuple[Path, Any]] = []
     problems: list[str] = []
