@@ -1,17 +1,13 @@
-"""Generating a step: plan the candidates, check the budget, run them concurrently, record each outcome."""
+"""Generating a step: plan the candidates and check the budget before the aggregate changes; then run them."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Callable, Sequence
+from datetime import datetime
 
 from writeit.application import activity
-from writeit.application.budget import Budget, CostEstimate, check_budget, estimate_round
-from writeit.application.errors import ModelError
+from writeit.application.budget import Budget, check_budget, estimate_round
 from writeit.application.hub import StreamHub
 from writeit.application.planning import (
     CandidatePlan,
@@ -24,43 +20,18 @@ from writeit.application.planning import (
     samples,
     step_context,
 )
-from writeit.application.ports import CompletedCandidate, CompletionLog, LanguageModel, ModelRequest, TemplateCatalog
-from writeit.application.runner import Answer, CandidateHooks, ModelRunner
+from writeit.application.ports import CompletionLog, LanguageModel, ModelRequest, TemplateCatalog
+from writeit.application.round_runner import Generation, RoundRunner, ignore_hook
+from writeit.application.runner import CandidateHooks, ModelRunner
 from writeit.application.usage import PriceTable, totals
 from writeit.domain.pipeline import CandidateOutput, Pipeline
 from writeit.domain.template import PipelineTemplate
 
 __all__ = ["CandidatePlan", "Generation", "GenerationPlan", "StepGenerator", "step_context"]
 
-log = logging.getLogger(__name__)
 
-Command = Callable[[Pipeline, datetime], object]
-Recorder = Callable[[str, Command], Awaitable[None]]
-
-
-@dataclass(frozen=True, slots=True)
-class _Running:
-    task: asyncio.Task[None]
-    pipeline_id: str
-    record: Recorder
-
-
-class Generation:
-    """A running round of candidates; `wait()` returns when each has completed, failed or been cancelled."""
-
-    def __init__(self, plan: GenerationPlan, tasks: list[asyncio.Task[None]]) -> None:
-        self.pipeline_id = plan.pipeline_id
-        self.step = plan.step
-        self.candidate_ids = tuple(c.candidate_id for c in plan.candidates)
-        self.estimate: CostEstimate | None = plan.estimate
-        self._tasks = tasks
-
-    async def wait(self) -> None:
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-
-
-class StepGenerator:
-    """Runs rounds of candidates, at most `concurrency` at a time across the process."""
+class StepGenerator(RoundRunner):
+    """Plans rounds of candidates (every refusal before the aggregate changes) and runs them (see RoundRunner)."""
 
     def __init__(
         self,
@@ -77,20 +48,13 @@ class StepGenerator:
         budget: Budget | None = None,
         completions: CompletionLog | None = None,
     ) -> None:
-        self._runner = runner
-        self._completions = completions
+        super().__init__(runner, hub, prices, concurrency=concurrency, completions=completions)
         self._models = models
         self._catalog = catalog
-        self._hub = hub
-        self._prices = prices
         self._new_id = new_id
         self._default_model = default_model
         self.session = session
         self.budget = budget or Budget()
-        self._slots = asyncio.Semaphore(concurrency)
-        self._streaming: dict[str, _Running] = {}
-        self._texts: dict[str, list[str]] = {}  # what each running candidate has produced so far
-        self._tasks: set[asyncio.Task[None]] = set()
 
     @property
     def default_model(self) -> str:
@@ -145,120 +109,6 @@ class StepGenerator:
     def resolve(self, model_id: str) -> str:
         return self._models.resolve(model_id)
 
-    def launch(self, plan: GenerationPlan, record: Recorder) -> Generation:
-        tasks = [asyncio.create_task(self._run(plan.pipeline_id, plan.step, c, record)) for c in plan.candidates]
-        for candidate, task in zip(plan.candidates, tasks, strict=True):
-            self._streaming[candidate.candidate_id] = _Running(task, plan.pipeline_id, record)
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-        return Generation(plan, tasks)
-
-    async def cancel(self, candidate_id: str) -> bool:
-        running = self._streaming.get(candidate_id)
-        if running is None:
-            return False
-        running.task.cancel()
-        await asyncio.gather(running.task, return_exceptions=True)
-        if candidate_id in self._streaming:  # cancelled before its first step, its own handler never ran
-            command: Command = lambda p, now: p.cancel_candidate(candidate_id, now)  # noqa: E731
-            await self._finish(running.pipeline_id, candidate_id, running.record, command)
-        return True
-
-    def running(self) -> set[str]:
-        return set(self._streaming)
-
-    def text_so_far(self, candidate_id: str) -> str:
-        """What a candidate this process is generating has produced so far ("" if none, or not running here)."""
-        return "".join(self._texts.get(candidate_id, ()))
-
-    async def wait_all(self) -> None:
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
-
-    async def _run(self, pipeline_id: str, step: str, plan: CandidatePlan, record: Recorder) -> None:
-        cid = plan.candidate_id
-        parts: list[str] = []
-        self._texts[cid] = parts
-        started = time.monotonic()
-
-        def on_chunk(text: str) -> None:
-            parts.append(text)
-            self._hub.publish_chunk(pipeline_id, cid, text)
-
-        def restart() -> None:
-            # Subscribers saw the abandoned attempt's chunks: tell them to drop those too.
-            if parts:
-                parts.clear()
-                self._hub.publish_reset(pipeline_id, cid)
-
-        async def on_retry(model: str, attempt: int, reason: str) -> None:
-            activity.retried(pipeline_id, cid, model, attempt, reason)
-            await record(pipeline_id, lambda p, now: p.record_retry(cid, model, attempt, reason, now))
-
-        async def on_fallback(old: str, new: str, reason: str) -> None:
-            activity.fell_through(pipeline_id, cid, old, new, reason)
-            restart()
-            await record(pipeline_id, lambda p, now: p.record_fallback(cid, old, new, reason, now))
-
-        hooks = CandidateHooks(on_chunk=on_chunk, on_restart=restart, on_retry=on_retry, on_fallback=on_fallback)
-        activity.started(pipeline_id, step, cid, plan.chain, plan.sample)
-        try:
-            answer = await self._runner.run(plan.chain, plan.request, hooks, plan.sample, gate=self._slots)
-        except asyncio.CancelledError:
-            activity.cancelled(pipeline_id, cid, time.monotonic() - started, len("".join(parts)))
-            await self._finish(pipeline_id, cid, record, lambda p, now: p.cancel_candidate(cid, now, "".join(parts)))
-            return
-        except ModelError as exc:
-            error, model = str(exc), exc.model_id
-            activity.failed(pipeline_id, cid, model, error, time.monotonic() - started)
-            await self._finish(
-                pipeline_id, cid, record, lambda p, now: p.fail_candidate(cid, model, error, now, "".join(parts))
-            )
-            return
-        except Exception as exc:  # a bug in an adapter must not take the other candidates down
-            log.exception("candidate %s failed unexpectedly", cid)
-            error = f"internal error: {type(exc).__name__}: {exc}"
-            await self._finish(pipeline_id, cid, record, lambda p, now: p.fail_candidate(cid, "", error, now))
-            return
-        output = self._output(plan, answer, started)
-        activity.finished(pipeline_id, cid, output)
-        await self._finish(pipeline_id, cid, record, lambda p, now: p.complete_candidate(cid, output, now))
-        await self._log_completion(pipeline_id, step, cid, output)
-
-    async def _log_completion(self, pipeline_id: str, step: str, cid: str, output: CandidateOutput) -> None:
-        """Copy a completed candidate to the other log, if one is set; its failure never fails the candidate."""
-        if self._completions is None:
-            return
-        fields = ("model", "prompt", "system", "text", "input_tokens", "output_tokens", "duration_ms")
-        completed = CompletedCandidate(
-            pipeline_id=pipeline_id, step=step, candidate_id=cid, at=datetime.now(UTC).isoformat(),
-            **{name: getattr(output, name) for name in fields},
-        )  # fmt: skip
-        try:
-            await self._completions.record(completed)
-        except Exception:
-            log.exception("could not write candidate %s to the completion log", cid)
-
-    async def _finish(self, pipeline_id: str, cid: str, record: Recorder, command: Command) -> None:
-        self._streaming.pop(cid, None)
-        self._texts.pop(cid, None)
-        try:
-            await record(pipeline_id, command)
-        except Exception:
-            log.exception("could not record the outcome of candidate %s", cid)
-
-    def _output(self, plan: CandidatePlan, answer: Answer, started: float) -> CandidateOutput:
-        completion = answer.completion
-        reported = (completion.input_tokens, completion.output_tokens)
-        prompt = plan.request.system + plan.request.prompt
-        usage = self._prices.usage(completion.model_id, prompt, completion.text, reported)
-        return CandidateOutput(
-            model=completion.model_id, text=completion.text, prompt=plan.request.prompt, system=plan.request.system,
-            input_tokens=usage.input_tokens, output_tokens=usage.output_tokens, usage_estimated=usage.estimated,
-            cost=usage.cost, duration_ms=int((time.monotonic() - started) * 1000), cached=answer.cached,
-            seed=answer.seed,
-        )  # fmt: skip
-
     async def merge_text(
         self, texts: Sequence[str], instruction: str, model: str | None, pipeline: Pipeline
     ) -> CandidateOutput:
@@ -280,8 +130,8 @@ class StepGenerator:
         hooks = CandidateHooks(
             on_chunk=lambda t: self._hub.publish_chunk(pipeline.id, label, t),
             on_restart=lambda: self._hub.publish_reset(pipeline.id, label),
-            on_retry=_ignore,
-            on_fallback=_ignore,
+            on_retry=ignore_hook,
+            on_fallback=ignore_hook,
         )
         request = ModelRequest(model_id=model_id, prompt=prompt)
         started = time.monotonic()
@@ -303,7 +153,3 @@ def _feedback_texts(pipeline: Pipeline, step: str, feedback: str | None, candida
         carried = state.round_feedback.get(pipeline_candidate(pipeline, step, candidate_id).generation, ())
         texts = [*carried, *(t for t in texts if t not in carried)]
     return texts
-
-
-async def _ignore(*_: str | int) -> None:
-    return None

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, Literal, overload
 
 from writeit.application import commands as c
+from writeit.application.document_ports import DocumentWriter
 from writeit.application.follow import Following
 from writeit.application.generation import Generation, StepGenerator
 from writeit.application.guided_merge import GuidedMerges
@@ -51,11 +52,12 @@ class PipelineService(PipelineQueries, UseCases):
         fragments: FragmentSource | None = None,
         recipes: RecipeBook | None = None,
         judge: Judge | None = None,
+        yaml: DocumentWriter | None = None,
     ) -> None:
         uow = UnitOfWork(repo, clock)
         templates = StartedTemplates(catalog)
         preflight = preflight or Preflight(catalog, generator.resolve, lambda: generator.default_model)
-        PipelineQueries.__init__(self, uow, templates, clock)
+        PipelineQueries.__init__(self, uow, templates, clock, yaml)
         UseCases.__init__(
             self,
             Context(

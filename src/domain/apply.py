@@ -20,7 +20,7 @@ from writeit.domain.state import (
 )
 
 if TYPE_CHECKING:
-    from writeit.domain.pipeline import Pipeline
+    from writeit.domain.aggregate import PipelineCore as Pipeline
 
 E = TypeVar("E", bound=ev.Event)
 Rule = Callable[["Pipeline", E], None]

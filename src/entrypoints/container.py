@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 import lmdb
 
+from writeit.adapters.documents.yaml_writer import YamlDocumentWriter
 from writeit.adapters.files.recipes import FileRecipeBook
 from writeit.adapters.files.workspaces import DirectoryWorkspaces
 from writeit.adapters.llm.defaults import default_model_id
@@ -292,6 +293,7 @@ class Container(containers.DeclarativeContainer):
         fragments=fragments,
         recipes=recipes,
         judge=providers.Singleton(Judge, runner, language_model, prices, default_model.provider),
+        yaml=providers.Singleton(YamlDocumentWriter),
     )
     preferences = providers.Singleton(PreferenceService, event_store, projections, repository)
     live = providers.Resource(_live, repository, event_store, hub)

@@ -10,7 +10,6 @@ from textual.widgets import Input, Select, TextArea
 
 from tests.e2e.tui_support import all_finished, make_app, open_container, open_step, panels, screen_text, wait_for
 from writeit.entrypoints.container import Container
-from writeit.entrypoints.formats import export_text
 from writeit.entrypoints.tui.screens.step import StepScreen
 
 
@@ -38,7 +37,7 @@ async def test_the_export_dialog_writes_every_format_the_cli_writes(
         app.screen.query_one("#path", Input).focus()
         await pilot.press("enter")
         await wait_for(pilot, path.exists, "the exported file")
-        expected = await export_text(container.pipelines(), screen.pipeline_id, fmt)  # type: ignore[arg-type]
+        expected = await container.pipelines().export(screen.pipeline_id, fmt)
     assert path.read_text() == expected  # noqa: ASYNC240 (the app has stopped)
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.unit.builders import Clock
+from writeit.adapters.documents.yaml_writer import YamlDocumentWriter
 from writeit.adapters.memory.event_store import InMemoryEventStore
 from writeit.adapters.memory.language_model import ScriptedLanguageModel, ScriptLike
 from writeit.adapters.memory.projection_store import InMemoryProjectionStore
@@ -81,6 +82,7 @@ def world(
     repo = PipelineRepository(store, hub, InMemoryProjectionStore())
     judge = Judge(runner, models, prices, lambda: default_model)
     service = PipelineService(
-        repo, catalog, generator, hub, clock=Clock(), new_id=ids, is_alive=alive.__contains__, judge=judge
-    )
+        repo, catalog, generator, hub, clock=Clock(), new_id=ids, is_alive=alive.__contains__, judge=judge,
+        yaml=YamlDocumentWriter(),
+    )  # fmt: skip
     return World(service, store, models, hub)

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from writeit.application import commands as cmd
+from writeit.application.export_formats import MEDIA_TYPES
 from writeit.domain.codec import to_record
 from writeit.entrypoints.api.deps import BranchName, CandidateId, PipelineId, Pipelines
 from writeit.entrypoints.api.errors import responses
@@ -23,7 +24,6 @@ from writeit.entrypoints.api.schemas import (
     Versioned,
     event_record,
 )
-from writeit.entrypoints.formats import MEDIA_TYPES, export_text
 
 router = APIRouter(prefix="/api/pipelines", tags=["pipelines"])
 
@@ -83,7 +83,7 @@ async def export_pipeline(
 ) -> Response:
     """Export: Markdown of a branch (optionally with the candidates not taken), everything as JSON/YAML, or the
     events as JSON lines."""
-    text = await export_text(pipelines, pipeline_id, query.format, branch=query.branch, appendix=query.appendix)
+    text = await pipelines.export(pipeline_id, query.format, branch=query.branch, appendix=query.appendix)
     return Response(text, media_type=MEDIA_TYPES[query.format])
 
 

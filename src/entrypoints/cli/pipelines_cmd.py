@@ -93,13 +93,13 @@ def export(
     appendix: bool = typer.Option(False, "--appendix", help="Markdown: add rejected candidates and feedback."),
 ) -> None:
     """Export a pipeline as Markdown with front-matter, or its whole history as JSON or YAML."""
-    from writeit.entrypoints.formats import FORMATS, export_text
+    from writeit.application.export_formats import FORMATS
 
     if fmt not in FORMATS:
         raise typer.BadParameter(f"'{fmt}' is not one of: {', '.join(FORMATS)}", param_hint="--format")
 
     async def main(container: Container) -> str:
-        return await export_text(container.pipelines(), pipeline_id, fmt, branch=branch, appendix=appendix)
+        return await container.pipelines().export(pipeline_id, fmt, branch=branch, appendix=appendix)
 
     text = run_async(main)
     if output is None:

@@ -103,7 +103,12 @@ def generate(
     view, key, ids = run_async(main)
     if as_json:
         show(view, True, {"round": {"step": key, "candidate_ids": list(ids)}})
-        return
+    else:
+        _print_round(view, key, ids)
+
+
+def _print_round(view: PipelineView, key: str, ids: tuple[str, ...]) -> None:
+    """A line per candidate of the round (id, model, status, tokens, error), then the pipeline's version."""
     for c in view.step(key).candidates:
         if c.id in ids:
             about = "~" if c.usage_estimated else ""

@@ -12,7 +12,7 @@ import typer
 from writeit.application.budget import CostEstimate
 from writeit.application.pick import PickStrategy
 from writeit.application.rounds import current_round
-from writeit.application.views import CandidateView, StepView, file_stem
+from writeit.application.views import CandidateView, PipelineView, StepView, file_stem
 from writeit.domain.events import CandidateCancelled, CandidateCompleted, CandidateFailed, Event
 from writeit.entrypoints.cli import completion
 from writeit.entrypoints.cli.common import fail, handled, print_json, run_async
@@ -147,18 +147,23 @@ def run(
         target.write_text(await service.export_markdown(view.id), encoding="utf-8")
         if as_json:
             print_json(view)
-            return
-        if not quiet:
-            totals = view.totals
-            about = "~" if totals.estimated else ""
-            typer.echo(
-                f"total: {about}{totals.input_tokens} tokens in, {about}{totals.output_tokens} out, ${totals.cost:.4f}",
-                err=True,
-            )
-            typer.echo(f"pipeline {view.id} complete; wrote {target}", err=True)
-        typer.echo(str(target))
+        else:
+            _report(view, target, quiet)
 
     run_async(main, run_options(replay=replay, budget=budget, concurrency=concurrency))
+
+
+def _report(view: PipelineView, target: Path, quiet: bool) -> None:
+    """The run's totals and where the article went (on stderr), then its path (on stdout, for scripts)."""
+    if not quiet:
+        totals = view.totals
+        about = "~" if totals.estimated else ""
+        typer.echo(
+            f"total: {about}{totals.input_tokens} tokens in, {about}{totals.output_tokens} out, ${totals.cost:.4f}",
+            err=True,
+        )
+        typer.echo(f"pipeline {view.id} complete; wrote {target}", err=True)
+    typer.echo(str(target))
 
 
 def run_options(*, replay: bool, budget: float | None, concurrency: int | None) -> dict[str, Any]:

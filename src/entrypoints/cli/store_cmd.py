@@ -61,8 +61,31 @@ def import_history(
     that already exists here is refused on its own; the others are still imported.
     """
     from writeit.application.errors import ApplicationError
+
+    histories = _read_histories(files)
+
+    async def main(container: Container) -> list[str]:
+        refused: list[str] = []
+        for file, history in histories:
+            try:
+                view = await container.pipelines().handle(ImportHistory(history=history))
+            except ApplicationError as exc:
+                refused.append(f"{file}: {exc}" if len(files) > 1 else str(exc))
+                continue
+            typer.echo(f"imported pipeline {view.id}")
+        return refused
+
+    refused = run_async(main)
+    if refused:
+        raise fail("\n".join(refused))
+
+
+def _read_histories(files: list[Path]) -> list[tuple[Path, Any]]:
+    """Each file's history, read and checked (one pipeline each, none twice); raises the failure naming every
+    file that is not, before anything is imported."""
+    from writeit.application.errors import ApplicationError
     from writeit.application.export import read_history
-    from writeit.entrypoints.formats import HistoryFormatError, parse_history
+    from writeit.application.history_text import HistoryFormatError, parse_history
 
     histories: list[tuple[Path, Any]] = []
     problems: list[str] = []
@@ -84,18 +107,4 @@ def import_history(
             histories.append((file, history))
     if problems:
         raise fail("\n".join([*problems, "nothing was imported"]) if len(files) > 1 else problems[0])
-
-    async def main(container: Container) -> list[str]:
-        refused: list[str] = []
-        for file, history in histories:
-            try:
-                view = await container.pipelines().handle(ImportHistory(history=history))
-            except ApplicationError as exc:
-                refused.append(f"{file}: {exc}" if len(files) > 1 else str(exc))
-                continue
-            typer.echo(f"imported pipeline {view.id}")
-        return refused
-
-    refused = run_async(main)
-    if refused:
-        raise fail("\n".join(refused))
+    return histories

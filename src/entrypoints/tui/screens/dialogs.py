@@ -14,7 +14,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static, Switch
 
-from writeit.entrypoints.formats import FORMATS, SUFFIXES, Format
+from writeit.application.export_formats import FORMATS, SUFFIXES, Format
 
 
 class FeedbackDialog(ModalScreen[str | None]):

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from writeit.application.views import PipelineView, file_stem
-from writeit.entrypoints.formats import export_text
 from writeit.entrypoints.tui.guard import attempt, report
 from writeit.entrypoints.tui.screens.dialogs import ExportRequest
 
@@ -21,11 +20,11 @@ def default_stem(view: PipelineView) -> Path:
 
 
 async def export_to(screen: StepViewScreen, request: ExportRequest | None) -> None:
-    """Write the export the writer asked for: the same text as `writeit pipelines export` (formats.export_text)."""
+    """Write the export the writer asked for: the same text as `writeit pipelines export` (the export query)."""
     if request is None:
         return
-    export = export_text(
-        screen.pipelines, screen.pipeline_id, request.format, branch=screen.branch, appendix=request.appendix
+    export = screen.pipelines.export(
+        screen.pipeline_id, request.format, branch=screen.branch, appendix=request.appendix
     )
     text = await attempt(screen, export, "export")
     if text is None:
