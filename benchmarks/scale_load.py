@@ -10,14 +10,15 @@ benchmarks/scale.py's own measurements, run here with the issue's counts.
 from __future__ import annotations
 
 import asyncio
+import subprocess
 import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from benchmarks import scale
-from benchmarks.common import Row, at_least, at_most, isolated_home, main, median_of, scaled
-from benchmarks.scale_support import build_long, build_store, raw_scan, store_path
+from benchmarks.common import Row, at_least, at_most, isolated_home, main, median_of, scaled, wait_listening
+from benchmarks.scale_support import build_long, build_store, raw_scan, rss_mb, store_path
 from writeit.adapters.lmdb.environment import transact
 from writeit.adapters.lmdb.snapshots import LmdbSnapshotStore, encode_json
 from writeit.application.hub import StreamHub
@@ -80,7 +81,22 @@ def serve_rows(size: str) -> list[Row]:
         count = scaled(size, 20, 1000)
         build_store(store_path(), count, 100)
         label = f"{count:,} pipelines × 100 events"
-        return asyncio.run(scale._serve_rows(count, label, scaled(size, 300, 10_000)))
+        rows = asyncio.run(scale._serve_rows(count, label, scaled(size, 300, 10_000)))
+        idle = asyncio.run(_idle_serve_rss())
+        return [*rows, Row("`writeit serve` RSS just started (no request yet), same store", idle, "MB")]
+
+
+async def _idle_serve_rss() -> float:
+    """What serve holds before any request: the reference for what listing and opening added."""
+    log = Path(tempfile.mkdtemp()) / "serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen([*scale.WRITEIT, "serve", "--port", "0"], stdout=out, stderr=subprocess.STDOUT)  # noqa: ASYNC220
+    try:
+        await wait_listening(process, log)
+        return rss_mb(process.pid)["VmRSS"]
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
 
 
 def run(size: str, sections: Sequence[str] = ("snapshot", "serve", "append")) -> list[Row]:
