@@ -21,7 +21,7 @@ from benchmarks.common import SIZES, Row, parse_row_line, table
 # In the order of issue 8's list; a module not written yet is skipped.
 REGISTRY = (
     "store", "durability", "overhead", "api_stream", "fanout", "startup", "tui_frames", "api_load", "web", "scale",
-    "leaderboard", "postgres",
+    "scale_load", "leaderboard", "postgres",
 )  # fmt: skip
 HERE = Path(__file__).resolve().parent
 TIMEOUT = {"tiny": 300, "full": 1800}

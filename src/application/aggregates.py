@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from writeit.domain.pipeline import Pipeline
+from writeit.domain.state import Candidate
 
 _OVERHEAD = 1024  # a pipeline's own objects: branches, steps, dicts
 _PER_CANDIDATE = 512  # a candidate's fields and containers, beyond its texts
@@ -12,9 +13,19 @@ _PER_EVENT = 1024  # the guess for events applied since the aggregate was last m
 
 
 def approximate_size(pipeline: Pipeline) -> int:
-    """Bytes the aggregate holds, roughly: its texts (one byte a character, as for mostly ASCII) and overheads."""
-    texts = sum(len(c.text) + len(c.prompt) + len(c.system) for c in pipeline.candidates.values())
-    return _OVERHEAD + len(pipeline.template_text) + texts + _PER_CANDIDATE * len(pipeline.candidates)
+    """Bytes the aggregate holds, roughly: its texts (one byte a character, as for mostly ASCII) and overheads.
+
+    Candidates a snapshot load left encoded (a lazy map, with `measure`) count their encoded bytes, which hold
+    the same texts: measuring must not decode them.
+    """
+    candidates = pipeline.candidates
+    measure = getattr(candidates, "measure", None)
+    texts = measure(_texts) if measure is not None else sum(_texts(c) for c in candidates.values())
+    return _OVERHEAD + len(pipeline.template_text) + int(texts) + _PER_CANDIDATE * len(candidates)
+
+
+def _texts(c: Candidate) -> int:
+    return len(c.text) + len(c.prompt) + len(c.system)
 
 
 class _Entry:

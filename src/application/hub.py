@@ -64,15 +64,17 @@ class _Sent:
     above it, which bounds the memory; the follower fills a live gap within a poll.
     """
 
-    __slots__ = ("above", "upto")
+    __slots__ = ("above", "highest", "upto")
 
     def __init__(self) -> None:
         self.upto = 0
+        self.highest = 0
         self.above: set[int] = set()
 
     def add(self, seq: int) -> bool:
         if seq <= self.upto or seq in self.above:
             return False
+        self.highest = max(self.highest, seq)
         self.above.add(seq)
         if len(self.above) > _MAX_ABOVE:
             self.upto = min(self.above) - 1
@@ -86,8 +88,10 @@ class StreamHub:
     """Subscribers per pipeline; publishing never blocks (chunks must not slow the models down).
 
     Events reach the hub twice when this process stored them (from the save, then from the log follower):
-    each goes out once, whichever comes first. A pipeline's events go out in seq order, except when this
-    process stores one just after another process did (the follower brings the other's a poll later).
+    each goes out once, whichever comes first. A pipeline's events go out in seq order: when this process
+    stores one just after another process did, the repository publishes the other's (which it read to catch
+    up) first, so the follower's copy a poll later is a repeat. The one exception is a pipeline this hub has
+    sent nothing of yet: what it published before is unknown, and `follow()` reads such a gap from the store.
     """
 
     def __init__(self) -> None:
@@ -115,6 +119,15 @@ class StreamHub:
             sent = self._published.setdefault(event.pipeline_id, _Sent())
             if sent.add(event.seq):  # False: already sent (by the save, or by the follower)
                 self.publish(event.pipeline_id, EventMessage(event))
+
+    def publish_caught_up(self, events: list[Event]) -> None:
+        """Stored events a load read (another process's, maybe not brought by the follower yet): those above
+        what the hub sent of their pipeline go out, so that an event stored next cannot overtake them."""
+        if not events:
+            return
+        sent = self._published.get(events[0].pipeline_id)
+        if sent is not None:
+            self.publish_events([e for e in events if e.seq > sent.highest])
 
     def publish_chunk(self, pipeline_id: str, candidate_id: str, text: str) -> None:
         if pipeline_id in self._subscribers:

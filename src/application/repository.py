@@ -42,8 +42,10 @@ class PipelineRepository:
         if cached is None:
             cached = await self._load_cold(pipeline_id)
         else:
-            for event in await self._store.read(pipeline_id, after=cached.version):
+            events = await self._store.read(pipeline_id, after=cached.version)
+            for event in events:
                 cached.apply(event)
+            self._hub.publish_events(events)  # others' events, sent before any this process stores next
         self._cache.put(cached)
         return cached
 
@@ -117,6 +119,7 @@ class PipelineRepository:
     async def _load_cold(self, pipeline_id: str) -> Pipeline:
         snapshot = await self._snapshot(pipeline_id)
         events = await self._store.read(pipeline_id, after=snapshot.version if snapshot else 0)
+        self._hub.publish_caught_up(events)
         if snapshot is None:
             if not events:
                 raise PipelineNotFoundError(pipeline_id)

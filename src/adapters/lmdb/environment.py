@@ -13,6 +13,7 @@ from typing import TypeVar
 
 import lmdb
 
+from writeit.adapters.lmdb import map_pages
 from writeit.application.errors import StoreError
 
 T = TypeVar("T")
@@ -139,7 +140,9 @@ def transact(env: lmdb.Environment, work: Callable[[lmdb.Transaction[bytes]], T]
         try:
             seen = env.info()["map_size"]
             with gate.shared(), env.begin(write=write) as txn:
-                return work(txn)
+                result = work(txn)
+            map_pages.touched(env)
+            return result
         except lmdb.MapFullError:
             _resize(gate, env, seen, grow=True)
         except lmdb.MapResizedError:

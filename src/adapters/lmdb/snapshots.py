@@ -1,8 +1,14 @@
-"""Pipeline snapshots in LMDB: db "snapshots" (id → JSON state), tagged with the domain code that made them.
+"""Pipeline snapshots in LMDB: db "snapshots" (id → encoded state), tagged with the domain code that made them.
 
 A snapshot is the fold of a pipeline's events by the code of its day. If the domain's state or the way events
 are applied changes, an old snapshot would be wrong, so each one carries a digest of the domain's source
 (the state, the aggregate, the events and how they apply): other code ignores it and replays.
+
+Format 3 is msgpack, and a pipeline's candidates and branches stay encoded until read (`LazyMap`): loading
+costs the few values the tail and the next command touch, not the whole history (format 2, JSON decoded in
+full, made a 100,000-event load 1.5 s of a 2.3 s replay). Each such value is its own msgpack wrapped in a
+`bin`, so that decoding the map skips a value in one step instead of walking its fields (10 ms, not 150 ms,
+for 50,000 candidates). Format 2 snapshots are still read.
 """
 
 from __future__ import annotations
@@ -17,15 +23,42 @@ import lmdb
 import msgspec
 
 from writeit.adapters.lmdb.environment import transact
+from writeit.adapters.lmdb.lazy_map import LazyMap
 from writeit.domain import apply, events, pipeline, state, upcasters
 from writeit.domain.pipeline import Pipeline
 from writeit.domain.state import Branch, Candidate, Extraction
 
-FORMAT = 2  # of the record below (2: with the pipeline's fragments)
+FORMAT = 3  # of the record below (2: JSON, decoded whole; 3: msgpack, candidates and branches decoded lazily)
 
 
-class _State(msgspec.Struct):
+class _State(msgspec.Struct, array_like=True):
     """Every attribute of a Pipeline but `pending` (events not stored yet are never snapshotted)."""
+
+    id: str
+    version: int
+    template_name: str
+    template_source: str
+    template_text: str
+    step_keys: tuple[str, ...]
+    inputs: dict[str, Any]
+    models: tuple[str, ...]
+    fragments: tuple[dict[str, str], ...]
+    branches: dict[str, msgspec.Raw]
+    current_branch: str
+    candidates: dict[str, msgspec.Raw]
+    extractions: dict[str, Extraction]
+    created_at: str
+    updated_at: str
+
+
+class _Record(msgspec.Struct, array_like=True):
+    format: int
+    code: str
+    state: _State
+
+
+class _StateV2(msgspec.Struct):
+    """Format 2's state: the same attributes, every one decoded."""
 
     id: str
     version: int
@@ -44,10 +77,10 @@ class _State(msgspec.Struct):
     updated_at: str
 
 
-class _Record(msgspec.Struct):
+class _RecordV2(msgspec.Struct):
     format: int
     code: str
-    state: _State
+    state: _StateV2
 
 
 _FIELDS = tuple(_State.__struct_fields__)
@@ -55,8 +88,28 @@ _FIELDS = tuple(_State.__struct_fields__)
 _MISSING = set(vars(Pipeline(""))) - {"pending"} - set(_FIELDS)
 if _MISSING:
     raise RuntimeError(f"snapshots do not hold Pipeline.{', '.join(sorted(_MISSING))}: add them to _State")
-_ENCODER = msgspec.json.Encoder()
-_DECODER = msgspec.json.Decoder(_Record)
+_LAZY = ("branches", "candidates")
+_ENCODER = msgspec.msgpack.Encoder()
+_DECODER = msgspec.msgpack.Decoder(_Record)
+_V2_DECODER = msgspec.json.Decoder(_RecordV2)
+_JSON_ENCODER = msgspec.json.Encoder()
+_BIN = msgspec.msgpack.Decoder(bytes)
+_CANDIDATE = msgspec.msgpack.Decoder(Candidate)
+_BRANCH = msgspec.msgpack.Decoder(Branch)
+
+
+def _candidate(raw: msgspec.Raw) -> Candidate:
+    return _CANDIDATE.decode(_BIN.decode(raw))
+
+
+def _branch(raw: msgspec.Raw) -> Branch:
+    return _BRANCH.decode(_BIN.decode(raw))
+
+
+def _wrapped(values: dict[str, Any]) -> dict[str, Any]:
+    """Each value as its own msgpack in a `bin`; those a load never decoded are already that (a Raw)."""
+    items = values.raw_items() if isinstance(values, LazyMap) else values.items()
+    return {k: v if type(v) is msgspec.Raw else _ENCODER.encode(v) for k, v in items}
 
 
 @cache
@@ -68,21 +121,53 @@ def code_digest() -> str:
 
 
 def encode(p: Pipeline) -> bytes:
-    snapshot = _State(**{name: getattr(p, name) for name in _FIELDS})
-    return _ENCODER.encode(_Record(FORMAT, code_digest(), snapshot))
+    fields = {name: getattr(p, name) for name in _FIELDS}
+    for name in _LAZY:
+        fields[name] = _wrapped(fields[name])
+    return _ENCODER.encode(_Record(FORMAT, code_digest(), _State(**fields)))
+
+
+def encode_json(p: Pipeline) -> bytes:
+    """Format 2 (JSON, decoded whole on load), for a store that keeps text: PostgreSQL's `snapshots.data`."""
+    for name in _LAZY:  # a Raw holds msgpack, which JSON cannot take as it is
+        value = getattr(p, name)
+        if isinstance(value, LazyMap):
+            value.decode_all()
+    state = _StateV2(**{name: getattr(p, name) for name in _FIELDS})
+    return _JSON_ENCODER.encode(_RecordV2(2, code_digest(), state))
 
 
 def decode(value: bytes) -> Pipeline | None:
-    """The aggregate stored as `value`, or None when other code (or another format) made it."""
+    """The aggregate stored as `value`, or None when other code (or a format not known) made it."""
+    if value[:1] == b"{":
+        return _decode_v2(value)
     try:
         record = _DECODER.decode(value)
     except msgspec.MsgspecError:
         return None
     if record.format != FORMAT or record.code != code_digest():
         return None
-    p = Pipeline(record.state.id)
+    p = _restore(record.state)
+    p.branches = LazyMap(record.state.branches, _branch)
+    p.candidates = LazyMap(record.state.candidates, _candidate)
+    return p
+
+
+def _decode_v2(value: bytes) -> Pipeline | None:
+    try:
+        record = _V2_DECODER.decode(value)
+    except msgspec.MsgspecError:
+        return None
+    if record.format != 2 or record.code != code_digest():
+        return None
+    return _restore(record.state, lazy=False)
+
+
+def _restore(state: _State | _StateV2, *, lazy: bool = True) -> Pipeline:
+    p = Pipeline(state.id)
     for name in _FIELDS:
-        setattr(p, name, getattr(record.state, name))
+        if not lazy or name not in _LAZY:
+            setattr(p, name, getattr(state, name))
     return p
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from writeit.adapters.lmdb.snapshots import decode, encode
+from writeit.adapters.lmdb.snapshots import decode, encode_json
 from writeit.adapters.postgres.database import PostgresDatabase
 from writeit.domain.pipeline import Pipeline
 
@@ -28,5 +28,5 @@ class PostgresSnapshotStore:
         return await asyncio.to_thread(decode, str(row[0]).encode()) if row is not None else None
 
     async def save(self, pipeline: Pipeline) -> None:
-        key, value = pipeline.id, encode(pipeline).decode()
+        key, value = pipeline.id, encode_json(pipeline).decode()  # format 2: the column is text
         await self._db.run(lambda conn: conn.execute(_UPSERT, (key, value)))

@@ -1,0 +1,127 @@
+"""A dict whose values stay encoded (msgpack) until first read: a snapshot's candidates and branches.
+
+A 100,000-event pipeline holds some 50,000 candidates; decoding them all made a snapshot load cost most of a
+full replay, while the commands after a load touch only the current step's few. Each value is decoded once, on
+first access, and replaces its encoded form; once all are decoded the dict is a plain dict in all but type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, ItemsView, Iterator, ValuesView
+from typing import Any
+
+import msgspec
+
+_MISSING: Any = object()
+
+
+class LazyMap(dict[str, Any]):
+    """A dict of decoded values, some of them still `msgspec.Raw` until read (by key, or all at once)."""
+
+    __slots__ = ("_decode", "_decoded_keys", "_encoded", "_encoded_bytes")
+
+    def __init__(self, encoded: dict[str, msgspec.Raw], decode: Callable[[msgspec.Raw], Any]) -> None:
+        super().__init__(encoded)
+        self._decode = decode
+        self._encoded = len(encoded)  # values not decoded yet, and their bytes
+        self._encoded_bytes = sum(len(v) for v in encoded.values())
+        self._decoded_keys: list[str] = []  # since the load, in order (some may have been removed since)
+
+    def _decoded(self, key: str, value: Any) -> Any:
+        if type(value) is msgspec.Raw:
+            self._forget(value)
+            value = self._decode(value)
+            dict.__setitem__(self, key, value)
+            self._decoded_keys.append(key)
+        return value
+
+    def _forget(self, raw: msgspec.Raw) -> None:
+        self._encoded -= 1
+        self._encoded_bytes -= len(raw)
+
+    def decode_all(self) -> None:
+        if self._encoded:
+            for key, value in list(dict.items(self)):
+                self._decoded(key, value)
+
+    def measure(self, size: Callable[[Any], int]) -> int:
+        """The bytes of the values still encoded, plus `size` of each decoded or set since the load, without
+        decoding any: O(values decoded), not O(all)."""
+        if not self._encoded:
+            return sum(size(v) for v in dict.values(self))
+        decoded = {k for k in self._decoded_keys if k in self}
+        return self._encoded_bytes + sum(size(dict.__getitem__(self, k)) for k in decoded)
+
+    def raw_items(self) -> list[tuple[str, Any]]:
+        """Key and value pairs with the values not decoded yet as they are (msgspec encodes a Raw as is)."""
+        return list(dict.items(self))
+
+    def __getitem__(self, key: str) -> Any:
+        return self._decoded(key, dict.__getitem__(self, key))
+
+    def get(self, key: str, default: Any = None) -> Any:
+        value = dict.get(self, key, _MISSING)
+        return default if value is _MISSING else self._decoded(key, value)
+
+    def pop(self, key: str, default: Any = _MISSING) -> Any:
+        value = self[key] if key in self or default is _MISSING else default
+        dict.pop(self, key, None)
+        return value
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        if key in self:
+            return self[key]
+        self[key] = default
+        return default
+
+    def popitem(self) -> tuple[str, Any]:
+        key, value = dict.popitem(self)
+        if type(value) is msgspec.Raw:
+            self._forget(value)
+            value = self._decode(value)
+        return key, value
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        old = dict.get(self, key)
+        if type(old) is msgspec.Raw:
+            self._forget(old)
+        dict.__setitem__(self, key, value)
+        self._decoded_keys.append(key)
+
+    def __delitem__(self, key: str) -> None:
+        self.pop(key)
+
+    def values(self) -> ValuesView[Any]:  # type: ignore[override]
+        self.decode_all()
+        return dict.values(self)
+
+    def items(self) -> ItemsView[str, Any]:  # type: ignore[override]
+        self.decode_all()
+        return dict.items(self)
+
+    def __iter__(self) -> Iterator[str]:
+        # Overridden so that dict(m), {**m} and update(m) go through keys() and __getitem__, not the raw values.
+        return iter(list(dict.keys(self)))
+
+    def copy(self) -> dict[str, Any]:
+        return dict(self.items())
+
+    def __or__(self, other: Any) -> dict[str, Any]:  # type: ignore[override]
+        return {**self.copy(), **other}
+
+    def __eq__(self, other: object) -> bool:
+        self.decode_all()
+        if isinstance(other, LazyMap):
+            other.decode_all()
+        return dict.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return repr(self.copy())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return dict, (self.copy(),)
