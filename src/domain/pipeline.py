@@ -21,7 +21,7 @@ from writeit.domain.errors import (
     UnknownExtractionError,
     UnknownStepError,
 )
-from writeit.domain.state import Branch, Candidate, CandidateStatus, Extraction, Point, StepState, StepStatus
+from writeit.domain.state import Branch, Candidate, CandidateStatus, Extraction, Judged, Point, StepState, StepStatus
 from writeit.domain.template import PipelineTemplate
 
 MAIN = "main"
@@ -74,6 +74,7 @@ class Pipeline:
         self.current_branch = MAIN
         self.candidates: dict[str, Candidate] = {}
         self.extractions: dict[str, Extraction] = {}  # guided merges' points, by extraction id
+        self.judgements: list[Judged] = []  # every judge's scores, oldest first
         self.created_at = ""
         self.updated_at = ""
         self.pending: list[ev.Event] = []

@@ -19,9 +19,9 @@ import msgspec
 from writeit.adapters.lmdb.environment import transact
 from writeit.domain import apply, events, pipeline, state, upcasters
 from writeit.domain.pipeline import Pipeline
-from writeit.domain.state import Branch, Candidate, Extraction
+from writeit.domain.state import Branch, Candidate, Extraction, Judged
 
-FORMAT = 2  # of the record below (2: with the pipeline's fragments)
+FORMAT = 3  # of the record below (2: with the pipeline's fragments; 3: with its judgements)
 
 
 class _State(msgspec.Struct):
@@ -40,6 +40,7 @@ class _State(msgspec.Struct):
     current_branch: str
     candidates: dict[str, Candidate]
     extractions: dict[str, Extraction]
+    judgements: list[Judged]
     created_at: str
     updated_at: str
 
