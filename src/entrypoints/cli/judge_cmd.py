@@ -22,13 +22,17 @@ def judge(
     step: str = typer.Option(..., "--step", "-s", help="The step whose candidates are judged."),
     model: str | None = typer.Option(None, "--model", "-m", help="The judge: any llm model id or alias."),
     criteria: list[str] = typer.Option(
-        [], "--criterion", "-c", help="A criterion (repeat; default: clarity, accuracy, fit to the brief)."
+        [],
+        "--criterion",
+        "-c",
+        help="A criterion (repeat; default: the step's criteria in its template, else clarity, accuracy, fit).",
     ),
     expected_version: int | None = typer.Option(None, "--expected-version", help="Refuse if the pipeline moved on."),
     as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:
     """Score every candidate of a step with text on each criterion (1-10, with the judge's reason); recorded as
-    an event, it selects nothing. The call is retried, cached and costed as a candidate's is."""
+    an event, it selects nothing. The call is estimated against the budget first, then retried, cached and
+    costed as a candidate's is; its cost counts in the pipeline's totals."""
 
     async def main(container: Container) -> Judgement:
         return await container.pipelines().judge(pipeline_id, step, model, criteria, expected_version)
