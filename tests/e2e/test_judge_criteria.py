@@ -78,6 +78,10 @@ def test_the_cli_judge_scores_the_steps_criteria_and_its_cost_is_in_the_totals_a
     shown = json.loads(writeit("pipelines", "show", pid, "--json").stdout)
     assert shown["steps"][0]["judgement"]["scores"] == found["scores"]
     assert shown["steps"][0]["selected"] is None
+    plain = writeit("pipelines", "show", pid).stdout
+    candidate = found["scores"][0]["candidate_id"][:8]
+    assert "    judged by srv-judge on tone, depth ($" in plain
+    assert f"      {candidate} tone 7, depth 5" in plain
     totals = shown["totals"]
     assert totals["input_tokens"] == before["input_tokens"] + found["usage"]["input_tokens"]
     assert totals["cost"] == pytest.approx(before["cost"] + found["usage"]["cost"])

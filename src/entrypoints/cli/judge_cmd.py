@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -54,3 +54,16 @@ def print_judgement(found: Judgement) -> None:
         typer.echo(f"  {score['candidate_id'][:8]}  {score['criterion']:<18} {score['score']:>4}  {score['reason']}")
     if found.error:
         typer.echo(f"error: {found.error} (recorded)", err=True)
+
+
+def judgement_lines(found: Judgement) -> list[str]:
+    """A step's latest judgement in `pipelines show`: one line per candidate, its scores in criteria order."""
+    rows: dict[str, dict[str, Any]] = {}
+    for score in found.scores:
+        rows.setdefault(str(score["candidate_id"]), {})[str(score["criterion"])] = score["score"]
+    lines = [f"    judged by {found.model} on {', '.join(found.criteria)} (${found.usage.get('cost', 0.0):.4f}):"]
+    for cid, row in rows.items():
+        lines.append(f"      {cid[:8]} " + ", ".join(f"{c} {row[c]:g}" for c in found.criteria if c in row))
+    if found.error:
+        lines.append(f"      no scores: {found.error}")
+    return lines
