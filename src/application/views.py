@@ -231,7 +231,13 @@ def _step_view(p: Pipeline, key: str, branch: str, template: PipelineTemplate | 
 
 
 def _latest_judgement(p: Pipeline, branch: str, key: str) -> Judgement | None:
-    found = next((j for j in reversed(p.judgements) if (j.branch, j.step) == (branch, key)), None)
+    """The step's latest judgement on `branch`, or of candidates it shares with another (a fork keeps them)."""
+    ids = set(p.step_state(key, branch).candidate_ids)
+
+    def of_this_step(j: Judged) -> bool:
+        return j.step == key and (j.branch == branch or any(s.get("candidate_id") in ids for s in j.scores))
+
+    found = next((j for j in reversed(p.judgements) if of_this_step(j)), None)
     return judgement_view(found) if found is not None else None
 
 

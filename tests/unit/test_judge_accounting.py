@@ -66,6 +66,22 @@ async def test_the_step_view_carries_the_latest_judgement_of_its_step(tmp_path: 
     assert view.step("angles").selected is None
 
 
+async def test_a_fork_shows_the_judgement_of_the_candidates_it_shares_and_counts_its_cost_once(
+    tmp_path: Path,
+) -> None:
+    w, pid = await _ready(tmp_path)
+    found = await w.service.judge(pid, "angles", "paid", ["tone"])
+    main = await w.service.get(pid)
+    forked = await w.service.fork(pid, "angles", "other")
+    assert forked.branch == "other"
+    judgement = forked.step("angles").judgement
+    assert judgement is not None
+    assert judgement.scores == found.scores
+    assert forked.totals.cost == pytest.approx(main.totals.cost - found.usage["cost"])  # paid on main
+    (summary,) = await w.service.summaries()
+    assert summary.cost == pytest.approx(main.totals.cost)
+
+
 async def test_a_judge_the_budget_cannot_pay_is_refused_before_the_call_and_nothing_is_stored(tmp_path: Path) -> None:
     w, pid = await _ready(tmp_path, budget=Budget(limit=0.0001, output_guess=1000))
     version, calls = (await w.service.get(pid)).version, len(w.models.requests)
