@@ -140,8 +140,9 @@ class StepGenerator(RoundRunner):
 
 
 def spent(pipeline: Pipeline) -> float:
-    """What the pipeline's model calls have cost so far: its candidates' and its extractions' of points."""
-    return totals(pipeline.candidates.values()).cost + sum(e.cost for e in pipeline.extractions.values())
+    """What the pipeline's model calls have cost so far: its candidates', its extractions' of points, its judges'."""
+    paid = [e.cost for e in pipeline.extractions.values()] + [j.cost for j in pipeline.judgements]
+    return totals(pipeline.candidates.values()).cost + sum(paid)
 
 
 def _feedback_texts(pipeline: Pipeline, step: str, feedback: str | None, candidate_id: str | None) -> list[str]:

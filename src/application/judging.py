@@ -1,8 +1,9 @@
 """A judge model scores a step's candidates on criteria, each score with its reason; it never selects.
 
-The call goes through the candidates' path (the ModelRunner: retries, fall-back-free, the response cache), and
-its usage and cost are counted as a candidate's are. An answer without usable scores is still recorded, with
-why, since it was paid for.
+The call goes the candidates' path (StepGenerator.ask: the budget checked against an estimate first, the fan-out
+limit, retries, the response cache), and its usage and cost count in the pipeline's totals. An answer without
+usable scores is still recorded, with why, since it was paid for. The criteria are the caller's, else the step's
+`criteria:` in its template, else DEFAULT_CRITERIA.
 """
 
 from __future__ import annotations
@@ -10,28 +11,17 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-from writeit.application.ports import LanguageModel, ModelRequest
-from writeit.application.runner import CandidateHooks, ModelRunner
-from writeit.application.usage import PriceTable
-from writeit.domain.state import Candidate
+from writeit.application.generation import StepGenerator
+from writeit.application.merge_access import PipelineAccess
+from writeit.application.views import Judgement
+from writeit.domain.pipeline import Pipeline
+from writeit.domain.template import PipelineTemplate
 
 DEFAULT_CRITERIA = ("clarity", "accuracy", "fit to the brief")
 _OBJECT = re.compile(r"\{.*\}", re.DOTALL)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Judgement:
-    """What a judge said of a step's candidates: a score (1-10) and a reason per candidate and criterion."""
-
-    step: str
-    model: str
-    criteria: tuple[str, ...]
-    scores: tuple[dict[str, Any], ...]
-    usage: dict[str, Any] = field(default_factory=dict)  # input/output tokens, estimated, cost, cached
-    error: str = ""
+__all__ = ["DEFAULT_CRITERIA", "Judgement", "Judging", "judge_prompt", "parse_scores"]
 
 
 def judge_prompt(brief: str, criteria: Sequence[str], texts: Sequence[str]) -> str:
@@ -70,40 +60,46 @@ def _score(item: Any, criteria: dict[str, str], ids: Sequence[str]) -> dict[str,
     return {"candidate_id": ids[draft - 1], "criterion": criteria[criterion], "score": score, "reason": reason}
 
 
-class Judge:
-    """Asks a judge model (any llm id or alias) through the ModelRunner and reads its scores."""
+class Judging:
+    """Judge a step's candidates: load the pipeline as its caller saw it, ask the judge, record what it said."""
 
     def __init__(
-        self, runner: ModelRunner, models: LanguageModel, prices: PriceTable, default_model: Callable[[], str]
+        self,
+        access: PipelineAccess,
+        generator: StepGenerator,
+        template_of: Callable[[Pipeline], PipelineTemplate | None],
     ) -> None:
-        self._runner = runner
-        self._models = models
-        self._prices = prices
-        self._default_model = default_model
+        self._access, self._generator, self._template_of = access, generator, template_of
 
-    async def score(
-        self, step: str, candidates: Sequence[Candidate], model: str | None, criteria: Sequence[str] = ()
-    ) -> Judgement:
-        """Raises ModelNotFoundError for an unknown model, ModelError when every attempt failed."""
-        criteria = tuple(dict.fromkeys(c.strip() for c in criteria if c.strip())) or DEFAULT_CRITERIA
-        model_id = self._models.resolve(model or self._default_model())
+    async def judge(
+        self, pipeline_id: str, step: str, model: str | None = None, criteria: Sequence[str] = (),
+        expected_version: int | None = None, *, branch: str | None = None,
+    ) -> Judgement:  # fmt: skip
+        """Raises StepNotReadyError (no candidate with text) and BudgetExceededError before any call,
+        ModelNotFoundError for an unknown model, ModelError when every attempt failed; nothing is then stored."""
+        pipeline = await self._access.load(pipeline_id, expected_version, branch)
+        candidates = pipeline.judgeable(step)
+        asked = tuple(dict.fromkeys(c.strip() for c in criteria if c.strip()))
+        asked = asked or step_criteria(self._template_of(pipeline), step) or DEFAULT_CRITERIA
         brief = next((c.prompt for c in candidates if c.prompt), "")
-        prompt = judge_prompt(brief, criteria, [c.text for c in candidates])
-        answer = await self._runner.run((model_id,), ModelRequest(model_id=model_id, prompt=prompt), _QUIET)
-        done = answer.completion
-        usage = self._prices.usage(done.model_id, prompt, done.text, (done.input_tokens, done.output_tokens))
-        scores, error = parse_scores(done.text, criteria, [c.id for c in candidates])
+        prompt = judge_prompt(brief, asked, [c.text for c in candidates])
+        answer = await self._generator.ask(prompt, model, pipeline, "judge")
+        scores, error = parse_scores(answer.text, asked, [c.id for c in candidates])
         spent = {
-            "input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens,
-            "usage_estimated": usage.estimated, "cost": usage.cost, "cached": answer.cached,
+            "input_tokens": answer.input_tokens, "output_tokens": answer.output_tokens,
+            "usage_estimated": answer.usage_estimated, "cost": answer.cost, "cached": answer.cached,
         }  # fmt: skip
-        return Judgement(
-            step=step, model=done.model_id, criteria=criteria, scores=tuple(scores), usage=spent, error=error
-        )
+        found = Judgement(step=step, model=answer.model, criteria=asked, scores=tuple(scores), usage=spent, error=error)
+        await self._access.run(
+            pipeline.id, None,
+            lambda p, now: p.record_judgement(step, found.model, asked, found.scores, now, error=error, **spent),
+            pipeline.current_branch,
+        )  # fmt: skip
+        return found
 
 
-async def _ignore(*_: str | int) -> None:
-    return None
-
-
-_QUIET = CandidateHooks(on_chunk=lambda _: None, on_restart=lambda: None, on_retry=_ignore, on_fallback=_ignore)
+def step_criteria(template: PipelineTemplate | None, step: str) -> tuple[str, ...]:
+    """The step's own `criteria:` in its template (none when the template is gone or has no such step)."""
+    if template is None or step not in template.step_keys:
+        return ()
+    return template.step(step).criteria

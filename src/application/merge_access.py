@@ -36,6 +36,14 @@ def source_texts(
     streaming = frozenset(
         c for c in ids if c in running and c in p.candidates and p.candidates[c].status is CandidateStatus.PENDING
     )
+    for cid in ids:
+        candidate = p.candidates.get(cid)
+        if candidate is not None and candidate.status is CandidateStatus.PENDING and cid not in streaming:
+            raise CandidateStateError(
+                f"candidate '{cid}' is still generating in another process ({candidate.session or 'unknown'}); "
+                "its text so far is held only by that process: merge from there (its TUI or API), or once it "
+                "completes"
+            )
     p.require_mergeable(step, ids, streaming)
     texts = [generator.text_so_far(c) if c in streaming else p.candidates[c].text for c in ids]
     for cid, text in zip(ids, texts, strict=True):

@@ -14,7 +14,7 @@ from writeit.domain.pipeline import Pipeline
 
 SUMMARIES = "summaries"
 # Bump when a row's fields or their meaning change: a store holding another version rebuilds it by itself.
-SUMMARIES_VERSION = 1
+SUMMARIES_VERSION = 2  # 2: the cost and tokens include the judges'
 _PAGE = 512  # events per transaction while catching up
 _WORKING = 64  # aggregates kept warm while folding (and 32 MB); a cold one is loaded at the version needed
 

@@ -17,7 +17,7 @@ from writeit.application.guided_merge import GuidedMerges
 from writeit.application.handlers.bus import UseCases
 from writeit.application.handlers.context import Context, StartedTemplates
 from writeit.application.hub import StreamHub, Subscription
-from writeit.application.judging import Judge, Judgement
+from writeit.application.judging import Judgement, Judging
 from writeit.application.merge_access import PipelineAccess
 from writeit.application.merge_recipes import BuiltInRecipes, RecipeBook
 from writeit.application.ports import FragmentSource, TemplateCatalog
@@ -27,7 +27,6 @@ from writeit.application.repository import PipelineRepository
 from writeit.application.tracked_changes import TrackedChanges
 from writeit.application.unit_of_work import Decision, UnitOfWork
 from writeit.application.views import PipelineView, pipeline_view
-from writeit.domain.errors import InvalidCommandError
 from writeit.domain.pipeline import Pipeline
 from writeit.domain.template import PipelineTemplate
 
@@ -51,7 +50,6 @@ class PipelineService(PipelineQueries, UseCases):
         preflight: Preflight | None = None,
         fragments: FragmentSource | None = None,
         recipes: RecipeBook | None = None,
-        judge: Judge | None = None,
         yaml: DocumentWriter | None = None,
     ) -> None:
         uow = UnitOfWork(repo, clock)
@@ -71,7 +69,7 @@ class PipelineService(PipelineQueries, UseCases):
         access = PipelineAccess(self._checked, self._decided, new_id)
         self.guided = GuidedMerges(access, generator, self.recipes)
         self.tracked = TrackedChanges(access)
-        self._judge = judge
+        self.judging = Judging(access, generator, self.context.templates.of)
 
     # ----- commands by name (each builds its command object) --------------------------------------
     async def start(
@@ -147,20 +145,9 @@ class PipelineService(PipelineQueries, UseCases):
         self, pipeline_id: str, step: str, model: str | None = None, criteria: Sequence[str] = (),
         expected_version: int | None = None, *, branch: str | None = None,
     ) -> Judgement:  # fmt: skip
-        """Ask a judge model to score the step's candidates (with text) on `criteria` (default: clarity, accuracy,
-        fit to the brief); the judgement is recorded, and selects nothing."""
-        if self._judge is None:
-            raise InvalidCommandError("no judge is configured here")
-        candidates = (await self._checked(pipeline_id, expected_version, branch)).judgeable(step)  # before paying
-        found = await self._judge.score(step, candidates, model, criteria)
-        await self._decided(
-            pipeline_id, None,
-            lambda p, now: p.record_judgement(
-                step, found.model, found.criteria, found.scores, now, error=found.error, **found.usage
-            ),
-            branch,
-        )  # fmt: skip
-        return found
+        """Ask a judge model to score the step's candidates (with text) on `criteria` (default: the step's
+        template's `criteria:`, else clarity, accuracy, fit to the brief); recorded, it selects nothing."""
+        return await self.judging.judge(pipeline_id, step, model, criteria, expected_version, branch=branch)
 
     async def give_feedback(
         self, pipeline_id: str, step: str, text: str, expected_version: int | None = None, *, branch: str | None = None

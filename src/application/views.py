@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from writeit.domain.pipeline import Pipeline, require_branch
-from writeit.domain.state import Attempt, Candidate, CandidateOrigin, Extraction, Fallback
+from writeit.domain.state import Attempt, Candidate, CandidateOrigin, Extraction, Fallback, Judged
 from writeit.domain.template import PipelineTemplate
 
 
@@ -46,6 +46,18 @@ class CandidateView:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Judgement:
+    """What a judge said of a step's candidates: a score (1-10) and a reason per candidate and criterion."""
+
+    step: str
+    model: str
+    criteria: tuple[str, ...]
+    scores: tuple[dict[str, Any], ...]
+    usage: dict[str, Any] = field(default_factory=dict)  # input/output tokens, estimated, cost, cached
+    error: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class StepView:
     key: str
     name: str
@@ -57,6 +69,7 @@ class StepView:
     generation: int
     candidates: tuple[CandidateView, ...]
     waits_for: str = ""  # the earlier step without a fresh selection that this one cannot be generated before
+    judgement: Judgement | None = None  # the latest judge's scores of this step on this branch (it selects nothing)
 
     @property
     def selected_candidate(self) -> CandidateView | None:
@@ -133,6 +146,17 @@ def candidate_view(c: Candidate) -> CandidateView:
     )  # fmt: skip
 
 
+def judgement_view(j: Judged) -> Judgement:
+    spent = {
+        "input_tokens": j.input_tokens, "output_tokens": j.output_tokens, "usage_estimated": j.usage_estimated,
+        "cost": j.cost, "cached": j.cached,
+    }  # fmt: skip
+    return Judgement(
+        step=j.step, model=j.model, criteria=j.criteria, scores=tuple(dict(s) for s in j.scores), usage=spent,
+        error=j.error,
+    )  # fmt: skip
+
+
 def attempt_text(a: Attempt) -> str:
     return f"{a.model} attempt {a.attempt}: {a.reason}"
 
@@ -144,8 +168,9 @@ def fallback_text(f: Fallback) -> str:
 def pipeline_view(p: Pipeline, template: PipelineTemplate | None, branch: str | None = None) -> PipelineView:
     name = require_branch(p, branch).name if branch else p.current_branch
     steps = tuple(_step_view(p, key, name, template) for key in p.step_keys)
-    used: list[CandidateView | Extraction] = [c for s in steps for c in s.candidates]
+    used: list[CandidateView | Extraction | Judged] = [c for s in steps for c in s.candidates]
     used += [e for e in p.extractions.values() if e.branch == name]  # extracting points is paid for too
+    used += [j for j in p.judgements if j.branch == name]  # and so is judging
     return PipelineView(
         id=p.id, template=p.template_name, inputs=dict(p.inputs), models=p.models, version=p.version, branch=name,
         current_step=p.current_step(name), completed=p.is_complete(name),
@@ -180,7 +205,7 @@ def file_stem(inputs: Mapping[str, Any], template: str, pipeline_id: str = "") -
 
 
 def summary(p: Pipeline) -> PipelineSummary:
-    paid: list[Candidate | Extraction] = [*p.candidates.values(), *p.extractions.values()]
+    paid: list[Candidate | Extraction | Judged] = [*p.candidates.values(), *p.extractions.values(), *p.judgements]
     return PipelineSummary(
         id=p.id, template=p.template_name, title=title(p.inputs), version=p.version, branch=p.current_branch,
         branches=len(p.branches), current_step=p.current_step(), completed=p.is_complete(),
@@ -201,7 +226,19 @@ def _step_view(p: Pipeline, key: str, branch: str, template: PipelineTemplate | 
         pending_feedback=tuple(f.text for f in state.pending_feedback), generation=state.generation,
         candidates=tuple(candidate_view(p.candidates[c]) for c in state.candidate_ids),
         waits_for=p.waits_for(key, branch) or "",
+        judgement=_latest_judgement(p, branch, key),
     )  # fmt: skip
+
+
+def _latest_judgement(p: Pipeline, branch: str, key: str) -> Judgement | None:
+    """The step's latest judgement on `branch`, or of candidates it shares with another (a fork keeps them)."""
+    ids = set(p.step_state(key, branch).candidate_ids)
+
+    def of_this_step(j: Judged) -> bool:
+        return j.step == key and (j.branch == branch or any(s.get("candidate_id") in ids for s in j.scores))
+
+    found = next((j for j in reversed(p.judgements) if of_this_step(j)), None)
+    return judgement_view(found) if found is not None else None
 
 
 def _branch_view(p: Pipeline, name: str) -> BranchView:

@@ -15,7 +15,7 @@ from writeit.domain.errors import (
     UnknownCandidateError,
     UnknownStepError,
 )
-from writeit.domain.state import Branch, Candidate, CandidateStatus, Extraction, StepState, StepStatus
+from writeit.domain.state import Branch, Candidate, CandidateStatus, Extraction, Judged, StepState, StepStatus
 
 MAIN = "main"
 
@@ -37,6 +37,7 @@ class PipelineCore:
         self.current_branch = MAIN
         self.candidates: dict[str, Candidate] = {}
         self.extractions: dict[str, Extraction] = {}  # guided merges' points, by extraction id
+        self.judgements: list[Judged] = []  # every judge's scores, oldest first
         self.created_at = ""
         self.updated_at = ""
         self.pending: list[ev.Event] = []

@@ -15,6 +15,7 @@ from writeit.domain.state import (
     Extraction,
     Fallback,
     Feedback,
+    Judged,
     Point,
     StepState,
 )
@@ -185,7 +186,13 @@ def _pipeline_completed(p: Pipeline, e: ev.PipelineCompleted) -> None:
 
 @_rule(ev.CandidatesJudged)
 def _judged(p: Pipeline, e: ev.CandidatesJudged) -> None:
-    """A record for the writer to read beside the candidates: a judgement changes no state, and never selects."""
+    """A record for the writer to read beside the candidates (and paid for): it never selects."""
+    p.judgements.append(
+        Judged(
+            e.step, e.branch, e.model, tuple(e.criteria), tuple(dict(s) for s in e.scores), e.error,
+            e.input_tokens, e.output_tokens, e.usage_estimated, e.cost, e.cached, e.at,
+        )
+    )  # fmt: skip
 
 
 def _add_derived(

@@ -129,6 +129,24 @@ class Extraction:
     created_at: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """A judge model's scores of a step's candidates (one dict per candidate and criterion), with its cost."""
+
+    step: str
+    branch: str
+    model: str
+    criteria: tuple[str, ...]
+    scores: tuple[dict[str, object], ...] = ()
+    error: str = ""
+    input_tokens: int = 0
+    output_tokens: int = 0
+    usage_estimated: bool = False
+    cost: float = 0.0
+    cached: bool = False
+    created_at: str = ""
+
+
 @dataclass(slots=True)
 class Feedback:
     """The writer's feedback on a step and the rounds (generations) whose prompts carried it.

@@ -48,6 +48,7 @@ class StepSpec:
     response_count: int = 1
     system: str = ""
     depends_on: tuple[str, ...] = ()
+    criteria: tuple[str, ...] = ()  # what a judge scores this step's candidates on (none: the judge's defaults)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

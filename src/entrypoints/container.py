@@ -35,7 +35,6 @@ from writeit.application.errors import ApplicationError, StoreError
 from writeit.application.follower import LogFollower
 from writeit.application.generation import StepGenerator
 from writeit.application.hub import StreamHub
-from writeit.application.judging import Judge
 from writeit.application.leaderboard import PreferenceService
 from writeit.application.ports import EventStore, ProjectionStore, ResponseCache, SnapshotStore
 from writeit.application.preflight import Preflight
@@ -292,7 +291,6 @@ class Container(containers.DeclarativeContainer):
         preflight=preflight,
         fragments=fragments,
         recipes=recipes,
-        judge=providers.Singleton(Judge, runner, language_model, prices, default_model.provider),
         yaml=providers.Singleton(YamlDocumentWriter),
     )
     preferences = providers.Singleton(PreferenceService, event_store, projections, repository)

@@ -15,7 +15,6 @@ from writeit.adapters.templates.catalog import FileTemplateCatalog
 from writeit.application.budget import Budget
 from writeit.application.generation import StepGenerator
 from writeit.application.hub import StreamHub
-from writeit.application.judging import Judge
 from writeit.application.repository import PipelineRepository
 from writeit.application.runner import ModelRunner, RetryPolicy
 from writeit.application.service import PipelineService
@@ -80,9 +79,8 @@ def world(
         runner, models, catalog, hub, prices, new_id=ids, default_model=default_model, session=session, budget=budget
     )
     repo = PipelineRepository(store, hub, InMemoryProjectionStore())
-    judge = Judge(runner, models, prices, lambda: default_model)
     service = PipelineService(
-        repo, catalog, generator, hub, clock=Clock(), new_id=ids, is_alive=alive.__contains__, judge=judge,
+        repo, catalog, generator, hub, clock=Clock(), new_id=ids, is_alive=alive.__contains__,
         yaml=YamlDocumentWriter(),
     )  # fmt: skip
     return World(service, store, models, hub)

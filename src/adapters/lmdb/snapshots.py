@@ -26,9 +26,10 @@ from writeit.adapters.lmdb.environment import transact
 from writeit.adapters.lmdb.lazy_map import LazyMap
 from writeit.domain import apply, events, pipeline, state, upcasters
 from writeit.domain.pipeline import Pipeline
-from writeit.domain.state import Branch, Candidate, Extraction
+from writeit.domain.state import Branch, Candidate, Extraction, Judged
 
-FORMAT = 3  # of the record below (2: JSON, decoded whole; 3: msgpack, candidates and branches decoded lazily)
+FORMAT = 4  # of the record below (2: JSON, decoded whole; 3: msgpack, candidates and branches decoded lazily;
+# 4: 3 with the pipeline's judgements)
 
 
 class _State(msgspec.Struct, array_like=True):
@@ -47,6 +48,7 @@ class _State(msgspec.Struct, array_like=True):
     current_branch: str
     candidates: dict[str, msgspec.Raw]
     extractions: dict[str, Extraction]
+    judgements: list[Judged]
     created_at: str
     updated_at: str
 
@@ -73,6 +75,7 @@ class _StateV2(msgspec.Struct):
     current_branch: str
     candidates: dict[str, Candidate]
     extractions: dict[str, Extraction]
+    judgements: list[Judged]
     created_at: str
     updated_at: str
 

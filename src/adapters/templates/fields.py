@@ -50,6 +50,27 @@ def word_list(doc: YamlDoc, raw: Any, path: str) -> tuple[str, ...]:
     return tuple(word(doc, item, f"{path}[{i}]") for i, item in enumerate(raw) if item is not None)
 
 
+def criteria_list(doc: YamlDoc, raw: Any, path: str) -> tuple[str, ...]:
+    """What a judge scores a step on: a list of non-empty texts, each once."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not raw:
+        doc.problem(path, f"must be a list of criteria (non-empty texts), like [clarity, tone], not {brief(repr(raw))}")
+        return ()
+    found: list[str] = []
+    for i, item in enumerate(raw):
+        where = f"{path}[{i}]" if f"{path}[{i}]" in doc.lines else path
+        if isinstance(item, str) and not item.strip():
+            doc.problem(where, "an empty criterion: write what a judge scores, or remove the line")
+        elif not isinstance(item, str):
+            doc.problem(where, f"each criterion must be a text (what a judge scores), not {brief(repr(item))}")
+        elif item.strip().casefold() in (f.casefold() for f in found):
+            doc.problem(where, f"criterion '{brief(item)}' is listed twice")
+        else:
+            found.append(item.strip())
+    return tuple(found)
+
+
 def flag(doc: YamlDoc, raw: Any, path: str) -> bool:
     if raw is None or isinstance(raw, bool):
         return bool(raw)

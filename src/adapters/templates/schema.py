@@ -7,7 +7,7 @@ from types import MappingProxyType
 from typing import Any
 
 from writeit.adapters.templates import original
-from writeit.adapters.templates.fields import count, flag, mapping, text, text_list, word, word_list
+from writeit.adapters.templates.fields import count, criteria_list, flag, mapping, text, text_list, word, word_list
 from writeit.adapters.templates.llm_templates import load_llm_step
 from writeit.adapters.templates.yamldoc import YamlDoc
 from writeit.domain.template import (
@@ -27,6 +27,7 @@ STEP_KEYS = (
     *("name", "description", "type", "prompt_template", "model_preference", "response_count", "models", "system"),
     "depends_on",
     "llm_template",
+    "criteria",
 )
 MAX_RESPONSES = 10
 # Keys become Jinja attribute names (`steps.outline`), and the sandbox refuses names starting with "_".
@@ -203,6 +204,7 @@ def _step(doc: YamlDoc, key: str, raw: Any) -> StepSpec:
         response_count=responses or 1,
         system=text(doc, fields.get("system"), f"{path}.system"),
         depends_on=word_list(doc, fields.get("depends_on"), f"{path}.depends_on"),
+        criteria=criteria_list(doc, fields.get("criteria"), f"{path}.criteria"),
     )
 
 

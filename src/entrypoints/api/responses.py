@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from writeit.application.ports import TemplateSummary
 from writeit.application.views import CandidateView, PipelineSummary, PipelineView, StepView
 from writeit.domain.template import InputSpec, PipelineTemplate, StepSpec
+from writeit.entrypoints.api.judgements import JudgementOut, judgement_out
 
 
 class Usage(BaseModel):
@@ -57,6 +58,7 @@ class StepOut(BaseModel):
     pending_feedback: list[str] = Field(description="Feedback no model has answered yet: the next round carries it.")
     generation: int
     candidates: list[CandidateOut]
+    judgement: JudgementOut | None = Field(None, description="The latest judge's scores of this step (no selection).")
 
 
 class BranchOut(BaseModel):
@@ -127,6 +129,7 @@ class StepSpecOut(BaseModel):
     model_preference: list[str]
     models: list[str]
     response_count: int
+    criteria: list[str] = Field([], description="What a judge scores this step on (empty: the judge's defaults).")
 
 
 class TemplateListItem(BaseModel):
@@ -168,6 +171,7 @@ def step_out(s: StepView) -> StepOut:
         key=s.key, name=s.name, status=s.status, stale=s.stale, selected=s.selected, feedback=list(s.feedback),
         pending_feedback=list(s.pending_feedback),
         generation=s.generation, candidates=[candidate_out(c) for c in s.candidates],
+        judgement=judgement_out(s.judgement) if s.judgement is not None else None,
     )  # fmt: skip
 
 
@@ -197,7 +201,7 @@ def step_spec_out(spec: StepSpec) -> StepSpecOut:
     return StepSpecOut(
         key=spec.key, name=spec.name, description=spec.description, type=spec.type,
         prompt_template=spec.prompt_template, system=spec.system, model_preference=list(spec.model_preference),
-        models=list(spec.models), response_count=spec.response_count,
+        models=list(spec.models), response_count=spec.response_count, criteria=list(spec.criteria),
     )  # fmt: skip
 
 

@@ -10,6 +10,7 @@ import typer
 from writeit.application.views import PipelineView
 from writeit.entrypoints.cli import completion
 from writeit.entrypoints.cli.common import handled, print_json, run_async
+from writeit.entrypoints.cli.judge_cmd import judgement_lines
 
 if TYPE_CHECKING:
     from writeit.entrypoints.container import Container
@@ -77,6 +78,8 @@ def print_view(view: PipelineView) -> None:
             typer.echo(f"    {mark} {c.id[:8]} {c.model:<12} {c.status:<11} {preview}")
         for f in step.feedback:
             typer.echo(f"    feedback: {f}")
+        for line in judgement_lines(step.judgement) if step.judgement is not None else ():
+            typer.echo(line)
 
 
 @app.command("export")

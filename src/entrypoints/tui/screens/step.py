@@ -1,4 +1,4 @@
-"""The step view's keys: select, edit, feedback, regenerate, cancel, navigate, branch (compare: step_compare)."""
+"""The step view's keys: select, edit, feedback, regenerate, cancel, navigate, branch, judge (compare: step_compare)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from writeit.application.service import PipelineService
 from writeit.entrypoints.tui.guard import attempt
 from writeit.entrypoints.tui.screens.dialogs import FeedbackDialog
 from writeit.entrypoints.tui.screens.editor import EditorScreen, HelpScreen
-from writeit.entrypoints.tui.screens.step_branches import StepBranchScreen
+from writeit.entrypoints.tui.screens.judging import StepJudgeScreen
 from writeit.entrypoints.tui.widgets.candidate import CandidatePanel
 
 # (action, title, help): the command palette offers the same actions as the keys.
@@ -29,6 +29,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
         "Merge the marked candidates: by a model (a recipe, or ticked points) or by hand",
     ),
     ("changes", "Tracked changes", "Accept or reject each change the focused candidate made to the text it revised"),
+    ("judge", "Judge candidates", "Ask a judge model to score each candidate on criteria, with reasons (no selection)"),
     ("cancel", "Cancel candidate", "Stop the focused candidate while it streams"),
     ("next_step", "Next step", "Go to the next step (generating it when it has no candidates)"),
     ("previous_step", "Previous step", "Go back one step"),
@@ -42,7 +43,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-class StepScreen(StepBranchScreen):
+class StepScreen(StepJudgeScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1", "select(1)", "Select", key_display="1-9"),
         *(Binding(str(n), f"select({n})", show=False) for n in range(2, 10)),
@@ -54,6 +55,7 @@ class StepScreen(StepBranchScreen):
         Binding("space", "mark", "Mark", show=False),
         Binding("m", "merge", "Merge"),
         Binding("t", "changes", "Changes", show=False),
+        Binding("j", "judge", "Judge", show=False),
         Binding("x", "cancel", "Cancel", show=False),
         Binding("n", "next_step", "Next"),
         Binding("p", "previous_step", "Previous step", show=False),

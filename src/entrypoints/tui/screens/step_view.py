@@ -25,6 +25,7 @@ from writeit.domain.events import StepStarted
 from writeit.entrypoints.tui.guard import attempt, report
 from writeit.entrypoints.tui.widgets.candidate import CandidatePanel
 from writeit.entrypoints.tui.widgets.deck import CandidateDeck, by_id
+from writeit.entrypoints.tui.widgets.judge_table import JudgeTable
 
 T = TypeVar("T")
 
@@ -57,6 +58,7 @@ class StepViewScreen(Screen[None]):
         yield Static(id="step-info")
         yield Static(id="step-notice")
         yield Container(id="deck-holder")
+        yield JudgeTable()
         yield Footer(compact=True, show_command_palette=False)  # ctrl+p is in the help: room for the keys
 
     async def open(self) -> PipelineView | None:
@@ -136,6 +138,7 @@ class StepViewScreen(Screen[None]):
                 deck.show_progress()
             else:
                 await self._rebuild(shown, visible, width)
+            self.query_one(JudgeTable).show(shown.judgement, {s.candidate.id: s.number for s in visible})
             self._drawn = view.version
 
     async def _rebuild(self, step: StepView, visible: list[Shown], width: int) -> None:

@@ -5,6 +5,7 @@ import { Card, stepHeading, stepList, visibleCandidates } from "./cards.js";
 import { h, notify, replace, serial } from "./dom.js";
 import { PipelineStream } from "./stream.js";
 import { commands } from "./commands.js";
+import { judgementTable } from "./judgement.js";
 
 export class PipelinePage {
   constructor(main, id, { generate = false } = {}) {
@@ -112,7 +113,8 @@ export class PipelinePage {
       this.grid.addEventListener("focusin", (event) => {
         this.lastCard = event.target.closest("[data-candidate]")?.dataset.candidate || this.lastCard;
       });
-      this.layout = h("div", { class: "pipeline" }, this.nav, this.heading, this.toolbar, this.grid);
+      this.judged = h("section", { "aria-label": "Judgement" });
+      this.layout = h("div", { class: "pipeline" }, this.nav, this.heading, this.toolbar, this.grid, this.judged);
       replace(this.main, this.layout);
     }
     replace(this.nav, stepList(this.state, this.viewed, (key) => this.show(key)));
@@ -121,6 +123,7 @@ export class PipelinePage {
     if (!cards.length) replace(this.grid, h("p", { class: "empty" }, "No candidates yet: g generates this step."));
     else if (shown.length !== cards.length || shown.some((el, i) => el !== cards[i])) replace(this.grid, cards);
     this.grid.dataset.count = String(cards.length);
+    replace(this.judged, judgementTable(step, visible));
     if (focused && this.cards.has(focused) && cards.includes(this.cards.get(focused).el)) this.cards.get(focused).el.focus();
     this.where();
   }
