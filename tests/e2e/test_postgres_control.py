@@ -51,7 +51,8 @@ async def test_a_client_of_worker_b_cancels_a_candidate_running_on_worker_a_whic
                 await watcher.until_finished([cid])
             candidate = step(await state_of(on_a, pid), "plan")["candidates"][0]
             assert candidate["status"] == "cancelled"
-            assert candidate["text"].startswith("word0") and len(candidate["text"].split()) < 600  # kept, partial
+            assert candidate["text"].startswith("word0")  # the text so far is kept
+            assert len(candidate["text"].split()) < 600
             assert watcher.events[-1]["event"]["type"] == "CandidateCancelled"
             again = await on_b.post(f"/api/pipelines/{pid}/candidates/{cid}/cancel", timeout=TIMEOUT)
             assert again.json() == {"candidate_id": cid, "cancelled": False}  # already stopped: nothing to do
