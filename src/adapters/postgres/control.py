@@ -71,17 +71,21 @@ class PostgresWakeup:
     def __init__(self, database: PostgresDatabase, listener: Listener) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._event: asyncio.Event | None = None
+        self._notified = self._seen = 0  # counted on the listener's thread too: none is lost before a loop waits
         listener.on(database.schema, lambda _payload: self._notify())
         listener.on_reconnect(self._notify)  # notifications may have been missed meanwhile
 
     async def wait(self, longest: float) -> None:
         if self._event is None:
             self._loop, self._event = asyncio.get_running_loop(), asyncio.Event()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._event.wait(), longest)
+        if self._notified == self._seen:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._event.wait(), longest)
         self._event.clear()
+        self._seen = self._notified
 
     def _notify(self) -> None:  # on the listener's thread
+        self._notified += 1
         loop, event = self._loop, self._event
         if loop is not None and event is not None:
             with contextlib.suppress(RuntimeError):
