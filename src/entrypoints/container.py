@@ -22,6 +22,7 @@ from writeit.adapters.llm.language_model import LlmLanguageModel
 from writeit.adapters.llm.llm_logs import LlmLogs
 from writeit.adapters.llm.prices import load_price_table
 from writeit.adapters.lmdb.backup import backup_environment, restore_environment
+from writeit.adapters.lmdb.cancels import LmdbCancelRequests
 from writeit.adapters.lmdb.environment import open_environment, store_in_use
 from writeit.adapters.lmdb.event_store import LmdbEventStore
 from writeit.adapters.lmdb.projection_store import LmdbProjectionStore
@@ -134,9 +135,9 @@ def _hub(environment: Store) -> Iterator[StreamHub]:
 
 
 def _signals(environment: Store) -> Iterator[Signals]:
-    """Cancel requests, log wake-ups and leases between a PostgreSQL workspace's workers (LMDB: none)."""
+    """Cancel requests between the processes on a store; on PostgreSQL, log wake-ups and leases too."""
     if isinstance(environment, lmdb.Environment):
-        yield Signals()
+        yield Signals(cancels=LmdbCancelRequests(environment))
         return
     from writeit.adapters.postgres.control import open_signals
 
