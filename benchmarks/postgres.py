@@ -23,6 +23,7 @@ from tests.postgres_server import PostgresCluster
 
 from benchmarks.api_load import Tally, _journey, served
 from benchmarks.common import Row, at_least, isolated_home, main, percentile, scaled
+from benchmarks.postgres_live import across_workers, follower_latency, summary
 from benchmarks.store import Record, records, streams
 from writeit.adapters.postgres.database import PostgresDatabase
 from writeit.adapters.postgres.event_store import PostgresEventStore
@@ -150,6 +151,10 @@ def run(size: str) -> list[Row]:
         _, throughput = asyncio.run(chunks_across(cluster.url, scaled(size, 2_000, 50_000), 0))
         per_worker = scaled(size, 5, 100)
         alone, together = asyncio.run(two_workers(cluster.create_database(), per_worker))
+        appends = scaled(size, 20, 300)
+        polled, poll_cpu = asyncio.run(follower_latency(cluster.url, "polled", appends, listening=False))
+        woken, woken_cpu = asyncio.run(follower_latency(cluster.url, "woken", appends, listening=True))
+        from_model, from_record = asyncio.run(across_workers(cluster.create_database(), scaled(size, 2, 21)))
     for error in sorted(set(together.errors + alone.errors))[:5]:
         print(f"error: {error}")
     api = f"API on echo, 2 workers × {per_worker} concurrent pipelines × 4 steps, one database"
@@ -157,6 +162,7 @@ def run(size: str) -> list[Row]:
     chunks = "token chunks across workers (hub A → NOTIFY → hub B, one process)"
     label = f"PostgreSQL durable append, {PIPELINES} concurrent pipelines"
     return [
+        *_live_rows(polled, poll_cpu, woken, woken_cpu, from_model, from_record),
         Row(
             label,
             mine,
@@ -177,6 +183,24 @@ def run(size: str) -> list[Row]:
             "one pipeline alone",
             percentile(alone.selects, 99) * 1000,
         ),
+    ]
+
+
+def _live_rows(
+    polled: list[float], poll_cpu: float, woken: list[float], woken_cpu: float, chunks: list[float], events: list[float]
+) -> list[Row]:
+    (p50, p99), (ref50, ref99) = summary(woken), summary(polled)
+    follower = "event appended by one store → subscriber fed by another's follower (durable commit included)"
+    ws = "2 `writeit serve`, websockets client on B"
+    chunk50, chunk99 = summary(chunks)
+    event50, event99 = summary(events)
+    return [
+        Row(f"{follower}, NOTIFY: p50", p50, "ms", "polling every 20 ms", ref50),
+        Row(f"{follower}, NOTIFY: p99", p99, "ms", "polling every 20 ms", ref99),
+        Row("follower idle, NOTIFY (+ 0.5 s poll): CPU", woken_cpu * 100, "% of a core", "polling", poll_cpu * 100),
+        Row(f"{ws}: token chunk, model on A → client on B, p50", chunk50, "ms"),
+        Row(f"{ws}: token chunk, model on A → client on B, p99", chunk99, "ms", target="≤ 50 ms", met=chunk99 <= 50),
+        Row(f"{ws}: event recorded on A → client on B, p50 / p99", event50, "ms", "p99", event99),
     ]
 
 

@@ -8,25 +8,30 @@ import logging
 
 from writeit.application.errors import StoreError
 from writeit.application.hub import StreamHub
-from writeit.application.ports import EventStore
+from writeit.application.ports import EventStore, Wakeup
 
 POLL_SECONDS = 0.02  # a poll is one read transaction (~10 µs in LMDB): 50 a second cost nothing measurable
+SAFETY_POLL_SECONDS = 0.5  # with a Wakeup (PostgreSQL's NOTIFY): a poll as well, should a notification be lost
 SKIP_AFTER = 5  # failed reads of one position before it is skipped: positions are gapless, live updates go on
 _PAGE = 1000
 log = logging.getLogger(__name__)
 
 
 class LogFollower:
-    """Polls `last_position()`; when it moved, reads the new events and publishes them to the hub.
+    """Polls `last_position()`; when it moved, reads the new events and publishes them to the hub. With a
+    `wakeup` it reads when told that the log moved, and polls only slowly.
 
     Events this process stored were published by its save already: the hub sends each (pipeline, seq) once.
     Token chunks never cross: they are not stored.
     """
 
-    def __init__(self, store: EventStore, hub: StreamHub, poll_seconds: float = POLL_SECONDS) -> None:
+    def __init__(
+        self, store: EventStore, hub: StreamHub, poll_seconds: float = POLL_SECONDS, wakeup: Wakeup | None = None
+    ) -> None:
         self._store = store
         self._hub = hub
         self._poll = poll_seconds
+        self._wakeup = wakeup
         self.position: int | None = None
         self._failures = 0  # failed reads after `position`, in a row
         self._careful_until = 0  # after a failure, read one event at a time up to here, to find the one that fails
@@ -75,4 +80,7 @@ class LogFollower:
             # A failed read (the store closing, say) is tried again at the next poll; see `_failed`.
             with contextlib.suppress(StoreError):
                 await self.step()
-            await asyncio.sleep(self._poll)
+            if self._wakeup is None:
+                await asyncio.sleep(self._poll)
+            else:
+                await self._wakeup.wait(SAFETY_POLL_SECONDS)

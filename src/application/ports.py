@@ -1,6 +1,6 @@
 """The ports: what the application needs from storage, models and templates, stated as Protocols.
 
-Each group lives in its own module (store_ports, model_ports, template_ports, document_ports); every name
+Each group lives in its own module (store_, model_, template_, document_ and signal_ports); every name
 stays importable here.
 """
 
@@ -18,6 +18,7 @@ from writeit.application.model_ports import (
     RecordedResponse,
     ResponseCache,
 )
+from writeit.application.signal_ports import CancelRequests, Leases, Signals, Wakeup
 from writeit.application.store_ports import (
     MAX_PIPELINE_ID_BYTES,
     EventStore,
@@ -38,6 +39,7 @@ from writeit.application.template_ports import (
 
 __all__ = [
     "MAX_PIPELINE_ID_BYTES",
+    "CancelRequests",
     "ChunkCallback",
     "CompletedCandidate",
     "Completion",
@@ -46,6 +48,7 @@ __all__ = [
     "EventStore",
     "FragmentSource",
     "LanguageModel",
+    "Leases",
     "LoggedEvent",
     "ModelInfo",
     "ModelRequest",
@@ -55,9 +58,11 @@ __all__ = [
     "RenderedPrompt",
     "ResponseCache",
     "Row",
+    "Signals",
     "SnapshotStore",
     "StepContext",
     "TemplateCatalog",
     "TemplateSummary",
+    "Wakeup",
     "check_append",
 ]

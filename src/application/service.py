@@ -20,7 +20,7 @@ from writeit.application.hub import StreamHub, Subscription
 from writeit.application.judging import Judgement, Judging
 from writeit.application.merge_access import PipelineAccess
 from writeit.application.merge_recipes import BuiltInRecipes, RecipeBook
-from writeit.application.ports import FragmentSource, TemplateCatalog
+from writeit.application.ports import CancelRequests, FragmentSource, TemplateCatalog
 from writeit.application.preflight import Preflight
 from writeit.application.queries import PipelineQueries
 from writeit.application.repository import PipelineRepository
@@ -51,6 +51,7 @@ class PipelineService(PipelineQueries, UseCases):
         fragments: FragmentSource | None = None,
         recipes: RecipeBook | None = None,
         yaml: DocumentWriter | None = None,
+        cancels: CancelRequests | None = None,
     ) -> None:
         uow = UnitOfWork(repo, clock)
         templates = StartedTemplates(catalog)
@@ -61,6 +62,7 @@ class PipelineService(PipelineQueries, UseCases):
             Context(
                 uow=uow, catalog=catalog, templates=templates, generator=generator, preflight=preflight,
                 new_id=new_id, is_alive=is_alive, fragments=fragments, recipes=recipes or BuiltInRecipes(),
+                cancels=cancels,
             ),
         )  # fmt: skip
         self._hub = hub

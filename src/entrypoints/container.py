@@ -23,6 +23,7 @@ from writeit.adapters.llm.language_model import LlmLanguageModel
 from writeit.adapters.llm.llm_logs import LlmLogs
 from writeit.adapters.llm.prices import load_price_table
 from writeit.adapters.lmdb.backup import backup_environment, restore_environment
+from writeit.adapters.lmdb.cancels import LmdbCancelRequests
 from writeit.adapters.lmdb.environment import open_environment, store_in_use
 from writeit.adapters.lmdb.event_store import LmdbEventStore
 from writeit.adapters.lmdb.projection_store import LmdbProjectionStore
@@ -36,7 +37,8 @@ from writeit.application.follower import LogFollower
 from writeit.application.generation import StepGenerator
 from writeit.application.hub import StreamHub
 from writeit.application.leaderboard import PreferenceService
-from writeit.application.ports import EventStore, ProjectionStore, ResponseCache, SnapshotStore
+from writeit.application.liveness import Liveness
+from writeit.application.ports import EventStore, ProjectionStore, ResponseCache, Signals, SnapshotStore
 from writeit.application.preflight import Preflight
 from writeit.application.recovery import recover_dead_sessions
 from writeit.application.repository import PipelineRepository
@@ -48,7 +50,7 @@ from writeit.domain.errors import DomainError
 from writeit.entrypoints import config_files
 from writeit.entrypoints.injector import containers, providers
 from writeit.entrypoints.logs import configure_logging
-from writeit.entrypoints.process import is_alive, session_name
+from writeit.entrypoints.process import local_liveness, session_name
 from writeit.entrypoints.settings import STORE_URL_PATTERN, Settings
 
 if TYPE_CHECKING:
@@ -132,6 +134,16 @@ def _hub(environment: Store) -> Iterator[StreamHub]:
         hub.close()
 
 
+def _signals(environment: Store) -> Iterator[Signals]:
+    """Cancel requests between the processes on a store; on PostgreSQL, log wake-ups and leases too."""
+    if isinstance(environment, lmdb.Environment):
+        yield Signals(cancels=LmdbCancelRequests(environment))
+        return
+    from writeit.adapters.postgres.control import open_signals
+
+    yield from open_signals(environment)
+
+
 def _backup(environment: Store, target: Path) -> int:
     if not isinstance(environment, lmdb.Environment):
         raise StoreError(f"this workspace is stored in PostgreSQL ({environment.where}): back it up with pg_dump")
@@ -147,8 +159,10 @@ def _restore(settings: Settings, source: Path) -> Path | None:
 _Live = contextlib.AbstractAsyncContextManager[None] | contextlib.nullcontext[None]
 
 
-def _live(repository: PipelineRepository, store: EventStore, hub: StreamHub) -> _Live:
-    """Opening the store recovers dead processes' candidates, then follows the log for the rest of the session.
+def _live(repository: PipelineRepository, store: EventStore, hub: StreamHub, liveness: Liveness, signals: Signals,
+          generator: StepGenerator) -> _Live:  # fmt: skip
+    """Opening the store recovers dead processes' candidates, then follows the log for the rest of the session
+    (and, on PostgreSQL, keeps this process's lease, reaps lapsed ones and stops what other workers ask to).
 
     Returned as an async context manager when an event loop runs (the CLI, the TUI, serve); a container opened
     outside one (a test's synchronous fixture) gets neither.
@@ -157,28 +171,39 @@ def _live(repository: PipelineRepository, store: EventStore, hub: StreamHub) -> 
         asyncio.get_running_loop()
     except RuntimeError:
         return contextlib.nullcontext()
-    return _recovered_and_following(repository, store, hub)
+    return _recovered_and_following(repository, store, hub, liveness, signals, generator)
 
 
 @contextlib.asynccontextmanager
 async def _recovered_and_following(
-    repository: PipelineRepository, store: EventStore, hub: StreamHub
-) -> AsyncIterator[None]:
+    repository: PipelineRepository, store: EventStore, hub: StreamHub, liveness: Liveness, signals: Signals,
+    generator: StepGenerator,
+) -> AsyncIterator[None]:  # fmt: skip
     # Through the repository, not the service: the services are made later, once a command has applied its
     # options (`run --budget`, say) to the settings they read.
     try:
-        await recover_dead_sessions(repository, is_alive, _now)
+        await liveness.beat()
+        await recover_dead_sessions(repository, liveness, _now)
     except (ApplicationError, DomainError) as exc:  # one unreadable pipeline must not stop the store opening
         logging.getLogger("writeit.recovery").warning("recovery on open failed: %s", exc)
+    if signals.cancels is not None:  # another worker's client asks to stop a candidate running here
+        signals.cancels.bind(liveness.session, lambda _pipeline_id, candidate_id: generator.cancel(candidate_id))
     # Events other processes store reach this process's subscribers (a TUI sees what `serve` or `run` did).
-    follower = LogFollower(store, hub)
+    follower = LogFollower(store, hub, wakeup=signals.wakeup)
     await follower.start()
-    task = asyncio.create_task(follower.run(), name="writeit-log-follower")
+    tasks = [
+        asyncio.create_task(follower.run(), name="writeit-log-follower"),
+        asyncio.create_task(liveness.run(repository, _now), name="writeit-lease"),
+    ]
     try:
         yield
     finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if signals.cancels is not None:
+            signals.cancels.unbind()
+        await liveness.release()
 
 
 def _completion_log(enabled: bool) -> LlmLogs | None:
@@ -222,6 +247,14 @@ class Container(containers.DeclarativeContainer):
     backup = providers.Callable(_backup, environment)
     restore = providers.Callable(_restore, settings)
     hub = providers.Resource(_hub, environment)
+    signals = providers.Resource(_signals, environment)
+    liveness = providers.Singleton(
+        Liveness,
+        local_liveness,
+        providers.Callable(session_name),
+        leases=signals.provided.leases,
+        seconds=settings.provided.lease_seconds,
+    )
     projections = providers.Singleton(_projections, environment)
     snapshots = providers.Singleton(_snapshots, environment)
     repository = providers.Singleton(PipelineRepository, event_store, hub, projections, snapshots)
@@ -287,14 +320,15 @@ class Container(containers.DeclarativeContainer):
         hub,
         clock=_now,
         new_id=_new_id,
-        is_alive=is_alive,
+        is_alive=liveness,
+        cancels=signals.provided.cancels,
         preflight=preflight,
         fragments=fragments,
         recipes=recipes,
         yaml=providers.Singleton(YamlDocumentWriter),
     )
     preferences = providers.Singleton(PreferenceService, event_store, projections, repository)
-    live = providers.Resource(_live, repository, event_store, hub)
+    live = providers.Resource(_live, repository, event_store, hub, liveness, signals, generator)
 
 
 @contextlib.asynccontextmanager

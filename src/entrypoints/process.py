@@ -2,9 +2,10 @@
 
 A session is `host:pid:start`, where `start` is the process's start time (field 22 of /proc/<pid>/stat, in
 clock ticks since boot). A PID the kernel has given to a new process since has another start time, so a
-recycled PID never passes for the dead session's process. (A lease with a heartbeat would also work across
-hosts, but costs a write every few seconds per process and a timeout to wait out after a crash; the start
-time costs nothing and is exact at once.) Sessions recorded before carry no start: only the PID is checked.
+recycled PID never passes for the dead session's process: exact at once, and free. Another host's processes
+cannot be checked so: on PostgreSQL a lease tells (application/liveness.py). `host` is the hostname, or
+WRITEIT_HOST when set (machines whose containers share a hostname must each be given a name of their own).
+Sessions recorded before carry no start: only the PID is checked.
 """
 
 from __future__ import annotations
@@ -13,9 +14,13 @@ import os
 import socket
 
 
+def host() -> str:
+    return os.environ.get("WRITEIT_HOST") or socket.gethostname()
+
+
 def session_name() -> str:
     pid = os.getpid()
-    return f"{socket.gethostname()}:{pid}:{start_time(pid) or 0}"
+    return f"{host()}:{pid}:{start_time(pid) or 0}"
 
 
 def start_time(pid: int) -> int | None:
@@ -32,9 +37,15 @@ def start_time(pid: int) -> int | None:
 
 def is_alive(session: str) -> bool:
     """True unless `session` names a process on this host that no longer exists (another host: assume alive)."""
-    host, pid, start = _parse(session)
-    if host != socket.gethostname() or pid is None:
-        return bool(session) and host != socket.gethostname()
+    known = local_liveness(session)
+    return True if known is None else known
+
+
+def local_liveness(session: str) -> bool | None:
+    """Whether `session`'s process lives, when it is one of this host's (or malformed: False); else None."""
+    name, pid, start = _parse(session)
+    if name != host() or pid is None:
+        return None if session and name != host() else False
     if start:  # 0: the start time could not be read when the session began
         return start_time(pid) == start
     try:

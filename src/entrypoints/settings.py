@@ -55,6 +55,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     log_to_llm: bool = False  # also write every completed candidate to llm's logs database (`llm logs`)
     # Unset: the workspace's LMDB store. `postgresql://user:pass@host/db`: a schema per workspace on that server.
     store: Annotated[str, msgspec.Meta(pattern=STORE_URL_PATTERN)] | None = None
+    lease_seconds: Annotated[float, msgspec.Meta(ge=0.5, le=DAY)] = 30.0  # PostgreSQL: a dead worker's lease lapses
     fragments_private_urls: bool = False  # the API may fetch fragment URLs on loopback or private networks
 
     @classmethod

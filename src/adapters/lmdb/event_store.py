@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import queue
 import struct
-import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import partial
 from typing import TypeVar
 
 import lmdb
 
+from writeit.adapters.group_commit import GroupCommitWriter, Outcome, Pending
 from writeit.adapters.lmdb.codec import decode, encode
 from writeit.adapters.lmdb.environment import transact
 from writeit.adapters.lmdb.log import U64, ensure_log, last_position, positions
@@ -23,20 +20,10 @@ from writeit.domain.events import Event
 
 _U64 = U64
 _HEAD = struct.Struct(">QQ")  # current version, creation order
-_MAX_BATCH = 256
 _INLINE_READ = 64  # events decoded on the caller's loop (~0.1 ms); longer reads go to a thread
 
 T = TypeVar("T")
-Outcome = int | BaseException
-
-
-@dataclass(slots=True)
-class _Append:
-    pipeline_id: str
-    expected: int
-    values: list[bytes]
-    future: asyncio.Future[int]
-    loop: asyncio.AbstractEventLoop
+_Append = Pending[bytes]
 
 
 class LmdbEventStore:
@@ -53,10 +40,7 @@ class LmdbEventStore:
     def __init__(self, env: lmdb.Environment) -> None:
         self._env = env
         self._events, self._heads, self._order, self._log = transact(env, self._open_dbs, write=True)
-        self._queue: queue.SimpleQueue[_Append | None] = queue.SimpleQueue()
-        self._writer: threading.Thread | None = None
-        self._lock = threading.Lock()
-        self._closed = False
+        self._writer: GroupCommitWriter[bytes] = GroupCommitWriter(self._commit, "lmdb-event-writer")
 
     def _open_dbs(self, txn: lmdb.Transaction[bytes]) -> tuple[lmdb._Database, ...]:
         names = (b"events", b"heads", b"order", b"log", b"meta")
@@ -66,11 +50,7 @@ class LmdbEventStore:
 
     async def append(self, pipeline_id: str, events: Sequence[Event], expected_version: int) -> int:
         check_append(pipeline_id, events, expected_version)
-        values = [encode(event) for event in events]
-        loop = asyncio.get_running_loop()
-        pending = _Append(pipeline_id, expected_version, values, loop.create_future(), loop)
-        self._submit(pending)
-        return await pending.future
+        return await self._writer.append(pipeline_id, [encode(event) for event in events], expected_version)
 
     async def read(self, pipeline_id: str, after: int = 0) -> list[Event]:
         if "\x00" in pipeline_id:  # never stored, and its prefix would reach into another id's keys
@@ -96,49 +76,14 @@ class LmdbEventStore:
 
     def close(self) -> None:
         """Finish the queued appends and stop the writer thread (call before closing the environment)."""
-        with self._lock:
-            self._closed = True
-            writer, self._writer = self._writer, None
-        if writer is not None:
-            self._queue.put(None)
-            writer.join()
+        self._writer.close()
 
-    def _submit(self, pending: _Append) -> None:
-        with self._lock:
-            if self._closed:
-                raise StoreError("the event store is closed")
-            if self._writer is None:
-                self._writer = threading.Thread(target=self._write_loop, name="lmdb-event-writer", daemon=True)
-                self._writer.start()
-            self._queue.put(pending)
-
-    def _write_loop(self) -> None:
-        while (first := self._queue.get()) is not None:
-            batch = [first]
-            while len(batch) < _MAX_BATCH:
-                try:
-                    pending = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if pending is None:
-                    self._queue.put(None)  # stop once this batch is committed
-                    break
-                batch.append(pending)
-            self._commit(batch)
-
-    def _commit(self, batch: list[_Append]) -> None:
+    def _commit(self, batch: list[_Append]) -> list[Outcome]:
         try:
             outcomes: list[Outcome] = transact(self._env, partial(self._apply_all, batch), write=True)
         except Exception as exc:  # the writer must outlive any failure; the callers get it instead
             outcomes = [exc] * len(batch)
-        # One wake-up per event loop for the whole batch, not one per append.
-        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[int], Outcome]]] = {}
-        for pending, outcome in zip(batch, outcomes, strict=True):
-            by_loop.setdefault(pending.loop, []).append((pending.future, outcome))
-        for loop, settled in by_loop.items():
-            # RuntimeError: the caller's loop is closed, so nobody is waiting any more.
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(_settle_all, settled)
+        return outcomes
 
     def _apply_all(self, batch: list[_Append], txn: lmdb.Transaction[bytes]) -> list[Outcome]:
         # In order, each against the heads as the earlier ones left them in this txn; a conflict writes nothing.
@@ -226,13 +171,3 @@ def _unpack_head(head: bytes | None) -> tuple[int, int]:
 def _next_order(txn: lmdb.Transaction[bytes], order_db: lmdb._Database) -> int:
     cursor = txn.cursor(db=order_db)
     return int(_U64.unpack(cursor.key())[0]) + 1 if cursor.last() else 1
-
-
-def _settle_all(settled: list[tuple[asyncio.Future[int], Outcome]]) -> None:
-    for future, outcome in settled:
-        if future.done():  # cancelled by its caller
-            continue
-        if isinstance(outcome, BaseException):
-            future.set_exception(outcome)
-        else:
-            future.set_result(outcome)

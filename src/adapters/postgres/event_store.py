@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import queue
-import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import psycopg
 
+from writeit.adapters.group_commit import GroupCommitWriter, Outcome, Pending
 from writeit.adapters.lmdb.codec import decode, encode
 from writeit.adapters.postgres.database import Connection, PostgresDatabase
 from writeit.adapters.postgres.schema import APPEND_LOCK, lock_key
@@ -18,8 +14,6 @@ from writeit.application.errors import StoreError, VersionConflictError
 from writeit.application.ports import LoggedEvent, check_append
 from writeit.domain.events import Event
 
-_MAX_BATCH = 256
-Outcome = int | BaseException
 Row = tuple[int, str, int, str]
 _SEQ_CONSTRAINT = "events_pipeline_id_seq_key"  # PostgreSQL's name for UNIQUE (pipeline_id, seq)
 _COPY = "COPY events (position, pipeline_id, seq, data) FROM STDIN"
@@ -29,13 +23,7 @@ class _RacedError(Exception):
     """The unique (pipeline_id, seq) constraint refused a row: another writer stored that seq first."""
 
 
-@dataclass(slots=True)
-class _Append:
-    pipeline_id: str
-    expected: int
-    values: list[str]
-    future: asyncio.Future[int]
-    loop: asyncio.AbstractEventLoop
+_Append = Pending[str]
 
 
 class PostgresEventStore:
@@ -52,10 +40,7 @@ class PostgresEventStore:
     def __init__(self, database: PostgresDatabase) -> None:
         self._db = database
         self._lock_key = lock_key(database.schema)
-        self._queue: queue.SimpleQueue[_Append | None] = queue.SimpleQueue()
-        self._writer: threading.Thread | None = None
-        self._lock = threading.Lock()
-        self._closed = False
+        self._writer: GroupCommitWriter[str] = GroupCommitWriter(self._commit, "pg-event-writer")
 
     @property
     def channel(self) -> str:
@@ -64,10 +49,7 @@ class PostgresEventStore:
     async def append(self, pipeline_id: str, events: Sequence[Event], expected_version: int) -> int:
         check_append(pipeline_id, events, expected_version)
         values = [encode(event).decode() for event in events]
-        loop = asyncio.get_running_loop()
-        pending = _Append(pipeline_id, expected_version, values, loop.create_future(), loop)
-        self._submit(pending)
-        return await pending.future
+        return await self._writer.append(pipeline_id, values, expected_version)
 
     async def read(self, pipeline_id: str, after: int = 0) -> list[Event]:
         if "\x00" in pipeline_id:  # never stored, and PostgreSQL text cannot hold it
@@ -98,35 +80,7 @@ class PostgresEventStore:
 
     def close(self) -> None:
         """Finish the queued appends and stop the writer thread (call before closing the database)."""
-        with self._lock:
-            self._closed = True
-            writer, self._writer = self._writer, None
-        if writer is not None:
-            self._queue.put(None)
-            writer.join()
-
-    def _submit(self, pending: _Append) -> None:
-        with self._lock:
-            if self._closed:
-                raise StoreError("the event store is closed")
-            if self._writer is None:
-                self._writer = threading.Thread(target=self._write_loop, name="pg-event-writer", daemon=True)
-                self._writer.start()
-            self._queue.put(pending)
-
-    def _write_loop(self) -> None:
-        while (first := self._queue.get()) is not None:
-            batch = [first]
-            while len(batch) < _MAX_BATCH:
-                try:
-                    pending = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if pending is None:
-                    self._queue.put(None)  # stop once this batch is committed
-                    break
-                batch.append(pending)
-            _settle(batch, self._commit(batch))
+        self._writer.close()
 
     def _commit(self, batch: list[_Append]) -> list[Outcome]:
         try:
@@ -188,23 +142,3 @@ def _decode(data: str, where: str) -> Event:
         return decode(data.encode())
     except ValueError as exc:  # json and msgspec errors are ValueErrors too
         raise StoreError(f"stored event {where} is unreadable: {exc}") from exc
-
-
-def _settle(batch: list[_Append], outcomes: list[Outcome]) -> None:
-    # One wake-up per event loop for the whole batch, not one per append.
-    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[int], Outcome]]] = {}
-    for pending, outcome in zip(batch, outcomes, strict=True):
-        by_loop.setdefault(pending.loop, []).append((pending.future, outcome))
-    for loop, settled in by_loop.items():
-        with contextlib.suppress(RuntimeError):  # the caller's loop is closed: nobody is waiting any more
-            loop.call_soon_threadsafe(_settle_all, settled)
-
-
-def _settle_all(settled: list[tuple[asyncio.Future[int], Outcome]]) -> None:
-    for future, outcome in settled:
-        if future.done():  # cancelled by its caller
-            continue
-        if isinstance(outcome, BaseException):
-            future.set_exception(outcome)
-        else:
-            future.set_result(outcome)

@@ -33,6 +33,8 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE snapshots (pipeline_id text PRIMARY KEY, data text NOT NULL);
     CREATE TABLE responses (key text PRIMARY KEY, data text NOT NULL);
     """,
+    # 2: each process's lease, so that a worker on another machine can tell when one has died.
+    "CREATE TABLE leases (session text PRIMARY KEY, expires timestamptz NOT NULL);",
 )
 VERSION = len(MIGRATIONS)
 

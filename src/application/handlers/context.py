@@ -9,7 +9,7 @@ from typing import Literal, overload
 
 from writeit.application.generation import StepGenerator
 from writeit.application.merge_recipes import BuiltInRecipes, RecipeBook
-from writeit.application.ports import FragmentSource, TemplateCatalog
+from writeit.application.ports import CancelRequests, FragmentSource, TemplateCatalog
 from writeit.application.preflight import Preflight
 from writeit.application.unit_of_work import UnitOfWork
 from writeit.domain.errors import TemplateInvalidError
@@ -59,6 +59,7 @@ class Context:
     is_alive: Callable[[str], bool]
     fragments: FragmentSource | None = None
     recipes: RecipeBook = field(default_factory=BuiltInRecipes)
+    cancels: CancelRequests | None = None  # to ask another worker to stop a candidate it runs
 
     def now(self) -> datetime:
         return self.uow.clock()
