@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar, overload
 
 from tests.unit.builders import Clock
 from tests.unit.service_fixtures import THREE_STEPS, Ids
@@ -25,14 +26,15 @@ from writeit.application.service import PipelineService
 from writeit.application.usage import PriceTable
 from writeit.domain.events import Event
 
+E = TypeVar("E", bound=Event)
 FAST_RETRIES = RetryPolicy(attempts=3, initial_wait=0.001, max_wait=0.002)
 
 
 class CountingModels(ScriptedLanguageModel):
     """The scripted fake, also counting how many completions run at once."""
 
-    def __init__(self, scripts: Mapping[str, ScriptLike] | None = None, **kwargs: object) -> None:
-        super().__init__(scripts, echo=("echo",), **kwargs)  # type: ignore[arg-type]
+    def __init__(self, scripts: Mapping[str, ScriptLike] | None = None, *, echo_unknown: bool = False) -> None:
+        super().__init__(scripts, echo=("echo",), echo_unknown=echo_unknown)
         self.active = 0
         self.peak = 0
 
@@ -59,9 +61,12 @@ class GenerationWorld:
     def template(self, name: str, yaml_text: str) -> None:
         (self.templates / f"{name}.yaml").write_text(yaml_text)
 
-    async def events(self, pipeline_id: str, kind: type[Event] | None = None) -> list[Event]:
-        events = await self.store.read(pipeline_id)
-        return [e for e in events if kind is None or isinstance(e, kind)]
+    @overload
+    async def events(self, pipeline_id: str) -> list[Event]: ...
+    @overload
+    async def events(self, pipeline_id: str, kind: type[E]) -> list[E]: ...
+    async def events(self, pipeline_id: str, kind: type[Event] = Event) -> list[Any]:
+        return [e for e in await self.store.read(pipeline_id) if isinstance(e, kind)]
 
 
 def generation_world(
