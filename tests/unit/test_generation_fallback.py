@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from tests.unit.generation_world import generation_world
 from writeit.adapters.memory.language_model import Script, ScriptedLanguageModel, ScriptLike
 from writeit.application.errors import ModelError, ModelKeyMissingError
-from writeit.application.hub import TokenMessage
+from writeit.application.hub import Message, TokenMessage
 from writeit.application.ports import ModelRequest
 from writeit.application.runner import CandidateHooks, ModelRunner, RetryPolicy
 from writeit.domain import events as ev
@@ -133,10 +134,10 @@ async def test_a_failure_mid_stream_keeps_the_partial_text_of_its_last_attempt(t
     assert [e.partial_text for e in failed] == ["half way", "half way"]
 
 
-def _drain(queue: object) -> list[object]:
+def _drain(queue: asyncio.Queue[Message]) -> list[Message]:
     items = []
-    while not queue.empty():  # type: ignore[attr-defined]
-        items.append(queue.get_nowait())  # type: ignore[attr-defined]
+    while not queue.empty():
+        items.append(queue.get_nowait())
     return items
 
 
