@@ -10,7 +10,7 @@ from textual.widgets import Input, Select, TextArea
 
 from tests.e2e.tui_support import all_finished, make_app, open_container, open_step, panels, screen_text, wait_for
 from writeit.entrypoints.container import Container
-from writeit.entrypoints.formats import export_text
+from writeit.entrypoints.formats import Format, export_text
 from writeit.entrypoints.tui.screens.step import StepScreen
 
 
@@ -23,7 +23,7 @@ async def container(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Container]
 
 @pytest.mark.parametrize(("fmt", "suffix"), [("yaml", ".yaml"), ("jsonl", ".jsonl"), ("json", ".json")])
 async def test_the_export_dialog_writes_every_format_the_cli_writes(
-    container: Container, tmp_path: Path, fmt: str, suffix: str
+    container: Container, tmp_path: Path, fmt: Format, suffix: str
 ) -> None:
     app = make_app(container)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -38,7 +38,7 @@ async def test_the_export_dialog_writes_every_format_the_cli_writes(
         app.screen.query_one("#path", Input).focus()
         await pilot.press("enter")
         await wait_for(pilot, path.exists, "the exported file")
-        expected = await export_text(container.pipelines(), screen.pipeline_id, fmt)  # type: ignore[arg-type]
+        expected = await export_text(container.pipelines(), screen.pipeline_id, fmt)
     assert path.read_text() == expected  # noqa: ASYNC240 (the app has stopped)
 
 
