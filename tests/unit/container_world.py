@@ -1,8 +1,8 @@
 """The production container with in-memory fakes put in through dependency-injector's `override`: the unit worlds.
 
-Every provider the entrypoints use is the container's own (the generator, the preflight, the judge, the
-recipes, the service), so a unit test wires its service as `writeit` does; only the ports and a few knobs a
-test must control (ids, clock, sessions alive) are replaced. The worlds resolve `pipelines()` without opening
+The generator, runner, recorder, judge, recipe book and service are the container's own, so a unit test
+wires its service as `writeit` does; the ports, the knobs a test must control (ids, clock, sessions alive)
+and the two providers `_overrides` says why of (preflight, fragments) are replaced. The worlds resolve `pipelines()` without opening
 the container's resources, so building one stays synchronous and does no I/O; a test that wants what opening
 adds (the recovery and the log follower) opens `world.container` with the entrypoints' own `opened`.
 """
