@@ -40,9 +40,10 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/ruff check src tests benchmarks
 
+# The tests and the benchmarks are held to the same --strict as the code they drive.
 typecheck: $(VENV)/.dev
 	@tmp=$$(mktemp -d) && ln -s "$(CURDIR)/src" "$$tmp/writeit" && \
-	MYPYPATH="$$tmp" $(BIN)/mypy --strict -p writeit; rc=$$?; rm -rf "$$tmp"; exit $$rc
+	MYPYPATH="$$tmp" $(BIN)/mypy --strict -p writeit -p tests -p benchmarks; rc=$$?; rm -rf "$$tmp"; exit $$rc
 
 imports: $(VENV)/.dev
 	$(BIN)/lint-imports

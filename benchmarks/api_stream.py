@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -39,21 +39,23 @@ class _Shared:
     can_stream = True
 
 
-class BenchStream(_Shared, llm.Model):  # type: ignore[misc]
+class BenchStream(_Shared, llm.Model):
     def execute(self, prompt: Any, stream: bool, response: Any, conversation: Any = None) -> Iterator[str]:
         for _ in range(_chunks()):
             yield CHUNK
 
 
-class BenchStreamAsync(_Shared, llm.AsyncModel):  # type: ignore[misc]
-    async def execute(self, prompt: Any, stream: bool, response: Any, conversation: Any = None) -> AsyncIterator[str]:
+class BenchStreamAsync(_Shared, llm.AsyncModel):
+    async def execute(
+        self, prompt: Any, stream: bool, response: Any, conversation: Any = None
+    ) -> AsyncGenerator[str, None]:
         for _ in range(_chunks()):
             await asyncio.sleep(0)  # as a network model's chunks do, each arrives after an await
             yield CHUNK
 
 
 class _Plugin:
-    @llm.hookimpl  # type: ignore[misc]
+    @llm.hookimpl
     def register_models(self, register: Any) -> None:
         register(BenchStream(), BenchStreamAsync())
 

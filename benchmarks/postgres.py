@@ -15,8 +15,9 @@ import gc
 import os
 import statistics
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from functools import partial
+from typing import Any
 
 import psycopg
 from tests.postgres_server import PostgresCluster
@@ -137,7 +138,7 @@ def run(size: str) -> list[Row]:
         for turn in range(rounds):
             event_streams = streams(PIPELINES, per_pipeline)
             recs = records(event_streams)
-            engines: dict[str, Callable[[], Awaitable[float]]] = {
+            engines: dict[str, Callable[[], Coroutine[Any, Any, float]]] = {
                 "ours": partial(ours, cluster.url, f"bench{turn}", event_streams),
                 "raw": partial(raw, cluster.url, f"raw{turn}", recs, lock=False),
                 "locked": partial(raw, cluster.url, f"locked{turn}", recs, lock=True),

@@ -21,6 +21,7 @@ from writeit.adapters.lmdb.snapshots import LmdbSnapshotStore
 from writeit.application.errors import VersionConflictError
 from writeit.application.hub import StreamHub
 from writeit.application.repository import SNAPSHOT_EVERY, PipelineRepository
+from writeit.domain.events import Event
 from writeit.domain.pipeline import Pipeline
 
 
@@ -139,9 +140,9 @@ def append_rate(cls: type[LmdbEventStore], writers: int, per: int) -> float:
     streams = [pipeline_events(f"w{n:03d}", per) for n in range(writers)]
 
     async def write(store: LmdbEventStore) -> None:
-        async def one(events: list[object]) -> None:
+        async def one(events: list[Event]) -> None:
             for event in events:
-                await store.append(event.pipeline_id, [event], event.seq - 1)  # type: ignore[attr-defined]
+                await store.append(event.pipeline_id, [event], event.seq - 1)
 
         await asyncio.gather(*(one(list(events)) for events in streams))
 

@@ -38,7 +38,7 @@ def register_model(chunks: int, delay: float) -> None:
     def word(i: int) -> str:
         return f"word{i % 97} " + ("\n\n" if i % 60 == 59 else "")
 
-    class BenchStream(llm.Model):  # type: ignore[misc]
+    class BenchStream(llm.Model):
         model_id = "bench-stream"
         can_stream = True
 
@@ -47,7 +47,7 @@ def register_model(chunks: int, delay: float) -> None:
                 yield word(i)
                 time.sleep(delay)
 
-    class AsyncBenchStream(llm.AsyncModel):  # type: ignore[misc]
+    class AsyncBenchStream(llm.AsyncModel):
         model_id = "bench-stream"
         can_stream = True
 
@@ -57,7 +57,7 @@ def register_model(chunks: int, delay: float) -> None:
                 await asyncio.sleep(delay)
 
     class Plugin:
-        @llm.hookimpl  # type: ignore[misc]
+        @llm.hookimpl
         def register_models(self, register: Callable[..., None]) -> None:
             register(BenchStream(), AsyncBenchStream())
 
@@ -89,8 +89,9 @@ class FrameClock:
                 renderable.render_segments(app.console)
             original_display(app, screen, renderable)
 
-        Screen._on_timer_update = timed_update  # type: ignore[method-assign]
-        App._display = display  # type: ignore[method-assign]
+        # textual's private methods are generic over the app's and the screen's result types; these take Any
+        Screen._on_timer_update = timed_update  # type: ignore[method-assign,assignment]
+        App._display = display  # type: ignore[method-assign,assignment]
 
 
 async def stream_round(container: Any, clock: FrameClock, models: list[str]) -> tuple[list[float], list[float]]:
@@ -182,7 +183,8 @@ def run(size: str) -> list[Row]:
                 models = ["bench-stream", "bench-stream"]
                 idle, peak = await four_steps(container, models, lambda: register_model(chunks, delay))
                 one, _ = await stream_round(container, clock, ["bench-stream"])
-                eight, lags = [], []
+                eight: list[float] = []
+                lags: list[float] = []
                 for _ in range(rounds):  # several: a pause that comes every few rounds (a collection) shows
                     frames, lagged = await stream_round(container, clock, ["bench-stream"] * 8)
                     eight, lags = eight + frames, lags + lagged

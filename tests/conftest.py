@@ -39,14 +39,15 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """A test writes into its own temp dirs, never into the repository (an export once landed in a commit)."""
-    left = sorted(_untracked() - session.stash.get(_UNTRACKED, set()))
+    before: set[str] = session.stash.get(_UNTRACKED, set())
+    left = sorted(_untracked() - before)
     if left:
         print(f"\nerror: the tests left {len(left)} new file(s) in the repository: {', '.join(left[:10])}")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(autouse=True)
-def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path_factory.mktemp("writeit-home")
     llm_dir = tmp_path_factory.mktemp("llm-user")
     monkeypatch.setenv("WRITEIT_HOME", str(home))

@@ -28,7 +28,7 @@ def hubs(database: PostgresDatabase) -> Iterator[tuple[RelayedHub, RelayedHub]]:
 
 
 async def received(subscription: Subscription, count: int) -> list[TokenMessage]:
-    messages = []
+    messages: list[TokenMessage] = []
     async with asyncio.timeout(10):
         while len(messages) < count:
             message = await subscription.queue.get()

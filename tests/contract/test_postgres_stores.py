@@ -4,8 +4,10 @@ what only PostgreSQL shows: several processes appending, the schema's version, e
 from __future__ import annotations
 
 import asyncio
+import glob
 import itertools
 import os
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -190,7 +192,7 @@ async def test_writers_in_several_processes_get_gapless_positions_that_a_tailing
 def test_without_the_server_binaries_the_fixture_fails_saying_how_to_install_them(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(postgres_server.glob, "glob", lambda pattern: [])
-    monkeypatch.setattr(postgres_server.shutil, "which", lambda name: None)
+    monkeypatch.setattr(glob, "glob", lambda pattern: [])
+    monkeypatch.setattr(shutil, "which", lambda name: None)
     with pytest.raises(postgres_server.ServerMissingError, match="apt-get install -y postgresql"):
         postgres_server.PostgresCluster()

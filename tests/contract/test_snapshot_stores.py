@@ -63,7 +63,9 @@ class SnapshotStoreContract(abc.ABC):
     ) -> None:
         p = busy_pipeline()
         await snapshots.save(p)
-        saved = state_of(await snapshots.load("p1"))  # type: ignore[arg-type]
+        loaded = await snapshots.load("p1")
+        assert loaded is not None
+        saved = state_of(loaded)
         p.complete_candidate("x1", CandidateOutput(model="echo", text="later"), Clock()())
         again = await snapshots.load("p1")
         assert again is not None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import llm
@@ -26,13 +26,13 @@ class NotesLoader:
     """`notes:NAME` loads the text "notes called NAME" (and `notes:fail` raises, as a broken loader would)."""
 
     @llm.hookimpl
-    def register_fragment_loaders(self, register):  # type: ignore[no-untyped-def]
+    def register_fragment_loaders(self, register: Callable[[str, Callable[[str], llm.Fragment]], None]) -> None:
         register("notes", self.load)
 
     def load(self, argument: str) -> llm.Fragment:
         if argument == "fail":
             raise RuntimeError("the notes service is down")
-        return llm.Fragment(f"notes called {argument}", f"notes:{argument}")
+        return llm.Fragment(f"notes called {argument}", f"notes:{argument}")  # type: ignore[no-untyped-call]
 
 
 @contextmanager

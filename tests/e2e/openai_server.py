@@ -62,7 +62,7 @@ class OpenAICompatibleServer:
         self.stopping = threading.Event()
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.daemon_threads = True
-        self._httpd.owner = self  # type: ignore[attr-defined]
+        self._httpd.owner = self
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, args=(0.05,), name="openai-test-server", daemon=True
         )
@@ -125,6 +125,7 @@ def words(text: str) -> list[str]:
 class _Server(ThreadingHTTPServer):
     # The default listen backlog (5) drops simultaneous connects, which the client retries a second later.
     request_queue_size = 128
+    owner: OpenAICompatibleServer
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -135,7 +136,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     @property
     def owner(self) -> OpenAICompatibleServer:
-        return self.server.owner  # type: ignore[attr-defined,no-any-return]
+        assert isinstance(self.server, _Server)
+        return self.server.owner
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")

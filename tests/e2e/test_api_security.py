@@ -11,6 +11,7 @@ import httpx
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
+from websockets.typing import Origin
 
 from tests.e2e.api_server import TIMEOUT, Watcher, create, generate, running_server, serve_command
 from writeit.entrypoints.api.server import ServeRefusedError, check_binding
@@ -165,6 +166,6 @@ async def test_with_a_token_a_page_of_another_origin_is_still_refused(isolated_h
                 refused = await client.get("/api/pipelines", headers={"Origin": origin})
                 assert refused.status_code == 403, origin
                 with pytest.raises(InvalidStatus) as closed:
-                    await connect(f"{server.ws_url}/api/pipelines/{pid}/stream?token={TOKEN}", origin=origin)  # type: ignore[arg-type]
+                    await connect(f"{server.ws_url}/api/pipelines/{pid}/stream?token={TOKEN}", origin=Origin(origin))
                 assert closed.value.response.status_code == 403
             assert (await client.get("/api/pipelines", headers={"Origin": server.url})).status_code == 200

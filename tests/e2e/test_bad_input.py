@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import writeit.entrypoints.main  # noqa: F401  # registers the root command (--workspace, --version) on the app
 from tests.e2e.malformed import BAD_INPUTS, Case, corpus
-from writeit.entrypoints.main import app
+from writeit.entrypoints.cli.main import app
 
 CASES = corpus()
 runner = CliRunner()

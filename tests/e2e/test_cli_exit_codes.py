@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
+import writeit.entrypoints.main  # noqa: F401  # registers the root command (--workspace, --version) on the app
 from tests.e2e.conftest import CLI, Runner
-from writeit.entrypoints.main import app
+from writeit.entrypoints.cli.main import app
 
 runner = CliRunner()
 

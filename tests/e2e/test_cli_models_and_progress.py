@@ -10,12 +10,13 @@ import llm
 import pytest
 from typer.testing import CliRunner
 
+import writeit.entrypoints.main  # noqa: F401  # registers the root command (--workspace, --version) on the app
 from tests.e2e.conftest import Runner
 from writeit.adapters.llm import local
-from writeit.entrypoints.main import app
+from writeit.entrypoints.cli.main import app
 
 
-class Registered(llm.Model):  # type: ignore[misc]
+class Registered(llm.Model):
     """Stands in for SmolLM2-2k: a model WriteIt registers itself when it looks for the default."""
 
     model_id = "Registered-2k"
@@ -25,7 +26,7 @@ class Registered(llm.Model):  # type: ignore[misc]
 
 
 class Plugin:
-    @llm.hookimpl  # type: ignore[misc]
+    @llm.hookimpl
     def register_models(self, register: Any) -> None:
         register(Registered())
 

@@ -4,8 +4,9 @@ generates, and once a killed worker's lease lapses B marks its running candidate
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from websockets.asyncio.client import connect
@@ -28,7 +29,7 @@ def slow_home(home: Path, models: OpenAICompatibleServer) -> Path:
     return home
 
 
-def token_of(candidate_id: str) -> object:
+def token_of(candidate_id: str) -> Callable[[dict[str, Any]], bool]:
     return lambda m: m.get("type") == "token" and m["candidate_id"] == candidate_id
 
 

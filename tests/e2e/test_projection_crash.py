@@ -10,12 +10,15 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from tests.contract.test_event_stores import lmdb_store
 from writeit.adapters.lmdb.projection_store import LmdbProjectionStore
+from writeit.application.ports import LoggedEvent
 from writeit.application.projections import SUMMARIES, SUMMARIES_VERSION, SummaryProjection
 from writeit.application.views import summary
+from writeit.domain.events import Event
 from writeit.domain.pipeline import Pipeline
 
 KILLS = 4
@@ -72,12 +75,12 @@ def _run_then_kill(path: Path, rng: random.Random) -> None:
         child.wait(timeout=60)
 
 
-def _as_of(events_by_position: list[object], position: int) -> list[dict[str, object]]:
-    streams: dict[str, list[object]] = {}
+def _as_of(events_by_position: Sequence[LoggedEvent], position: int) -> list[dict[str, object]]:
+    streams: dict[str, list[Event]] = {}
     for logged in events_by_position[:position]:
-        streams.setdefault(logged.event.pipeline_id, []).append(logged.event)  # type: ignore[attr-defined]
+        streams.setdefault(logged.event.pipeline_id, []).append(logged.event)
     return sorted(
-        (dataclasses.asdict(summary(Pipeline.replay(events))) for events in streams.values()),  # type: ignore[arg-type]
+        (dataclasses.asdict(summary(Pipeline.replay(events))) for events in streams.values()),
         key=lambda r: (r["created_at"], r["id"]),
     )
 

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.contract.test_event_stores import lmdb_store
+from writeit.domain.events import FeedbackGiven
 
 # Heavier under `make test-heavy` (WRITEIT_HEAVY=1); a handful of kills in `make test`.
 KILLS = 40 if os.environ.get("WRITEIT_HEAVY") else 5
@@ -83,7 +84,7 @@ async def _check(path: Path, acked: dict[str, int]) -> None:
             events = await store.read(pipeline_id)
             assert await store.version(pipeline_id) == len(events) >= version, pipeline_id
             assert [e.seq for e in events] == list(range(1, len(events) + 1))
-            assert all(e.text.startswith(f"{pipeline_id}/{e.seq} ") for e in events)  # type: ignore[attr-defined]
+            assert all(isinstance(e, FeedbackGiven) and e.text.startswith(f"{pipeline_id}/{e.seq} ") for e in events)
 
 
 def kill_9_repeatedly(path: Path, check: Callable[[Path, dict[str, int]], Coroutine[Any, Any, None]]) -> dict[str, int]:

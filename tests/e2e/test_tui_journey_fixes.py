@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
+from textual.app import App
 from textual.widgets import Input, Select, TextArea
 
 from tests.e2e.tui_support import all_finished, make_app, open_container, open_step, panels, screen_text, wait_for
+from writeit.application.export_formats import Format
 from writeit.entrypoints.container import Container
 from writeit.entrypoints.tui.screens.step import StepScreen
 
@@ -22,7 +26,7 @@ async def container(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Container]
 
 @pytest.mark.parametrize(("fmt", "suffix"), [("yaml", ".yaml"), ("jsonl", ".jsonl"), ("json", ".json")])
 async def test_the_export_dialog_writes_every_format_the_cli_writes(
-    container: Container, tmp_path: Path, fmt: str, suffix: str
+    container: Container, tmp_path: Path, fmt: Format, suffix: str
 ) -> None:
     app = make_app(container)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -109,7 +113,7 @@ async def test_a_fork_asks_for_the_branch_name_offering_one_and_shows_why_a_name
         for refused, why in (("main", "already exists"), ("no spaces", "not a valid branch name")):
             name.value = refused
             await pilot.press("enter")
-            await wait_for(pilot, lambda w=why: w in screen_text(app), f"the reason {why!r}")  # type: ignore[misc]
+            await wait_for(pilot, partial(_shows, app, why), f"the reason {why!r}")
             assert [b.name for b in (await service.get(screen.pipeline_id)).branches] == ["main"]
         name.value = "second-try"
         await pilot.press("enter")
@@ -143,3 +147,7 @@ async def test_in_tabs_every_streaming_candidate_shows_its_progress_in_its_tab(c
         await wait_for(pilot, lambda: all_finished(app), "the round")
         await wait_for(pilot, lambda: all(label.endswith("✓") for label in tabs()), "the tabs done")
         assert tabs() == ["1 markov ✓", "2 markov ✓"]
+
+
+def _shows(app: App[Any], text: str) -> bool:
+    return text in screen_text(app)

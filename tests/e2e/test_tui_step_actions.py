@@ -21,6 +21,7 @@ from tests.e2e.tui_support import (
     screen_text,
     wait_for,
 )
+from writeit.application.views import PipelineView
 from writeit.entrypoints.container import Container
 from writeit.entrypoints.injector import providers
 
@@ -238,9 +239,9 @@ async def test_a_selection_by_key_is_read_and_drawn_once(container: Container, m
             reads.append(pipeline_id)
             return await real_get(pipeline_id, branch)
 
-        async def counted_show(view: object, step: str | None = None) -> None:
+        async def counted_show(view: PipelineView, step: str | None = None) -> None:
             drawn.append(1)
-            await real_show(view, step)  # type: ignore[arg-type]
+            await real_show(view, step)
 
         monkeypatch.setattr(service, "get", counted_get)
         monkeypatch.setattr(screen, "show_view", counted_show)

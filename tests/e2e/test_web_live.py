@@ -83,7 +83,9 @@ def test_every_command_the_page_sends_is_json_with_the_version_it_saw(page: Page
     assert [r.url.rsplit("/", 1)[-1] for r in commands] == ["generate", "select", "fork", "switch", "keep"]
     for r in commands:
         assert r.headers["content-type"] == "application/json", r.url
-        assert isinstance(r.post_data_json["expected_version"], int), r.url
+        body = r.post_data_json
+        assert body is not None, r.url
+        assert isinstance(body["expected_version"], int), r.url
 
 
 def test_a_command_on_a_version_another_client_moved_on_is_refused_and_the_page_catches_up(

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+from textual.app import App
 from textual.pilot import Pilot
 
 from writeit.entrypoints.container import Container, opened
@@ -46,12 +47,12 @@ async def open_step(app: WriteItApp, container: Container, models: list[str]) ->
     return screen
 
 
-def screen_lines(app: WriteItApp) -> list[str]:
+def screen_lines(app: App[Any]) -> list[str]:
     """What the terminal shows now, line by line."""
     return [strip.text for strip in app.screen._compositor.render_strips()]
 
 
-def screen_text(app: WriteItApp) -> str:
+def screen_text(app: App[Any]) -> str:
     return "\n".join(screen_lines(app))
 
 
@@ -70,11 +71,11 @@ def notified(app: WriteItApp) -> str:
     return "\n".join(n.message for n in app._notifications)
 
 
-def panels(app: WriteItApp) -> list[CandidatePanel]:
+def panels(app: App[Any]) -> list[CandidatePanel]:
     return list(app.screen.query(CandidatePanel).results(CandidatePanel))
 
 
-def all_finished(app: WriteItApp) -> bool:
+def all_finished(app: App[Any]) -> bool:
     """Every candidate shown has finished, and its text is shown as Markdown."""
     shown = panels(app)
     return bool(shown) and all(p.candidate.status != "pending" and not p.awaits_markdown for p in shown)

@@ -7,32 +7,35 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar, overload
 
 from tests.unit.builders import Clock
+from tests.unit.container_world import Fakes, Knobs, unit_container
 from tests.unit.service_fixtures import THREE_STEPS, Ids
 from writeit.adapters.memory.event_store import InMemoryEventStore
 from writeit.adapters.memory.language_model import ScriptedLanguageModel, ScriptLike
 from writeit.adapters.memory.response_cache import InMemoryResponseCache
 from writeit.adapters.templates.catalog import FileTemplateCatalog
 from writeit.application.budget import Budget
-from writeit.application.cache import CacheMode, ResponseRecorder
+from writeit.application.cache import CacheMode
 from writeit.application.generation import StepGenerator
 from writeit.application.hub import Message, StreamHub
 from writeit.application.ports import ChunkCallback, Completion, ModelRequest, ResponseCache
-from writeit.application.repository import PipelineRepository
-from writeit.application.runner import ModelRunner, RetryPolicy
+from writeit.application.runner import RetryPolicy
 from writeit.application.service import PipelineService
 from writeit.application.usage import PriceTable
 from writeit.domain.events import Event
+from writeit.entrypoints.container import Container
 
+E = TypeVar("E", bound=Event)
 FAST_RETRIES = RetryPolicy(attempts=3, initial_wait=0.001, max_wait=0.002)
 
 
 class CountingModels(ScriptedLanguageModel):
     """The scripted fake, also counting how many completions run at once."""
 
-    def __init__(self, scripts: Mapping[str, ScriptLike] | None = None, **kwargs: object) -> None:
-        super().__init__(scripts, echo=("echo",), **kwargs)  # type: ignore[arg-type]
+    def __init__(self, scripts: Mapping[str, ScriptLike] | None = None, *, echo_unknown: bool = False) -> None:
+        super().__init__(scripts, echo=("echo",), echo_unknown=echo_unknown)
         self.active = 0
         self.peak = 0
 
@@ -54,14 +57,18 @@ class GenerationWorld:
     cache: ResponseCache | None
     templates: Path
     generator: StepGenerator
+    container: Container
     messages: list[Message] = field(default_factory=list)
 
     def template(self, name: str, yaml_text: str) -> None:
         (self.templates / f"{name}.yaml").write_text(yaml_text)
 
-    async def events(self, pipeline_id: str, kind: type[Event] | None = None) -> list[Event]:
-        events = await self.store.read(pipeline_id)
-        return [e for e in events if kind is None or isinstance(e, kind)]
+    @overload
+    async def events(self, pipeline_id: str) -> list[Event]: ...
+    @overload
+    async def events(self, pipeline_id: str, kind: type[E]) -> list[E]: ...
+    async def events(self, pipeline_id: str, kind: type[Event] = Event) -> list[Any]:
+        return [e for e in await self.store.read(pipeline_id) if isinstance(e, kind)]
 
 
 def generation_world(
@@ -79,20 +86,25 @@ def generation_world(
     templates = root / "templates"
     templates.mkdir(exist_ok=True)
     (templates / "three.yaml").write_text(THREE_STEPS)
-    store = InMemoryEventStore()
-    models = models or CountingModels(scripts)
-    hub = StreamHub()
-    catalog = FileTemplateCatalog([("workspace", templates)])
     if cache is None and cache_mode is not CacheMode.OFF:
         cache = InMemoryResponseCache()
-    runner = ModelRunner(models, policy, ResponseRecorder(cache, cache_mode))
-    ids = Ids("g")
-    generator = StepGenerator(
-        runner, models, catalog, hub, prices or PriceTable(), new_id=ids, default_model="echo",
-        concurrency=concurrency, session="process-1", budget=budget,
-    )  # fmt: skip
-    service = PipelineService(PipelineRepository(store, hub), catalog, generator, hub, clock=Clock(), new_id=ids)
-    return GenerationWorld(service, store, models, hub, cache, templates, generator)
+    models = models or CountingModels(scripts)
+    fakes = Fakes(
+        store=InMemoryEventStore(),
+        models=models,
+        hub=StreamHub(),
+        catalog=FileTemplateCatalog([("workspace", templates)]),
+        projections=None,
+        cache=cache,
+        cache_mode=cache_mode,
+        prices=prices or PriceTable(),
+        policy=policy,
+        budget=budget,
+    )
+    container = unit_container(fakes, Knobs(new_id=Ids("g"), clock=Clock(), concurrency=concurrency))
+    return GenerationWorld(
+        container.pipelines(), fakes.store, models, fakes.hub, cache, templates, container.generator(), container
+    )
 
 
 async def wait_until(condition: Callable[[], bool], seconds: float = 10.0) -> None:

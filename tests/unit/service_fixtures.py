@@ -7,18 +7,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.unit.builders import Clock
-from writeit.adapters.documents.yaml_writer import YamlDocumentWriter
+from tests.unit.container_world import Fakes, Knobs, unit_container
 from writeit.adapters.memory.event_store import InMemoryEventStore
 from writeit.adapters.memory.language_model import ScriptedLanguageModel, ScriptLike
 from writeit.adapters.memory.projection_store import InMemoryProjectionStore
 from writeit.adapters.templates.catalog import FileTemplateCatalog
 from writeit.application.budget import Budget
-from writeit.application.generation import StepGenerator
 from writeit.application.hub import StreamHub
-from writeit.application.repository import PipelineRepository
-from writeit.application.runner import ModelRunner, RetryPolicy
+from writeit.application.runner import RetryPolicy
 from writeit.application.service import PipelineService
 from writeit.application.usage import Price, PriceTable
+from writeit.entrypoints.container import Container
 
 THREE_STEPS = """
 metadata: {name: three}
@@ -44,6 +43,7 @@ class World:
     store: InMemoryEventStore
     models: ScriptedLanguageModel
     hub: StreamHub
+    container: Container
 
 
 class Ids:
@@ -65,22 +65,22 @@ def world(
     alive: frozenset[str] = frozenset(),
     budget: Budget | None = None,
 ) -> World:
-    """A service over `store` (a new one by default: pass another world's to play a second process)."""
+    """A service over `store` (a new one by default: pass another world's to play a second process), wired by
+    the production container with the fakes put in through `override`."""
     (root / "templates").mkdir(exist_ok=True)
     (root / "templates" / "three.yaml").write_text(THREE_STEPS)
-    store = store or InMemoryEventStore()
     models = ScriptedLanguageModel(scripts, echo=("echo",))
-    hub = StreamHub()
-    catalog = FileTemplateCatalog([("workspace", root / "templates")])
-    prices = PriceTable({"paid": Price(input=1.0, output=2.0)})
-    runner = ModelRunner(models, RetryPolicy(attempts=3, initial_wait=0.001, max_wait=0.002))
-    ids = Ids(session)
-    generator = StepGenerator(
-        runner, models, catalog, hub, prices, new_id=ids, default_model=default_model, session=session, budget=budget
+    fakes = Fakes(
+        store=store or InMemoryEventStore(),
+        models=models,
+        hub=StreamHub(),
+        catalog=FileTemplateCatalog([("workspace", root / "templates")]),
+        projections=InMemoryProjectionStore(),
+        prices=PriceTable({"paid": Price(input=1.0, output=2.0)}),
+        policy=RetryPolicy(attempts=3, initial_wait=0.001, max_wait=0.002),
+        budget=budget,
+        default_model=default_model,
     )
-    repo = PipelineRepository(store, hub, InMemoryProjectionStore())
-    service = PipelineService(
-        repo, catalog, generator, hub, clock=Clock(), new_id=ids, is_alive=alive.__contains__,
-        yaml=YamlDocumentWriter(),
-    )  # fmt: skip
-    return World(service, store, models, hub)
+    knobs = Knobs(new_id=Ids(session), clock=Clock(), session=session, is_alive=alive.__contains__)
+    container = unit_container(fakes, knobs)
+    return World(container.pipelines(), fakes.store, models, fakes.hub, container)

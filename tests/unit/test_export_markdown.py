@@ -44,4 +44,6 @@ async def test_the_export_of_a_finished_pipeline_is_the_article_and_no_draft(tmp
         view = await w.service.select(view.id, key, (await w.service.get(view.id)).step(key).candidates[0].id)
     front, body = split(await w.service.export_markdown(view.id))
     assert "draft" not in front
-    assert body == view.step("draft").selected_candidate.text.strip()  # type: ignore[union-attr]
+    selected = view.step("draft").selected_candidate
+    assert selected is not None
+    assert body == selected.text.strip()

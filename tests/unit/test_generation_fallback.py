@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from tests.unit.generation_world import generation_world
-from writeit.adapters.memory.language_model import Script, ScriptedLanguageModel
+from writeit.adapters.memory.language_model import Script, ScriptedLanguageModel, ScriptLike
 from writeit.application.errors import ModelError, ModelKeyMissingError
-from writeit.application.hub import TokenMessage
+from writeit.application.hub import Message, TokenMessage
 from writeit.application.ports import ModelRequest
 from writeit.application.runner import CandidateHooks, ModelRunner, RetryPolicy
 from writeit.domain import events as ev
@@ -46,7 +47,7 @@ async def test_each_model_of_a_step_falls_back_through_model_preference(tmp_path
     assert by_model["backup"].fallbacks[0].startswith("nokey -> backup: model 'nokey': needs an API key")
     assert by_model["good"].fallbacks == ()
     fell = await w.events(view.id, ev.ModelFellBack)
-    assert [(e.from_model, e.to_model) for e in fell] == [("nokey", "backup")]  # type: ignore[attr-defined]
+    assert [(e.from_model, e.to_model) for e in fell] == [("nokey", "backup")]
 
 
 async def test_a_transient_error_is_retried_and_each_retry_recorded_with_attempt_and_reason(tmp_path: Path) -> None:
@@ -56,7 +57,7 @@ async def test_a_transient_error_is_retried_and_each_retry_recorded_with_attempt
     view = await w.service.start("one", {})
     await (await w.service.generate(view.id, models=["flaky"])).wait()
     retried = await w.events(view.id, ev.CandidateRetried)
-    assert [(e.model, e.attempt, e.reason) for e in retried] == [  # type: ignore[attr-defined]
+    assert [(e.model, e.attempt, e.reason) for e in retried] == [
         ("flaky", 1, "model 'flaky': RateLimitError: 429"),
         ("flaky", 2, "model 'flaky': InternalServerError: 500"),
     ]
@@ -130,13 +131,13 @@ async def test_a_failure_mid_stream_keeps_the_partial_text_of_its_last_attempt(t
     view = await w.service.start("three", {"topic": "x"})
     await (await w.service.generate(view.id, models=["m"])).wait()
     failed = await w.events(view.id, ev.CandidateFailed)
-    assert [e.partial_text for e in failed] == ["half way", "half way"]  # type: ignore[attr-defined]
+    assert [e.partial_text for e in failed] == ["half way", "half way"]
 
 
-def _drain(queue: object) -> list[object]:
+def _drain(queue: asyncio.Queue[Message]) -> list[Message]:
     items = []
-    while not queue.empty():  # type: ignore[attr-defined]
-        items.append(queue.get_nowait())  # type: ignore[attr-defined]
+    while not queue.empty():
+        items.append(queue.get_nowait())
     return items
 
 
@@ -201,7 +202,10 @@ async def test_a_stop_caused_by_the_time_already_spent_is_not_blamed_on_the_prov
 
 async def test_a_candidate_waiting_to_retry_leaves_its_slot_to_the_others(tmp_path: Path) -> None:
     busy = ModelError("limited", "429 slow down", transient=True, retry_after=0.3)
-    scripts = {"limited": [Script(error=busy), Script(chunks=("late",))], "free": Script(chunks=("early",))}
+    scripts: dict[str, ScriptLike] = {
+        "limited": [Script(error=busy), Script(chunks=("late",))],
+        "free": Script(chunks=("early",)),
+    }
     policy = RetryPolicy(attempts=3, initial_wait=0.001, max_wait=0.002)
     w = generation_world(tmp_path, scripts, concurrency=1, policy=policy)
     w.template("one", ONE)
@@ -217,7 +221,7 @@ async def test_a_candidate_waiting_to_retry_leaves_its_slot_to_the_others(tmp_pa
 
 
 async def test_time_queued_behind_other_candidates_does_not_use_up_a_models_retries(tmp_path: Path) -> None:
-    scripts = {
+    scripts: dict[str, ScriptLike] = {
         "slow": Script(chunks=("taking my time",), delay=0.6),  # holds the only slot longer than the retry limit
         "flaky": [transient("flaky"), Script(chunks=("fine now",))],
     }

@@ -19,7 +19,7 @@ async def _interleaved(tmp_path: Path, *, evict: bool) -> list[int]:
     with here.service.subscribe(view.id) as subscription:
         await here.service.give_feedback(view.id, "angles", "ours")  # seq 2, published by the save
         if evict:
-            here.service._uow.repo.forget(view.id)  # type: ignore[attr-defined]
+            here.service._uow.repo.forget(view.id)
         await there.service.give_feedback(view.id, "angles", "theirs")  # seq 3: only the store knows it here
         await here.service.give_feedback(view.id, "angles", "ours again")  # seq 4, stored after 3
         before_the_follower = drained(subscription)

@@ -15,6 +15,7 @@ from writeit.application.ports import ProjectionState
 from writeit.application.preferences import PREFERENCES, TALLY, TALLY_VERSION
 from writeit.application.ratings import bradley_terry, standings, wilson
 from writeit.application.repository import PipelineRepository
+from writeit.domain.events import Event
 
 SCRIPTS = {"alpha": ["alpha says"] * 50, "beta": ["beta says"] * 50, "gamma": ["gamma says"] * 50}
 PICK = """
@@ -148,7 +149,7 @@ async def test_an_up_to_date_leaderboard_reads_no_pipeline_events(tmp_path: Path
     service = _service(w)
     expected = await service.leaderboard()
 
-    async def no_replay(pipeline_id: str, after: int = 0) -> list[object]:
+    async def no_replay(pipeline_id: str, after: int = 0) -> list[Event]:
         raise AssertionError(f"the leaderboard replayed {pipeline_id}")
 
     w.store.read = no_replay  # type: ignore[method-assign]

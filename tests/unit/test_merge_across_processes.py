@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.unit.service_fixtures import world
-from writeit.adapters.memory.language_model import Script
+from writeit.adapters.memory.language_model import Script, ScriptLike
 from writeit.domain.errors import CandidateStateError
 
 
@@ -17,7 +17,7 @@ from writeit.domain.errors import CandidateStateError
 async def test_merging_a_candidate_streaming_in_another_process_is_refused_naming_that_process(
     tmp_path: Path, guided: bool
 ) -> None:
-    slow = {"slow": Script(chunks=("so ", "far ", "and more"), delay=0.2), "paid": ["merged"]}
+    slow: dict[str, ScriptLike] = {"slow": Script(chunks=("so ", "far ", "and more"), delay=0.2), "paid": ["merged"]}
     first = world(tmp_path, slow, session="process-1")
     view = await first.service.start("three", {"topic": "x"})
     generation = await first.service.generate(view.id, models=["echo", "slow"])

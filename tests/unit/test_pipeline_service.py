@@ -314,7 +314,9 @@ async def test_a_headless_run_selects_every_step_and_exports_markdown(tmp_path: 
     assert quiet.chunks, "chunks reached the observer"
     markdown = await w.service.export_markdown(view.id)
     assert markdown.startswith('---\ntitle: "LMDB"\n')
-    assert markdown.rstrip().endswith(view.step("draft").selected_candidate.text.strip())  # type: ignore[union-attr]
+    selected = view.step("draft").selected_candidate
+    assert selected is not None
+    assert markdown.rstrip().endswith(selected.text.strip())
 
 
 async def test_a_headless_run_is_told_when_a_retry_restarts_a_candidate_and_sees_only_its_new_text(

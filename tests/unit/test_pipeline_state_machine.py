@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -61,12 +62,12 @@ class PipelineMachine(RuleBasedStateMachine):
         ids = sorted(self.p.candidates)
         return ids[index % len(ids)] if ids else "missing"
 
-    def _run(self, command: object, also: str | None = None) -> None:
+    def _run(self, command: Callable[[], object], also: str | None = None) -> None:
         """Run a command; besides the current branch only `also` (a finishing candidate's own branch) may change."""
         before = snapshot(self.p)
         others = {n: branch_snapshot(self.p, n) for n in self.p.branches if n not in (self.p.current_branch, also)}
         try:
-            command()  # type: ignore[operator]
+            command()
         except DomainError:
             assert self.p.pending == [], "a refused command recorded events"
             assert snapshot(self.p) == before, "a refused command changed the state"

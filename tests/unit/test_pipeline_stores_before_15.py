@@ -6,6 +6,7 @@ import dataclasses
 import json
 import shutil
 from collections.abc import AsyncIterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -42,17 +43,16 @@ async def opened(tmp_path: Path) -> AsyncIterator[tuple[PipelineService, LmdbEve
     """The fixture's LMDB store (a copy: opening writes) behind a service, as every interface reads it."""
     (tmp_path / "store").mkdir()
     shutil.copy(FIXTURE / "store" / "data.mdb", tmp_path / "store" / "data.mdb")
-    environments = open_environment(tmp_path / "store", map_size=1 << 24)
-    store = LmdbEventStore(next(environments))
-    models = ScriptedLanguageModel(echo=("echo",))
-    hub = StreamHub()
-    catalog = FileTemplateCatalog([])
-    generator = StepGenerator(
-        ModelRunner(models, RetryPolicy()), models, catalog, hub, PriceTable(), new_id=str, default_model="echo"
-    )
-    yield PipelineService(PipelineRepository(store, hub), catalog, generator, hub, clock=Clock(), new_id=str), store
-    store.close()
-    environments.close()
+    with contextmanager(open_environment)(tmp_path / "store", map_size=1 << 24) as env:
+        store = LmdbEventStore(env)
+        models = ScriptedLanguageModel(echo=("echo",))
+        hub = StreamHub()
+        catalog = FileTemplateCatalog([])
+        generator = StepGenerator(
+            ModelRunner(models, RetryPolicy()), models, catalog, hub, PriceTable(), new_id=str, default_model="echo"
+        )
+        yield PipelineService(PipelineRepository(store, hub), catalog, generator, hub, clock=Clock(), new_id=str), store
+        store.close()
 
 
 def plain(value: Any) -> Any:

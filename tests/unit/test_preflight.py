@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 import pytest
 
@@ -24,9 +26,18 @@ def catalog(root: Path, writer: str = "echo", field: str = "") -> FileTemplateCa
     return FileTemplateCatalog([("workspace", root / "templates")])
 
 
-def preflight(cat: FileTemplateCatalog, **parts: object) -> Preflight:
+class Parts(TypedDict, total=False):
+    """What a test gives the preflight beside its catalog: Preflight's keyword arguments."""
+
+    infos: Callable[[], list[ModelInfo]]
+    prices: PriceTable
+    budget: Budget
+    recorder: ResponseRecorder
+
+
+def preflight(cat: FileTemplateCatalog, **parts: Unpack[Parts]) -> Preflight:
     models = ScriptedLanguageModel(echo=("echo", "paid"))
-    return Preflight(cat, models.resolve, lambda: "echo", **parts)  # type: ignore[arg-type]
+    return Preflight(cat, models.resolve, lambda: "echo", **parts)
 
 
 async def test_a_later_steps_model_rendered_from_defaults_is_checked(tmp_path: Path) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from tests.unit.service_fixtures import world
 from writeit.adapters.memory.event_store import InMemoryEventStore
@@ -11,6 +13,7 @@ from writeit.adapters.memory.projection_store import InMemoryProjectionStore
 from writeit.application.ports import ProjectionState
 from writeit.application.projections import SUMMARIES, SUMMARIES_VERSION, SummaryProjection
 from writeit.application.views import summary
+from writeit.domain.events import Event
 from writeit.domain.pipeline import Pipeline
 
 
@@ -19,10 +22,10 @@ async def _replayed(store: InMemoryEventStore) -> list[dict[str, object]]:
     return sorted(rows, key=lambda r: (r["created_at"], r["id"]))
 
 
-async def _session(tmp_path: Path) -> tuple[InMemoryEventStore, list[list[dict[str, object]]]]:
+async def _session(tmp_path: Path) -> tuple[InMemoryEventStore, list[list[dict[str, Any]]]]:
     """A few pipelines driven through the service; the projection caught up after every command."""
     w = world(tmp_path, {"paid": ["a paid answer"]})
-    seen = []
+    seen: list[list[dict[str, Any]]] = []
     one = await w.service.start("three", {"topic": "first"})
     seen.append([dataclasses.asdict(s) for s in await w.service.summaries()])
     two = await w.service.start("three", {"topic": "second"})
@@ -68,10 +71,10 @@ async def test_listing_an_up_to_date_projection_reads_no_pipeline_events(tmp_pat
     projection = SummaryProjection(store, InMemoryProjectionStore())
     await projection.catch_up()
 
-    async def no_replay(pipeline_id: str, after: int = 0) -> list[object]:
+    async def no_replay(pipeline_id: str, after: int = 0) -> list[Event]:
         raise AssertionError(f"listing replayed {pipeline_id}")
 
-    store.read = no_replay  # type: ignore[assignment,method-assign]
+    store.read = no_replay  # type: ignore[method-assign]
     assert [dataclasses.asdict(s) for s in await projection.summaries()] == seen[-1]
 
 
@@ -83,10 +86,12 @@ async def test_a_page_another_process_commits_first_is_skipped_and_folding_goes_
     ours, theirs = SummaryProjection(store, shared), SummaryProjection(store, shared)
     commit = shared.commit
 
-    async def theirs_first(*args: object) -> bool:
+    async def theirs_first(
+        name: str, expected: ProjectionState, position: int, rows: Mapping[str, Mapping[str, Any]]
+    ) -> bool:
         shared.commit = commit  # type: ignore[method-assign]
         await theirs.catch_up()  # the whole log, before our first page lands
-        return await commit(*args)  # type: ignore[arg-type]
+        return await commit(name, expected, position, rows)
 
     shared.commit = theirs_first  # type: ignore[method-assign]
     assert [dataclasses.asdict(s) for s in await ours.summaries()] == seen[-1]

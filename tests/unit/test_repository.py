@@ -109,7 +109,12 @@ def test_an_aggregate_put_back_is_measured_again_only_once_it_grew_by_an_eighth_
 ) -> None:
     measured: list[int] = []
     real = aggregates.approximate_size
-    monkeypatch.setattr(aggregates, "approximate_size", lambda p: measured.append(p.version) or real(p))
+
+    def measuring(p: Pipeline) -> int:
+        measured.append(p.version)
+        return real(p)
+
+    monkeypatch.setattr(aggregates, "approximate_size", measuring)
     clock = Clock()
     p = started(clock)
     cache = AggregateCache()

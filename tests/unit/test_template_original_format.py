@@ -14,6 +14,7 @@ import pytest
 from writeit.adapters.templates.catalog import FileTemplateCatalog
 from writeit.application.ports import StepContext
 from writeit.domain.errors import TemplateInvalidError
+from writeit.domain.template import PipelineTemplate
 
 ORIGINAL = Path(__file__).resolve().parents[3] / "shared" / "original-writeit"
 if not ORIGINAL.is_dir():
@@ -98,7 +99,7 @@ def test_styles_of_either_format_render_with_every_template(catalog: FileTemplat
     assert voice in angles, "the built-in tech-article injects the chosen primer, of either format"
 
 
-def _with_style(template, style):  # type: ignore[no-untyped-def]
+def _with_style(template: PipelineTemplate, style: str) -> PipelineTemplate:
     import dataclasses
     from types import MappingProxyType
 

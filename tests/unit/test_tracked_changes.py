@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -84,7 +85,15 @@ async def test_a_candidate_that_revises_nothing_or_a_wrong_decision_is_refused_a
 def test_an_edit_or_merge_stored_before_tracked_changes_and_guided_merges_decodes_with_none(kind: str) -> None:
     from writeit.adapters.lmdb.codec import decode, encode
 
-    fields = {"pipeline_id": "p", "seq": 5, "at": "t", "branch": "main", "step": "s", "candidate_id": "c", "text": "x"}
+    fields: dict[str, Any] = {
+        "pipeline_id": "p",
+        "seq": 5,
+        "at": "t",
+        "branch": "main",
+        "step": "s",
+        "candidate_id": "c",
+        "text": "x",
+    }
     event = (
         ev.CandidateEdited(**fields, source_id="a")
         if kind == "CandidateEdited"
