@@ -19,11 +19,6 @@ class InputFileError(ValueError):
     """A file named by an input cannot be used as its text (missing, too long, not UTF-8 text)."""
 
 
-def is_reference(value: str) -> bool:
-    """Whether `value` names a file (or standard input) rather than being the text itself."""
-    return value.startswith("@") and not value.startswith("@@")
-
-
 def resolve_inputs(
     template: PipelineTemplate, values: Mapping[str, Any], stdin: Callable[[], bytes] | None = None
 ) -> dict[str, Any]:

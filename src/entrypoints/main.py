@@ -89,7 +89,8 @@ def run() -> None:
     """The `writeit` command: click's own usage errors are printed made safe too, and a closed stdout
     (`writeit ... | head`) ends the command quietly, also when only the last flush finds it closed."""
     from writeit.entrypoints.cli.common import reader_gone
-    from writeit.entrypoints.cli.messages import ClickException, clean
+    from writeit.entrypoints.cli.messages import ClickException
+    from writeit.entrypoints.display import clean
 
     try:
         code = app(args=workspace_first(sys.argv[1:]), standalone_mode=False)

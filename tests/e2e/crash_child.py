@@ -1,4 +1,4 @@
-"""Run (or continue) a pipeline headless, printing each event's seq once it is acknowledged as stored.
+"""Run (or continue) a pipeline headless, printing each event's seq and type once it is acknowledged as stored.
 
 Used by the crash tests, which kill this process with SIGKILL at random moments.
 Usage: python -m tests.e2e.crash_child TEMPLATE MODEL [PIPELINE_ID]
@@ -37,7 +37,7 @@ async def main(template: str, model: str, pipeline_id: str | None) -> None:
             async def acknowledge() -> None:
                 async for message in subscription:
                     if isinstance(message, EventMessage):
-                        print(f"ack {message.event.seq}", flush=True)
+                        print(f"ack {message.event.seq} {type(message.event).__name__}", flush=True)
 
             printer = asyncio.create_task(acknowledge())
             await run_headless(service, template, {}, models=[model], observer=Silent(), pipeline_id=pipeline_id)

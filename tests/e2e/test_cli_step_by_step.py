@@ -9,18 +9,27 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.conftest import CLI, Runner
+from tests.e2e.openai_server import Behaviour, OpenAICompatibleServer
 
 SCRIPT = Path(__file__).parent / "scripts" / "step_by_step.sh"
+# Streams for 30 s (600 words, 50 ms apart): markov's 2 s could end before the script's Ctrl-C or kill landed.
+SLOW = Behaviour(reply=" ".join(["slowly"] * 600), delay=0.05)
 
 
+@pytest.mark.timeout(660)  # the script's own bound (600 s): some 40 commands, each a process; under load past 120 s
 def test_a_script_drives_the_whole_journey_step_by_step(tmp_path: Path, writeit: Runner) -> None:
     out = tmp_path / "out"
     out.mkdir()
-    env = {**os.environ, "WRITEIT": shlex.join(CLI), "PY": sys.executable, "OUT": str(out)}
-    done = subprocess.run(
-        ["bash", str(SCRIPT)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600, check=False
-    )
+    slow = OpenAICompatibleServer({"slow": SLOW})
+    slow.register(Path(os.environ["LLM_USER_PATH"]), {"srv-slow": "slow"})
+    env = {**os.environ, "WRITEIT": shlex.join(CLI), "PY": sys.executable, "OUT": str(out), "SLOW": "srv-slow"}
+    with slow:
+        done = subprocess.run(
+            ["bash", str(SCRIPT)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600, check=False
+        )
     assert done.returncode == 0, f"{done.stdout}\n{done.stderr}"
     pipeline_id = done.stdout.strip().splitlines()[-1]
 

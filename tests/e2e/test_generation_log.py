@@ -19,6 +19,8 @@ from writeit.entrypoints.tui.screens.step import StepScreen
 
 TOPIC = "Zanzibar-otters-7731"
 KEY = "sk-test-abcdefghijklmnop1234"
+# Long enough that a cancel lands while it streams, however loaded the machine: 600 words, 50 ms apart.
+SLOW = Behaviour(reply=" ".join(["slowly"] * 600), delay=0.05)
 FLAKY = draft_template("flaky", "    models: [srv-nokey, srv-flaky]\n    model_preference: [srv-steady]\n")
 
 
@@ -33,9 +35,9 @@ def events(home: Path, prefix: str) -> list[dict[str, Any]]:
 @pytest.fixture
 def server(isolated_home: Path) -> Iterator[OpenAICompatibleServer]:
     llm_dir = Path(os.environ["LLM_USER_PATH"])
-    behaviours = {"steady": Behaviour(), "flaky": Behaviour(fail_first=1, status=429)}
+    behaviours = {"steady": Behaviour(), "flaky": Behaviour(fail_first=1, status=429), "slow": SLOW}
     with OpenAICompatibleServer(behaviours) as running:
-        running.register(llm_dir, {"srv-steady": "steady"})
+        running.register(llm_dir, {"srv-steady": "steady", "srv-slow": "slow"})
         running.register(llm_dir, {"srv-flaky": "flaky"}, api_key_name="flaky-provider")
         (llm_dir / "keys.json").write_text(json.dumps({"flaky-provider": KEY}))
         running.register(llm_dir, {"srv-nokey": "steady"}, api_key_name="e2e-provider")
@@ -77,7 +79,7 @@ def test_a_retry_and_a_fall_through_are_logged_with_their_reasons_and_never_a_ke
 
 
 async def test_a_cancel_and_a_merge_from_the_tui_are_logged(
-    isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+    isolated_home: Path, monkeypatch: pytest.MonkeyPatch, server: OpenAICompatibleServer
 ) -> None:
     monkeypatch.setenv("WRITEIT_DEFAULT_MODEL", "echo")
     async with open_container() as container:
@@ -85,13 +87,16 @@ async def test_a_cancel_and_a_merge_from_the_tui_are_logged(
         service = container.pipelines()
         async with app.run_test(size=(140, 40)) as pilot:
             view = await service.start("quick-article", {"topic": TOPIC})
-            await app.push_screen(StepScreen(service, view.id, models=["markov", "echo", "echo"], generate=True))
-            await wait_for(pilot, lambda: len(panels(app)) == 3 and bool(panels(app)[0].text), "markov streaming")
-            await pilot.press("x")  # the first candidate (markov) has the focus
+            await app.push_screen(StepScreen(service, view.id, models=["srv-slow", "echo", "echo"], generate=True))
+            await wait_for(pilot, lambda: len(panels(app)) == 3 and bool(panels(app)[0].text), "srv-slow streaming")
+            await pilot.press("x")  # the first candidate (srv-slow) has the focus
             await wait_for(pilot, lambda: all_finished(app), "the round")
             await pilot.press("right", "space", "right", "space", "m", "enter")  # merge 2 and 3 by the default model
             await wait_for(pilot, lambda: len(panels(app)) == 4 and all_finished(app), "the merge")
     (cancelled,) = events(isolated_home, "generation cancelled")
+    slow = [s["candidate"] for s in events(isolated_home, "generation started") if s["models"][0] == "srv-slow"]
+    assert slow == [cancelled["candidate"]], "the candidate cancelled is the one that was streaming"
+    assert cancelled["kept"] > 0, "with the text it had streamed"
     assert isinstance(cancelled["duration_ms"], int)
     (merged,) = events(isolated_home, "merge")
     assert (merged["model"], merged["sources"]) == ("echo", 2)

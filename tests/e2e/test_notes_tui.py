@@ -96,3 +96,20 @@ async def test_a_fragment_that_cannot_be_read_is_shown_under_its_field(container
         assert "Fragment 'nowhere.md' not found" in screen_text(app)
         assert isinstance(app.screen, InputFormScreen)
     assert await container.pipelines().summaries() == []
+
+
+async def test_standard_input_is_refused_in_the_form_as_the_terminal_it_is_and_nothing_is_stored(
+    container: Container,
+) -> None:
+    app = make_app(container)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("enter")
+        await pilot.click("#file-notes")
+        await pilot.press(*"@-", "enter")
+        await wait_for(pilot, lambda: "type the path of a file" in screen_text(app), "the load field's refusal")
+        await pilot.click("#input-notes")
+        await pilot.press(*"@-", "ctrl+s")
+        await wait_for(pilot, lambda: "standard input is the terminal here" in screen_text(app), "the refusal")
+        assert isinstance(app.screen, InputFormScreen)
+        assert app.screen.query_one("#input-notes", TextArea).text == "@-", "what was typed stays, to be corrected"
+    assert await container.pipelines().summaries() == []

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Tabs
 
 from tests.e2e.tui_support import all_finished, make_app, open_container, panels, wait_for
 from writeit.entrypoints.container import Container
@@ -53,8 +54,24 @@ async def open_step(pilot: Pilot[Any], container: Container, models: list[str]) 
     screen = StepScreen(service, view.id, models=models, generate=True)
     await pilot.app.push_screen(screen)
     await wait_for(pilot, lambda: len(panels(pilot.app)) == len(models) and all_finished(pilot.app), "candidates")
+    await wait_for(pilot, lambda: underlines_settled(pilot.app), "each tab underline under its tab's final label")
     await pilot.pause()
     return screen
+
+
+def underlines_settled(app: WriteItApp) -> bool:
+    """Each tab bar's underline spans its active tab as that tab now reads. Textual moves it a refresh after a
+    relabel (a tab's "⠋ 12 tokens" becoming "✓"): a snapshot taken sooner, as under load, caught the old width.
+    Once in 30 runs it never moved (a stale underline a writer would see): an app bug this wait names, not hides."""
+    for tabs in app.screen.query(Tabs):
+        active = tabs.active_tab
+        if active is None:
+            continue
+        underline: Any = tabs.query_one("Underline")
+        span = active.virtual_region.shrink(active.styles.gutter).column_span
+        if (underline.highlight_start, underline.highlight_end) != span:
+            return False
+    return True
 
 
 def test_the_template_picker_lists_workspace_templates_first(snap_compare: Snap, container: Container) -> None:

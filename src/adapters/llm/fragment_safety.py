@@ -1,10 +1,8 @@
-"""What a fragment may be: its source recorded without credentials, its size bounded, its URL not internal."""
+"""What a fragment may be: its source recorded without credentials, its size bounded (fragment_fetch: its URL)."""
 
 from __future__ import annotations
 
-import ipaddress
 import re
-import socket
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from writeit.domain.errors import InputInvalidError, Problem
@@ -38,18 +36,3 @@ def check_size(ref: str, content: str, total: int) -> int:
     if total + size > TOTAL_LIMIT:
         raise refused(ref, f"takes the fragments over {TOTAL_LIMIT} bytes, the most they may be together")
     return total + size
-
-
-def check_public(ref: str) -> None:
-    """Refuse a URL whose host is this machine or its private network: the server would fetch it for a client."""
-    if not ref.startswith(("http://", "https://")):
-        return
-    host = urlsplit(ref).hostname or ""
-    try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
-    except (OSError, UnicodeError) as exc:
-        raise refused(ref, f"its host '{host}' cannot be resolved ({exc})") from None
-    for address in addresses:
-        ip = ipaddress.ip_address(str(address).partition("%")[0])
-        if ip.is_loopback or ip.is_link_local or ip.is_private or ip.is_unspecified or ip.is_reserved:
-            raise refused(ref, f"its host '{host}' is a loopback, link-local or private address ({ip})")

@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from writeit.adapters.llm.fragment_safety import FIELD, FILE_LIMIT, check_public, check_size, redacted, refused
+from writeit.adapters.llm.fragment_fetch import Address, fetch_text, is_internal
+from writeit.adapters.llm.fragment_safety import FIELD, FILE_LIMIT, check_size, redacted, refused
 from writeit.domain.errors import InputInvalidError, Problem
 
 
 class LlmFragments:
     """Resolves each reference with `llm.cli.resolve_fragments`, so a reference means what it means to `llm -f`.
 
-    `allow_private_urls` lets a server (`local_paths=False`) fetch URLs on loopback or private networks."""
+    A URL is fetched by fragment_fetch, as llm would but bounded and, for a server (`local_paths=False`), with each
+    hop refused whose address `internal` calls internal (loopback, link-local, private); `allow_private_urls` lets a
+    server fetch those too. `internal` is for tests, which have only loopback addresses to serve pages from."""
 
-    def __init__(self, *, allow_private_urls: bool = False) -> None:
+    def __init__(self, *, allow_private_urls: bool = False, internal: Callable[[Address], bool] = is_internal) -> None:
         self._allow_private_urls = allow_private_urls
+        self._internal = internal
 
     def resolve(self, references: Sequence[str], *, local_paths: bool = True) -> list[dict[str, str]]:
-        from llm.cli import resolve_fragments
-
         found: list[dict[str, str]] = []
         problems: list[Problem] = []
         total = 0
@@ -29,13 +31,9 @@ class LlmFragments:
             for ref in references:
                 try:
                     _check(ref, local_paths)
-                    if not local_paths and not self._allow_private_urls:
-                        check_public(ref)
-                    for fragment in resolve_fragments(db, [ref]):
-                        # resolve_fragments refuses attachments itself (allow_attachments defaults to False).
-                        total = check_size(ref, str(fragment), total)
-                        source = redacted(str(getattr(fragment, "source", "") or ref))
-                        found.append({"source": source, "content": str(fragment)})
+                    for source, content in self._read(db, ref, local_paths):
+                        total = check_size(ref, content, total)
+                        found.append({"source": redacted(source), "content": content})
                 except InputInvalidError as exc:
                     problems.extend(exc.problems)
                 except UnicodeDecodeError:
@@ -45,6 +43,16 @@ class LlmFragments:
         if problems:
             raise InputInvalidError(problems)
         return found
+
+    def _read(self, db: Any, ref: str, local_paths: bool) -> list[tuple[str, str]]:
+        """Each (source, text) `ref` names: a URL fetched here, anything else by llm's resolver."""
+        from llm.cli import resolve_fragments
+
+        if ref.startswith(("http://", "https://")):
+            checked = not local_paths and not self._allow_private_urls
+            return [(ref, fetch_text(ref, internal=self._internal if checked else None))]
+        # resolve_fragments refuses attachments itself (allow_attachments defaults to False).
+        return [(str(getattr(f, "source", "") or ref), str(f)) for f in resolve_fragments(db, [ref])]
 
 
 def _check(ref: str, local_paths: bool) -> None:

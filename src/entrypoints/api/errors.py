@@ -12,8 +12,6 @@ A model failing while generating is never an HTTP error: it is recorded in its c
 from __future__ import annotations
 
 import logging
-import re
-import unicodedata
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -41,6 +39,7 @@ from writeit.domain.errors import (
     ValidationError,
 )
 from writeit.entrypoints.api.schemas import ErrorBody, ErrorItem
+from writeit.entrypoints.display import clean
 
 log = logging.getLogger("writeit.api")
 
@@ -70,28 +69,13 @@ def responses(*codes: int) -> dict[int | str, dict[str, object]]:
     return {code: RESPONSES[code] for code in codes}
 
 
-ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|.?)", re.DOTALL)
-LONG_WORD = re.compile(r"[^\s'\"`]{81,}")  # a value, not a word: cut (its quotes kept)
-KEEP = frozenset("\n\t")
-MAX_MESSAGE = 2000
-
-
-def printable(text: str) -> str:
-    """`text` fit to echo to a client's terminal: no escape sequences or control characters (bidirectional overrides
-    included), and no value of thousands of characters, each long word cut to its start and its length."""
-    text = ESCAPE.sub("", text)
-    text = "".join(c for c in text if c in KEEP or unicodedata.category(c) not in ("Cc", "Cf", "Cs"))
-    text = LONG_WORD.sub(lambda m: f"{m[0][:60]}…({len(m[0]):,} characters)", text)
-    return text if len(text) <= MAX_MESSAGE else f"{text[:MAX_MESSAGE]}…(cut at {MAX_MESSAGE:,} characters)"
-
-
 def error_response(status: int, detail: str, errors: list[ErrorItem] | None = None) -> JSONResponse:
-    """Every error body of the API goes out through here: what it echoes of the request is made printable."""
+    """Every error body of the API goes out through here: what it echoes of the request is cleaned (escapes shown,
+    long values cut) by the rule the CLI uses too."""
     items = [
-        item.model_copy(update={"field": printable(item.field), "message": printable(item.message)})
-        for item in errors or []
+        item.model_copy(update={"field": clean(item.field), "message": clean(item.message)}) for item in errors or []
     ]
-    body = ErrorBody(detail=printable(detail), errors=items)
+    body = ErrorBody(detail=clean(detail), errors=items)
     return JSONResponse(body.model_dump(), status_code=status)
 
 

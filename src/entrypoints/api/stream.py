@@ -24,8 +24,8 @@ from writeit.application.hub import EventMessage, TokenMessage
 from writeit.application.service import PipelineService
 from writeit.domain.codec import to_record
 from writeit.entrypoints.api.deps import container_of
-from writeit.entrypoints.api.errors import printable
 from writeit.entrypoints.api.schemas import ID_PATTERN
+from writeit.entrypoints.display import clean
 
 router = APIRouter()
 BAD_REQUEST = 4400
@@ -132,7 +132,7 @@ async def _until_disconnected(websocket: WebSocket) -> None:
 
 async def _refuse(websocket: WebSocket, code: int, message: str) -> None:
     with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
-        await websocket.send_text(json.dumps({"type": "error", "code": code, "message": printable(message)}))
+        await websocket.send_text(json.dumps({"type": "error", "code": code, "message": clean(message)}))
         if websocket.client_state is not WebSocketState.DISCONNECTED:
             await websocket.close(code=code, reason=REASONS[code])
 

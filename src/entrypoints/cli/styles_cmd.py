@@ -10,7 +10,7 @@ from writeit.domain.errors import DomainError
 from writeit.domain.template import STYLE_FIELDS
 from writeit.entrypoints.cli import completion
 from writeit.entrypoints.cli.common import handled, print_json
-from writeit.entrypoints.cli.messages import clean
+from writeit.entrypoints.display import clean
 
 app = typer.Typer(help="List and show style primers.", no_args_is_help=True)
 

@@ -14,7 +14,8 @@ from writeit.domain.errors import TemplateInvalidError
 from writeit.domain.template import PipelineTemplate
 from writeit.entrypoints.cli import completion
 from writeit.entrypoints.cli.common import fail, handled, print_json
-from writeit.entrypoints.cli.messages import clean, print_error
+from writeit.entrypoints.cli.messages import print_error
+from writeit.entrypoints.display import clean
 
 app = typer.Typer(help="List, show and validate pipeline templates.", no_args_is_help=True)
 

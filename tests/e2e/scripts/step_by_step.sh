@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A whole journey through the CLI alone, one command at a time, as a script would drive it.
-# Needs: WRITEIT (the command, maybe several words), PY (a python), OUT (a directory for every --json output).
+# Needs: WRITEIT (the command, maybe several words), PY (a python), OUT (a directory for every --json output),
+# SLOW (a model that streams for long enough that Ctrl-C or a kill lands while it does, however loaded the machine).
 set -euo pipefail
 set -m  # background jobs get their own process group, so `kill -INT` reaches them as Ctrl-C would
 read -r -a writeit <<< "$WRITEIT"
@@ -72,7 +73,7 @@ step keep-polish pipelines keep "$ID" polish --expected-version "$V"
 
 # (in the background the command itself, not `w`: this shell is its parent, so `wait` reaps it)
 # Ctrl-C on a generating round: each running candidate is cancelled, its text so far kept
-"${writeit[@]}" pipelines generate "$ID" --step polish -m markov > "$OUT/gen.out" 2> "$OUT/gen.err" &
+"${writeit[@]}" pipelines generate "$ID" --step polish -m "$SLOW" > "$OUT/gen.out" 2> "$OUT/gen.err" &
 pid=$!
 wait_generating "$OUT/gen.err"
 kill -INT -- "-$pid"  # the job's process group, as Ctrl-C signals the foreground one
@@ -81,7 +82,7 @@ status=0; wait "$pid" || status=$?
 CANCELLED=$(grep '^generating ' "$OUT/gen.err" | cut -d' ' -f2)
 
 # a round whose process was killed: opening the store marks its candidate interrupted, and `cancel` shows it so
-"${writeit[@]}" pipelines generate "$ID" --step polish -m markov > "$OUT/gen.out" 2> "$OUT/gen.err" &
+"${writeit[@]}" pipelines generate "$ID" --step polish -m "$SLOW" > "$OUT/gen.out" 2> "$OUT/gen.err" &
 pid=$!
 wait_generating "$OUT/gen.err"
 ORPHAN=$(grep '^generating ' "$OUT/gen.err" | cut -d' ' -f2)
