@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import writeit.entrypoints.main  # noqa: F401  # registers the root command (--workspace, --version) on the app
 from tests.e2e.api_server import ApiServer, running_server
-from writeit.entrypoints.main import app
+from writeit.entrypoints.cli.main import app
 
 # ESC (a screen clear), NUL, a right-to-left override, a carriage return: each would hide or rewrite what is read.
 HOSTILE = "a\x1b[2J\x00\u202e\rb"

@@ -49,10 +49,11 @@ class Pages(BaseHTTPRequestHandler):
 
 
 def serve(host: str, routes: dict[str, str]) -> tuple[ThreadingHTTPServer, list[str]]:
-    handler = type("Handler", (Pages,), {"routes": routes, "seen": []})
+    seen: list[str] = []
+    handler = type("Handler", (Pages,), {"routes": routes, "seen": seen})
     httpd = ThreadingHTTPServer((host, 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    return httpd, handler.seen
+    return httpd, seen
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Tabs
 
@@ -59,7 +60,7 @@ async def open_step(pilot: Pilot[Any], container: Container, models: list[str]) 
     return screen
 
 
-def underlines_settled(app: WriteItApp) -> bool:
+def underlines_settled(app: App[Any]) -> bool:
     """Each tab bar's underline spans its active tab as that tab now reads. Textual moves it a refresh after a
     relabel (a tab's "⠋ 12 tokens" becoming "✓"): a snapshot taken sooner, as under load, caught the old width.
     Once in 30 runs it never moved (a stale underline a writer would see): an app bug this wait names, not hides."""
