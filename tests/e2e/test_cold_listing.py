@@ -34,7 +34,8 @@ def test_the_listing_prints_every_pipelines_summary_as_json(writeit: Runner) -> 
     assert listed.returncode == 0, listed.stderr
     summaries = json.loads(listed.stdout)
     assert [s["id"] for s in summaries] == ids  # oldest first
-    assert summaries[0]["template"] == "Quick Article" and summaries[0]["version"] >= 1
+    assert summaries[0]["template"] == "Quick Article"
+    assert summaries[0]["version"] >= 1
     assert "café" in listed.stdout  # UTF-8 as written, not \\u escapes, as the other JSON commands print
     assert listed.stdout == json.dumps(summaries, ensure_ascii=False, indent=2) + "\n"
 
