@@ -97,17 +97,25 @@ class SummaryProjection(LogProjection):
 
     name = SUMMARIES
     version = SUMMARIES_VERSION
+    # The last listing and the position it is of: the rows change only with the position (one transaction).
+    _listed: tuple[int, list[PipelineSummary]] | None = None
 
     async def _page(self, batch: list[LoggedEvent]) -> Mapping[str, Row]:
         return {pipeline.id: _row(pipeline) for pipeline in [await self._fold(logged) for logged in batch]}
 
     async def summaries(self) -> list[PipelineSummary]:
         """Every pipeline's summary, oldest first, as of the end of the log."""
-        rows = await self.rows()
-        return [PipelineSummary(**{k: v for k, v in row.items() if k in _FIELDS}) for row in rows]
+        position = await self.catch_up()
+        if self._listed is None or self._listed[0] != position:
+            rows = await self._sorted_rows()
+            self._listed = position, [PipelineSummary(**{k: v for k, v in r.items() if k in _FIELDS}) for r in rows]
+        return list(self._listed[1])
 
     async def rows(self) -> list[Row]:
         await self.catch_up()
+        return await self._sorted_rows()
+
+    async def _sorted_rows(self) -> list[Row]:
         rows = await self._projections.rows(SUMMARIES)
         return sorted(rows, key=lambda row: (row["created_at"], row["id"]))
 
