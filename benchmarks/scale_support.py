@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import lmdb
@@ -51,6 +52,22 @@ def format_key() -> str:
 def cache_dir() -> Path:
     """Where built stores are kept across runs (WRITEIT_BENCH_CACHE, else ~/.cache/writeit-bench)."""
     return Path(os.environ.get("WRITEIT_BENCH_CACHE") or Path.home() / ".cache" / "writeit-bench")
+
+
+@contextlib.contextmanager
+def compiled_bytecode() -> Iterator[None]:
+    """Commands started meanwhile write and read their bytecode in the cache (never in the source tree)."""
+    saved = {k: os.environ.get(k) for k in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")}
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    os.environ["PYTHONPYCACHEPREFIX"] = str(cache_dir() / "pycache")
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def cached_store(path: Path, count: int, per: int) -> tuple[float, float, bool]:
