@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 
 from benchmarks.workload import pipeline_events
+
 from tests.unit.service_fixtures import world
 from writeit.adapters.memory.event_store import InMemoryEventStore
 from writeit.adapters.memory.projection_store import InMemoryProjectionStore
