@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import lmdb
@@ -17,9 +21,10 @@ from benchmarks.workload import pipeline_events
 from writeit.adapters.lmdb.environment import open_environment
 from writeit.adapters.lmdb.event_store import _HEAD, _U64, LmdbEventStore, _Append, _next_order, _unpack_head
 from writeit.adapters.lmdb.projection_store import LmdbProjectionStore
-from writeit.adapters.lmdb.snapshots import LmdbSnapshotStore
+from writeit.adapters.lmdb.snapshots import FORMAT, LmdbSnapshotStore, code_digest
 from writeit.application.errors import VersionConflictError
 from writeit.application.hub import StreamHub
+from writeit.application.projections import SUMMARIES_VERSION
 from writeit.application.repository import SNAPSHOT_EVERY, PipelineRepository
 from writeit.domain.events import Event
 from writeit.domain.pipeline import Pipeline
@@ -29,6 +34,59 @@ def store_path() -> Path:
     from writeit.entrypoints.settings import Settings
 
     return Settings.load().store_path
+
+
+# What decides the bytes of a built store: the workload, the domain's code (snapshots key on it too), the
+# LMDB layout and the formats of the snapshots and the summaries. A change to any of them builds a new store.
+_FORMAT_SOURCES = ("benchmarks/workload.py", "src/adapters/lmdb/event_store.py", "src/adapters/lmdb/log.py",
+                   "src/adapters/lmdb/codec.py", "src/adapters/lmdb/projection_store.py")  # fmt: skip
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+def format_key() -> str:
+    digest = hashlib.sha256(f"{FORMAT}/{SUMMARIES_VERSION}/{code_digest()}".encode())
+    for name in _FORMAT_SOURCES:
+        digest.update((_ROOT / name).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def cache_dir() -> Path:
+    """Where built stores are kept across runs (WRITEIT_BENCH_CACHE, else ~/.cache/writeit-bench)."""
+    return Path(os.environ.get("WRITEIT_BENCH_CACHE") or Path.home() / ".cache" / "writeit-bench")
+
+
+@contextlib.contextmanager
+def compiled_bytecode() -> Iterator[None]:
+    """Commands started meanwhile write and read their bytecode in the cache (never in the source tree)."""
+    saved = {k: os.environ.get(k) for k in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")}
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    os.environ["PYTHONPYCACHEPREFIX"] = str(cache_dir() / "pycache")
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def cached_store(path: Path, count: int, per: int) -> tuple[float, float, bool]:
+    """A store of `count` × `per` copied to `path` from the cache, built there first if missing (or made by
+    other formats). Returns (seconds to build, to project: as measured when it was built) and whether it was
+    built by this run. The copy is the run's own: what the run writes never reaches the cache."""
+    built = cache_dir() / f"{format_key()}-{count}x{per}"
+    if not (built / "built.txt").exists():
+        shutil.rmtree(built, ignore_errors=True)
+        figures = build_store(built / "store", count, per)
+        (built / "built.txt").write_text(f"{figures[0]} {figures[1]}\n")
+        fresh = True
+    else:
+        fresh = False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(built / "store", path)
+    seconds, projected = (float(x) for x in (built / "built.txt").read_text().split())
+    return seconds, projected, fresh
 
 
 def build_store(path: Path, count: int, per: int) -> tuple[float, float]:

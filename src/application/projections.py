@@ -97,23 +97,42 @@ class SummaryProjection(LogProjection):
 
     name = SUMMARIES
     version = SUMMARIES_VERSION
+    # The last listing (summaries, pending sessions) and the position it is of: the rows change only with the
+    # position (one transaction), so one read serves the recovery on opening and the listings after it.
+    _listed: tuple[int, list[PipelineSummary], dict[str, tuple[str, ...]]] | None = None
 
     async def _page(self, batch: list[LoggedEvent]) -> Mapping[str, Row]:
         return {pipeline.id: _row(pipeline) for pipeline in [await self._fold(logged) for logged in batch]}
 
     async def summaries(self) -> list[PipelineSummary]:
         """Every pipeline's summary, oldest first, as of the end of the log."""
-        rows = await self.rows()
-        return [PipelineSummary(**{k: v for k, v in row.items() if k in _FIELDS}) for row in rows]
+        return list((await self._listing())[0])
 
     async def rows(self) -> list[Row]:
         await self.catch_up()
-        rows = await self._projections.rows(SUMMARIES)
-        return sorted(rows, key=lambda row: (row["created_at"], row["id"]))
+        return await self._sorted_rows()
 
     async def pending_sessions(self) -> dict[str, tuple[str, ...]]:
         """The pipelines with pending candidates, and the sessions that started them."""
-        return {row["id"]: tuple(row["sessions"]) for row in await self.rows() if row["sessions"]}
+        return dict((await self._listing())[1])
+
+    async def _listing(self) -> tuple[list[PipelineSummary], dict[str, tuple[str, ...]]]:
+        position = await self.catch_up()
+        if self._listed is None or self._listed[0] != position:
+            rows = await self._sorted_rows()
+            rows.reverse()
+            summaries, pending = [], {}
+            while rows:  # each row freed once read: the rows and the summaries are never all held at once
+                row = rows.pop()
+                summaries.append(PipelineSummary(**{k: v for k, v in row.items() if k in _FIELDS}))
+                if row["sessions"]:
+                    pending[row["id"]] = tuple(row["sessions"])
+            self._listed = position, summaries, pending
+        return self._listed[1], self._listed[2]
+
+    async def _sorted_rows(self) -> list[Row]:
+        rows = await self._projections.rows(SUMMARIES)
+        return sorted(rows, key=lambda row: (row["created_at"], row["id"]))
 
 
 def _row(pipeline: Pipeline) -> Mapping[str, Any]:

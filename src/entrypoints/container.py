@@ -9,42 +9,25 @@ import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import lmdb
 
-from writeit.adapters.documents.yaml_writer import YamlDocumentWriter
-from writeit.adapters.files.recipes import FileRecipeBook
-from writeit.adapters.files.workspaces import DirectoryWorkspaces
-from writeit.adapters.llm.defaults import default_model_id
-from writeit.adapters.llm.fragments import LlmFragments
-from writeit.adapters.llm.language_model import LlmLanguageModel
-from writeit.adapters.llm.llm_logs import LlmLogs
-from writeit.adapters.llm.prices import load_price_table
-from writeit.adapters.lmdb.backup import backup_environment, restore_environment
 from writeit.adapters.lmdb.cancels import LmdbCancelRequests
 from writeit.adapters.lmdb.environment import open_environment, store_in_use
 from writeit.adapters.lmdb.event_store import LmdbEventStore
 from writeit.adapters.lmdb.projection_store import LmdbProjectionStore
-from writeit.adapters.lmdb.response_cache import LmdbResponseCache
 from writeit.adapters.lmdb.snapshots import LmdbSnapshotStore
-from writeit.adapters.templates.catalog import FileTemplateCatalog
-from writeit.application.budget import Budget
 from writeit.application.cache import ResponseRecorder
 from writeit.application.errors import ApplicationError, StoreError
 from writeit.application.follower import LogFollower
-from writeit.application.generation import StepGenerator
 from writeit.application.hub import StreamHub
-from writeit.application.leaderboard import PreferenceService
 from writeit.application.liveness import Liveness
 from writeit.application.ports import EventStore, ProjectionStore, ResponseCache, Signals, SnapshotStore
-from writeit.application.preflight import Preflight
 from writeit.application.recovery import recover_dead_sessions
 from writeit.application.repository import PipelineRepository
-from writeit.application.runner import ModelRunner, RetryPolicy
-from writeit.application.service import PipelineService
-from writeit.application.templates import TemplateService
 from writeit.application.workspaces import WorkspaceError, WorkspaceService
 from writeit.domain.errors import DomainError
 from writeit.entrypoints import config_files
@@ -53,8 +36,25 @@ from writeit.entrypoints.logs import configure_logging
 from writeit.entrypoints.process import local_liveness, session_name
 from writeit.entrypoints.settings import STORE_URL_PATTERN, Settings
 
+# What only writing needs (the model layer, templates, the use cases) is imported by the factories below when
+# first provided, so that opening a store to read it (`writeit pipelines list`) loads none of it.
 if TYPE_CHECKING:
+    from writeit.adapters.documents.yaml_writer import YamlDocumentWriter
+    from writeit.adapters.files.recipes import FileRecipeBook
+    from writeit.adapters.files.workspaces import DirectoryWorkspaces
+    from writeit.adapters.llm.fragments import LlmFragments
+    from writeit.adapters.llm.language_model import LlmLanguageModel
+    from writeit.adapters.llm.llm_logs import LlmLogs
     from writeit.adapters.postgres.database import PostgresDatabase
+    from writeit.adapters.templates.catalog import FileTemplateCatalog
+    from writeit.application.budget import Budget
+    from writeit.application.generation import StepGenerator
+    from writeit.application.leaderboard import PreferenceService
+    from writeit.application.preflight import Preflight
+    from writeit.application.runner import ModelRunner, RetryPolicy
+    from writeit.application.service import PipelineService
+    from writeit.application.templates import TemplateService
+    from writeit.application.usage import PriceTable
 
 # The workspace's store: LMDB by default, PostgreSQL when `store` is a URL (imported only then: it costs memory).
 Store: TypeAlias = "lmdb.Environment | PostgresDatabase"
@@ -114,6 +114,8 @@ def _snapshots(environment: Store) -> SnapshotStore:
 
 def _response_cache(environment: Store) -> ResponseCache:
     if isinstance(environment, lmdb.Environment):
+        from writeit.adapters.lmdb.response_cache import LmdbResponseCache
+
         return LmdbResponseCache(environment)
     from writeit.adapters.postgres.response_cache import PostgresResponseCache
 
@@ -147,20 +149,30 @@ def _signals(environment: Store) -> Iterator[Signals]:
 def _backup(environment: Store, target: Path) -> int:
     if not isinstance(environment, lmdb.Environment):
         raise StoreError(f"this workspace is stored in PostgreSQL ({environment.where}): back it up with pg_dump")
+    from writeit.adapters.lmdb.backup import backup_environment
+
     return backup_environment(environment, target)
 
 
 def _restore(settings: Settings, source: Path) -> Path | None:
     if settings.store:
         raise StoreError("this workspace is stored in PostgreSQL (setting `store`): restore it with pg_restore")
+    from writeit.adapters.lmdb.backup import restore_environment
+
     return restore_environment(source, store=settings.store_path)
 
 
 _Live = contextlib.AbstractAsyncContextManager[None] | contextlib.nullcontext[None]
 
 
-def _live(repository: PipelineRepository, store: EventStore, hub: StreamHub, liveness: Liveness, signals: Signals,
-          generator: StepGenerator) -> _Live:  # fmt: skip
+def _live(
+    repository: PipelineRepository,
+    store: EventStore,
+    hub: StreamHub,
+    liveness: Liveness,
+    signals: Signals,
+    generators: list[StepGenerator],
+) -> _Live:
     """Opening the store recovers dead processes' candidates, then follows the log for the rest of the session
     (and, on PostgreSQL, keeps this process's lease, reaps lapsed ones and stops what other workers ask to).
 
@@ -171,14 +183,18 @@ def _live(repository: PipelineRepository, store: EventStore, hub: StreamHub, liv
         asyncio.get_running_loop()
     except RuntimeError:
         return contextlib.nullcontext()
-    return _recovered_and_following(repository, store, hub, liveness, signals, generator)
+    return _recovered_and_following(repository, store, hub, liveness, signals, generators)
 
 
 @contextlib.asynccontextmanager
 async def _recovered_and_following(
-    repository: PipelineRepository, store: EventStore, hub: StreamHub, liveness: Liveness, signals: Signals,
-    generator: StepGenerator,
-) -> AsyncIterator[None]:  # fmt: skip
+    repository: PipelineRepository,
+    store: EventStore,
+    hub: StreamHub,
+    liveness: Liveness,
+    signals: Signals,
+    generators: list[StepGenerator],
+) -> AsyncIterator[None]:
     # Through the repository, not the service: the services are made later, once a command has applied its
     # options (`run --budget`, say) to the settings they read.
     try:
@@ -187,7 +203,7 @@ async def _recovered_and_following(
     except (ApplicationError, DomainError) as exc:  # one unreadable pipeline must not stop the store opening
         logging.getLogger("writeit.recovery").warning("recovery on open failed: %s", exc)
     if signals.cancels is not None:  # another worker's client asks to stop a candidate running here
-        signals.cancels.bind(liveness.session, lambda _pipeline_id, candidate_id: generator.cancel(candidate_id))
+        signals.cancels.bind(liveness.session, partial(_cancel_here, generators))
     # Events other processes store reach this process's subscribers (a TUI sees what `serve` or `run` did).
     follower = LogFollower(store, hub, wakeup=signals.wakeup)
     await follower.start()
@@ -206,7 +222,14 @@ async def _recovered_and_following(
         await liveness.release()
 
 
+async def _cancel_here(generators: list[StepGenerator], _pipeline_id: str, candidate_id: str) -> bool:
+    """Stop `candidate_id` if a generator of this process runs it (none made: nothing runs here)."""
+    return any([await generator.cancel(candidate_id) for generator in generators])
+
+
 def _completion_log(enabled: bool) -> LlmLogs | None:
+    from writeit.adapters.llm.llm_logs import LlmLogs
+
     return LlmLogs() if enabled else None  # the `log_to_llm` setting: off unless the writer asks
 
 
@@ -237,6 +260,104 @@ def _settings(options: Mapping[str, Any] | None) -> Settings:
     return settings.replaced(**given) if given else settings
 
 
+# ----- what writing needs, imported when first provided (see the imports) ---------------------------------
+def _catalog(search_dirs: list[tuple[str, Path]], styles_dirs: list[Path]) -> FileTemplateCatalog:
+    from writeit.adapters.templates.catalog import FileTemplateCatalog
+
+    return FileTemplateCatalog(search_dirs=search_dirs, styles_dirs=styles_dirs)
+
+
+def _language_model(instances: int) -> LlmLanguageModel:
+    from writeit.adapters.llm.language_model import LlmLanguageModel
+
+    return LlmLanguageModel(instances=instances)
+
+
+def _default_model(configured: str | None) -> str:
+    from writeit.adapters.llm.defaults import default_model_id
+
+    return default_model_id(configured)
+
+
+def _prices(files: list[Path]) -> PriceTable:
+    from writeit.adapters.llm.prices import load_price_table
+
+    return load_price_table(files)
+
+
+def _fragments(allow_private_urls: bool) -> LlmFragments:
+    from writeit.adapters.llm.fragments import LlmFragments
+
+    return LlmFragments(allow_private_urls=allow_private_urls)
+
+
+def _recipes(files: list[tuple[str, Path]]) -> FileRecipeBook:
+    from writeit.adapters.files.recipes import FileRecipeBook
+
+    return FileRecipeBook(files)
+
+
+def _workspace_storage(home: Path, set_active: Callable[[str], None]) -> DirectoryWorkspaces:
+    from writeit.adapters.files.workspaces import DirectoryWorkspaces
+
+    return DirectoryWorkspaces(home, active=config_files.active_workspace, set_active=set_active, in_use=store_in_use)
+
+
+def _retry_policy(**kwargs: Any) -> RetryPolicy:
+    from writeit.application.runner import RetryPolicy
+
+    return RetryPolicy(**kwargs)
+
+
+def _runner(*args: Any) -> ModelRunner:
+    from writeit.application.runner import ModelRunner
+
+    return ModelRunner(*args)
+
+
+def _budget(**kwargs: Any) -> Budget:
+    from writeit.application.budget import Budget
+
+    return Budget(**kwargs)
+
+
+def _generator(made: list[StepGenerator], *args: Any, **kwargs: Any) -> StepGenerator:
+    from writeit.application.generation import StepGenerator
+
+    made.append(StepGenerator(*args, **kwargs))
+    return made[-1]
+
+
+def _preflight(*args: Any, **kwargs: Any) -> Preflight:
+    from writeit.application.preflight import Preflight
+
+    return Preflight(*args, **kwargs)
+
+
+def _yaml_writer() -> YamlDocumentWriter:
+    from writeit.adapters.documents.yaml_writer import YamlDocumentWriter
+
+    return YamlDocumentWriter()
+
+
+def _pipeline_service(*args: Any, **kwargs: Any) -> PipelineService:
+    from writeit.application.service import PipelineService
+
+    return PipelineService(*args, **kwargs)
+
+
+def _template_service(catalog: FileTemplateCatalog) -> TemplateService:
+    from writeit.application.templates import TemplateService
+
+    return TemplateService(catalog)
+
+
+def _preference_service(*args: Any) -> PreferenceService:
+    from writeit.application.leaderboard import PreferenceService
+
+    return PreferenceService(*args)
+
+
 class Container(containers.DeclarativeContainer):
     options = providers.Configuration()  # a command's settings (`run --budget`, say): see `opened`
     settings = providers.Singleton(_settings, options)
@@ -260,25 +381,29 @@ class Container(containers.DeclarativeContainer):
     repository = providers.Singleton(PipelineRepository, event_store, hub, projections, snapshots)
 
     catalog = providers.Singleton(
-        FileTemplateCatalog, search_dirs=settings.provided.template_dirs, styles_dirs=settings.provided.style_dirs
+        _catalog, search_dirs=settings.provided.template_dirs, styles_dirs=settings.provided.style_dirs
     )
-    language_model = providers.Singleton(LlmLanguageModel, instances=settings.provided.local_instances)
-    default_model = providers.Singleton(default_model_id, settings.provided.default_model)
+    language_model = providers.Singleton(_language_model, instances=settings.provided.local_instances)
+    default_model = providers.Singleton(_default_model, settings.provided.default_model)
     retry_policy = providers.Singleton(
-        RetryPolicy,
+        _retry_policy,
         attempts=settings.provided.retry_attempts,
         max_elapsed=settings.provided.retry_max_seconds,
         idle_timeout=settings.provided.model_timeout,
     )
     response_cache = providers.Singleton(_response_cache, environment)
     recorder = providers.Singleton(ResponseRecorder, response_cache, settings.provided.cache)
-    runner = providers.Singleton(ModelRunner, language_model, retry_policy, recorder)
-    prices = providers.Singleton(load_price_table, settings.provided.price_files)
+    runner = providers.Singleton(_runner, language_model, retry_policy, recorder)
+    prices = providers.Singleton(_prices, settings.provided.price_files)
     budget = providers.Singleton(
-        Budget, limit=settings.provided.budget_usd, output_guess=settings.provided.output_tokens_guess
+        _budget, limit=settings.provided.budget_usd, output_guess=settings.provided.output_tokens_guess
     )
+    generators: providers.Singleton[list[StepGenerator]] = providers.Singleton(
+        list
+    )  # those made: only they can have candidates running at the end
     generator = providers.Singleton(
-        StepGenerator,
+        _generator,
+        generators,
         runner,
         language_model,
         catalog,
@@ -291,17 +416,13 @@ class Container(containers.DeclarativeContainer):
         budget=budget,
         completions=providers.Singleton(_completion_log, settings.provided.log_to_llm),
     )
-    templates = providers.Singleton(TemplateService, catalog)
+    templates = providers.Singleton(_template_service, catalog)
     workspace_storage = providers.Singleton(
-        DirectoryWorkspaces,
-        settings.provided.home,
-        active=config_files.active_workspace,
-        set_active=providers.Callable(_activator, settings.provided.home),
-        in_use=store_in_use,
+        _workspace_storage, settings.provided.home, set_active=providers.Callable(_activator, settings.provided.home)
     )
     workspaces = providers.Singleton(WorkspaceService, workspace_storage)
     preflight = providers.Singleton(
-        Preflight,
+        _preflight,
         catalog,
         language_model.provided.resolve,
         default_model.provider,
@@ -310,10 +431,10 @@ class Container(containers.DeclarativeContainer):
         budget=budget,
         recorder=recorder,
     )
-    fragments = providers.Singleton(LlmFragments, allow_private_urls=settings.provided.fragments_private_urls)
-    recipes = providers.Singleton(FileRecipeBook, settings.provided.recipe_files)
+    fragments = providers.Singleton(_fragments, allow_private_urls=settings.provided.fragments_private_urls)
+    recipes = providers.Singleton(_recipes, settings.provided.recipe_files)
     pipelines = providers.Singleton(
-        PipelineService,
+        _pipeline_service,
         repository,
         catalog,
         generator,
@@ -325,10 +446,10 @@ class Container(containers.DeclarativeContainer):
         preflight=preflight,
         fragments=fragments,
         recipes=recipes,
-        yaml=providers.Singleton(YamlDocumentWriter),
+        yaml=providers.Singleton(_yaml_writer),
     )
-    preferences = providers.Singleton(PreferenceService, event_store, projections, repository)
-    live = providers.Resource(_live, repository, event_store, hub, liveness, signals, generator)
+    preferences = providers.Singleton(_preference_service, event_store, projections, repository)
+    live = providers.Resource(_live, repository, event_store, hub, liveness, signals, generators)
 
 
 @contextlib.asynccontextmanager
@@ -349,9 +470,10 @@ async def opened(
     try:
         yield container
     finally:
-        if cancel_running:
-            await container.pipelines().cancel_all()
-        await container.pipelines().wait_idle()
+        if container.generators():  # else nothing was generated, and the use cases need not load
+            if cancel_running:
+                await container.pipelines().cancel_all()
+            await container.pipelines().wait_idle()
         await _maybe_await(container.shutdown_resources())
 
 

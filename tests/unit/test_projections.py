@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from benchmarks.workload import pipeline_events
+
 from tests.unit.service_fixtures import world
 from writeit.adapters.memory.event_store import InMemoryEventStore
 from writeit.adapters.memory.projection_store import InMemoryProjectionStore
@@ -96,3 +98,15 @@ async def test_a_page_another_process_commits_first_is_skipped_and_folding_goes_
     shared.commit = theirs_first  # type: ignore[method-assign]
     assert [dataclasses.asdict(s) for s in await ours.summaries()] == seen[-1]
     assert (await shared.state(SUMMARIES)).position == await store.last_position()
+
+
+async def test_a_listing_kept_for_reuse_follows_rows_another_process_moved(tmp_path: Path) -> None:
+    store, seen = await _session(tmp_path)
+    projections = InMemoryProjectionStore()
+    ours, theirs = SummaryProjection(store, projections), SummaryProjection(store, projections)
+    listed = await ours.summaries()
+    listed.clear()  # what a caller does with its list never reaches the next listing
+    events = pipeline_events("late", 12)
+    await store.append("late", events, 0)
+    await theirs.catch_up()  # the rows and the position move in "another process"
+    assert sorted(s.id for s in await ours.summaries()) == sorted([s["id"] for s in seen[-1]] + ["late"])

@@ -35,6 +35,28 @@ request from another origin than this server's own gets 403. Live events and tok
 in the AsyncAPI 3 document `docs/asyncapi.yaml` of the WriteIt repository."""
 
 
+async def warm(app: FastAPI, token: str | None = None) -> None:
+    """Serve one GET /api/pipelines in-process, before the server accepts connections, so that no client waits
+    for what a first request costs: the use cases imported and made, the summaries projection caught up and
+    read (later listings reuse it until the log moves), FastAPI's routes set up (it does so on the first
+    request), anyio's thread pool loaded. A failure here is the route's, and is left to the first client."""
+    headers = [(b"host", b"127.0.0.1")] + ([(b"authorization", f"Bearer {token}".encode())] if token else [])
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
+        "path": "/api/pipelines", "raw_path": b"/api/pipelines", "query_string": b"", "root_path": "",
+        "headers": headers, "client": ("127.0.0.1", 0), "server": ("127.0.0.1", 0),
+    }  # fmt: skip
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: object) -> None:
+        return None
+
+    with contextlib.suppress(Exception):
+        await app(scope, receive, send)
+
+
 def create_app(container: Container, *, token: str | None = None, own_container: bool = True) -> FastAPI:
     """The API over `container`. With `own_container` the app opens its resources at startup and closes them at
     shutdown (running candidates are cancelled, keeping their partial text); an embedding host that manages the

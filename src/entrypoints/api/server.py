@@ -18,7 +18,7 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from writeit.application.errors import ApplicationError
-from writeit.entrypoints.api.app import create_app
+from writeit.entrypoints.api.app import create_app, warm
 from writeit.entrypoints.api.protocols import bounded
 from writeit.entrypoints.api.security import BlankTokenError, checked_token, redact_query
 
@@ -135,7 +135,9 @@ async def _serve(sock: socket.socket, token: str | None) -> None:
     container = Container()
     await _maybe_await(container.init_resources())
     try:
-        server = Server(_config(create_app(container, token=token, own_container=False), token))
+        app = create_app(container, token=token, own_container=False)
+        server = Server(_config(app, token))
+        await warm(app, token)
         _announce(sock, token)
         await server.serve(sockets=[sock])
     finally:

@@ -9,7 +9,7 @@ import typer
 
 from writeit.application.views import PipelineView
 from writeit.entrypoints.cli import completion
-from writeit.entrypoints.cli.common import handled, print_json, run_async
+from writeit.entrypoints.cli.common import handled, print_json, print_records, run_async
 from writeit.entrypoints.cli.judge_cmd import judgement_lines
 
 if TYPE_CHECKING:
@@ -24,9 +24,10 @@ def list_pipelines(as_json: bool = typer.Option(False, "--json", help="Print as 
     """Every pipeline in the workspace, oldest first."""
 
     async def main(container: Container) -> None:
-        summaries = await container.pipelines().summaries()
+        # From the summaries projection alone: the use cases (and the model layer they bring) never load.
+        summaries = await container.repository().summaries()
         if as_json:
-            print_json(summaries)
+            print_records(summaries)
             return
         for s in summaries:
             state = "complete" if s.completed else f"at {s.current_step}"
