@@ -18,7 +18,7 @@ from writeit.adapters.memory.event_store import InMemoryEventStore
 from writeit.application.budget import Budget
 from writeit.application.cache import CacheMode
 from writeit.application.hub import StreamHub
-from writeit.application.ports import LanguageModel, ProjectionStore, ResponseCache, TemplateCatalog
+from writeit.application.ports import LanguageModel, ProjectionStore, ResponseCache, Signals, TemplateCatalog
 from writeit.application.runner import RetryPolicy
 from writeit.application.service import Clock
 from writeit.application.usage import PriceTable
@@ -70,6 +70,7 @@ def _overrides(fakes: Fakes) -> dict[str, object]:
         "logging": None,  # the tests' logging is pytest's
         "event_store": fakes.store,
         "hub": fakes.hub,
+        "signals": Signals(),  # one process: no other to ask to cancel, no lease to keep
         "projections": fakes.projections,
         "snapshots": None,
         "response_cache": fakes.cache,
