@@ -6,10 +6,14 @@ from collections.abc import Iterable, Sequence
 
 from textual.app import ComposeResult
 from textual.containers import Container, HorizontalScroll
-from textual.widgets import Static, TabbedContent, TabPane
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Static, Tab, TabbedContent, TabPane, Tabs
+from textual.widgets._tabs import Underline
 
 from writeit.entrypoints.tui.widgets.candidate import CandidatePanel
 
+UNDERLINE_SETTLES = 0.4  # seconds: Textual's own move of a tab's underline is over by then (a 0.3 s slide)
 NARROW_BELOW = 100  # columns: below this, candidates go in tabs (side by side they would be too thin to read)
 PANEL_MIN = 36  # columns: when the panels cannot all be this wide, they keep it and the row scrolls sideways
 
@@ -23,6 +27,7 @@ class CandidateDeck(Container):
         super().__init__(classes=f"deck -{self.arrangement}")
         self.narrow = self.arrangement == "narrow"
         self._empty = empty
+        self._underline_check: Timer | None = None
 
     def layout_for(self, width: int) -> str:
         """'narrow' (tabs), 'crowded' (side by side at PANEL_MIN, scrolling sideways) or 'wide'."""
@@ -41,6 +46,33 @@ class CandidateDeck(Container):
         else:
             with HorizontalScroll():
                 yield from self.panels
+
+    def on_mount(self) -> None:
+        if self.narrow and self.panels:
+            self.screen.screen_layout_refresh_signal.subscribe(self, self._look_at_underline)
+
+    def _look_at_underline(self, _: Screen[object]) -> None:
+        """After a layout, an underline not under the active tab is looked at again once Textual's own move (a
+        refresh later, then a 0.3 s slide) is over: a tab switch is left to slide, a stale underline is moved."""
+        if self._underline_check is None and self._underline_astray():
+            self._underline_check = self.set_timer(UNDERLINE_SETTLES, self._align_underline)
+
+    def _align_underline(self) -> None:
+        """Textual moves the underline a refresh after a relabel, to the tab as then laid out; when that ran before
+        the relabelled tab's layout (a loaded machine), it kept the old label's width for good. Move it again."""
+        self._underline_check = None
+        if not self._underline_astray():
+            return
+        underline = self.query_one(Tabs).query_one(Underline)
+        if any(self.app.animator.is_being_animated(underline, a) for a in ("highlight_start", "highlight_end")):
+            self._underline_check = self.set_timer(UNDERLINE_SETTLES, self._align_underline)
+        else:
+            self.query_one(Tabs)._highlight_active()
+
+    def _underline_astray(self) -> bool:
+        tabs = self.query_one(Tabs)
+        active, underline = tabs.active_tab, tabs.query_one(Underline)
+        return active is not None and (underline.highlight_start, underline.highlight_end) != under(active)
 
     def show_progress(self) -> None:
         """Bring each tab's label up to date with its candidate's progress (tabs only: panels show their own)."""
@@ -75,6 +107,11 @@ def tab_label(panel: CandidatePanel) -> str:
     c = panel.candidate
     who = c.model if c.origin == "generated" else ("edit" if c.origin == "edited" else "merge")
     return f"{panel.number} {who} {panel.progress()}" + (" (earlier)" if panel.earlier else "")
+
+
+def under(tab: Tab) -> tuple[int, int]:
+    """The columns a tab's underline spans: the tab's, padding aside (as Textual's Tabs computes them)."""
+    return tab.virtual_region.shrink(tab.styles.gutter).column_span
 
 
 def pane_id(candidate_id: str) -> str:
