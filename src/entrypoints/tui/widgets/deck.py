@@ -61,18 +61,26 @@ class CandidateDeck(Container):
         """Textual moves the underline a refresh after a relabel, to the tab as then laid out; when that ran before
         the relabelled tab's layout (a loaded machine), it kept the old label's width for good. Move it again."""
         self._underline_check = None
-        if not self._underline_astray():
+        tabs = self._tabs()
+        if tabs is None or not self._underline_astray():
             return
-        underline = self.query_one(Tabs).query_one(Underline)
+        underline = tabs.query_one(Underline)
         if any(self.app.animator.is_being_animated(underline, a) for a in ("highlight_start", "highlight_end")):
             self._underline_check = self.set_timer(UNDERLINE_SETTLES, self._align_underline)
         else:
-            self.query_one(Tabs)._highlight_active()
+            tabs._highlight_active()
 
     def _underline_astray(self) -> bool:
-        tabs = self.query_one(Tabs)
-        active, underline = tabs.active_tab, tabs.query_one(Underline)
-        return active is not None and (underline.highlight_start, underline.highlight_end) != under(active)
+        tabs = self._tabs()
+        active = tabs.active_tab if tabs is not None else None
+        if tabs is None or active is None:
+            return False
+        underline = tabs.query_one(Underline)
+        return (underline.highlight_start, underline.highlight_end) != under(active)
+
+    def _tabs(self) -> Tabs | None:
+        """The tab bar, or None while the deck is being taken down."""
+        return next(iter(self.query(Tabs)), None)
 
     def show_progress(self) -> None:
         """Bring each tab's label up to date with its candidate's progress (tabs only: panels show their own)."""
