@@ -76,7 +76,7 @@ async def finish_in_one_batch(app: NarrowDeck) -> None:
 
 @pytest.mark.parametrize("animations", ["none", "full"])
 async def test_the_active_tab_underline_spans_its_new_label_after_a_relabel(animations: AnimationLevel) -> None:
-    """With animations on, Textual's stale move is a 0.3 s slide to the old width: it too must be undone."""
+    """With animations on, Textual moves the underline from a 20 ms timer (then slides it): the same race."""
     app = NarrowDeck()
     async with app.run_test(size=(70, 24)) as pilot:
         app.animation_level = animations
