@@ -99,10 +99,9 @@ async def test_tracked_changes_are_accepted_or_rejected_one_by_one_and_applied_a
         await service.edit(screen.pipeline_id, "plan", base_id, "The log keeps each event forever.")
         await screen.reload()
         await wait_for(pilot, lambda: len(panels(app)) == 3, "the revision")
-        for _ in range(3):  # focus the revision (candidate 3)
-            if (focused := screen.focused_panel()) is not None and focused.number == 3:
-                break
-            await pilot.press("right")
+        revision = next(panel for panel in panels(app) if panel.number == 3)
+        revision.focus()  # the keys act on the focused candidate (moving there by keys is tested elsewhere)
+        await wait_for(pilot, lambda: screen.focused_panel() is revision, "the revision focused")
         await pilot.press("t")
         await wait_for(pilot, lambda: isinstance(app.screen, ChangesScreen), "the changes")
         assert "store → log" in screen_text(app)
