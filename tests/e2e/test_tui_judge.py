@@ -4,15 +4,14 @@ reason per score, stays when the step is opened again, and selects nothing."""
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input
 
-from tests.e2e.openai_server import Behaviour, OpenAICompatibleServer
-from tests.e2e.tui_support import all_finished, make_app, open_container, open_step, panels, screen_text, wait_for
+from tests.e2e.judge_support import ask_judge, echo_container, judge_model
+from tests.e2e.openai_server import OpenAICompatibleServer
+from tests.e2e.tui_support import all_finished, make_app, open_step, panels, screen_text, wait_for
 from writeit.entrypoints.container import Container
 from writeit.entrypoints.tui.screens.editor import HelpScreen
 from writeit.entrypoints.tui.screens.judging import JudgeDialog
@@ -31,15 +30,13 @@ VERDICT = json.dumps({
 
 @pytest.fixture
 def models(isolated_home: Path) -> Iterator[OpenAICompatibleServer]:
-    with OpenAICompatibleServer({"judge": Behaviour(reply=VERDICT)}) as running:
-        running.register(Path(os.environ["LLM_USER_PATH"]), {"srv-judge": "judge"})
+    with judge_model(VERDICT) as running:
         yield running
 
 
 @pytest.fixture
 async def container(monkeypatch: pytest.MonkeyPatch, models: OpenAICompatibleServer) -> AsyncIterator[Container]:
-    monkeypatch.setenv("WRITEIT_DEFAULT_MODEL", "echo")
-    async with open_container() as opened:
+    async with echo_container(monkeypatch) as opened:
         yield opened
 
 
@@ -56,11 +53,7 @@ async def test_j_asks_the_judge_and_shows_its_scores_and_reasons_beside_the_cand
         screen = await open_step(app, container, ["echo", "echo"])
         await wait_for(pilot, lambda: all_finished(app) and len(panels(app)) == 2, "the candidates")
         assert not table_shown(app), "no table before any judgement"
-        await pilot.press("j")
-        await wait_for(pilot, lambda: isinstance(app.screen, JudgeDialog), "the judge dialog")
-        app.screen.query_one("#judge-model", Input).value = "srv-judge"
-        app.screen.query_one("#judge-criteria", Input).value = "tone, brevity"
-        await pilot.press("enter")
+        await ask_judge(pilot, "tone, brevity")
         await wait_for(pilot, lambda: table_shown(app) and "Nothing to cut." in screen_text(app), "the judge table")
         text = screen_text(app)
         for shown in ("Judged by srv-judge", "tone", "brevity", "8  Warm and direct.", "4  Stiff in places."):

@@ -4,19 +4,17 @@ update: --snapshot-update."""
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input
 
-from tests.e2e.openai_server import Behaviour, OpenAICompatibleServer
-from tests.e2e.tui_support import all_finished, make_app, open_container, panels, wait_for
+from tests.e2e.judge_support import ask_judge, echo_container, judge_model
+from tests.e2e.openai_server import OpenAICompatibleServer
+from tests.e2e.tui_support import all_finished, make_app, panels, wait_for
 from writeit.entrypoints.container import Container
-from writeit.entrypoints.tui.screens.judging import JudgeDialog
 from writeit.entrypoints.tui.screens.step import StepScreen
 from writeit.entrypoints.tui.widgets.judge_table import JudgeTable
 
@@ -34,15 +32,13 @@ VERDICT = json.dumps({
 
 @pytest.fixture
 def judge(isolated_home: Path) -> Iterator[OpenAICompatibleServer]:
-    with OpenAICompatibleServer({"judge": Behaviour(reply=VERDICT)}) as running:
-        running.register(Path(os.environ["LLM_USER_PATH"]), {"srv-judge": "judge"})
+    with judge_model(VERDICT) as running:
         yield running
 
 
 @pytest.fixture
 async def container(monkeypatch: pytest.MonkeyPatch, judge: OpenAICompatibleServer) -> AsyncIterator[Container]:
-    monkeypatch.setenv("WRITEIT_DEFAULT_MODEL", "echo")
-    async with open_container() as opened:
+    async with echo_container(monkeypatch) as opened:
         yield opened
 
 
@@ -54,10 +50,7 @@ def test_the_judge_table_sits_below_the_candidates_with_a_reason_per_score(
         view = await service.start("quick-article", {"topic": "Snapshots", "audience": "testers"})
         await pilot.app.push_screen(StepScreen(service, view.id, models=["echo", "echo"], generate=True))
         await wait_for(pilot, lambda: len(panels(pilot.app)) == 2 and all_finished(pilot.app), "candidates")
-        await pilot.press("j")
-        await wait_for(pilot, lambda: isinstance(pilot.app.screen, JudgeDialog), "the judge dialog")
-        pilot.app.screen.query_one("#judge-model", Input).value = "srv-judge"
-        await pilot.press("enter")
+        await ask_judge(pilot)
         await wait_for(pilot, lambda: pilot.app.screen.query_one(JudgeTable).has_class("-shown"), "the table")
         pilot.app.clear_notifications()
         await pilot.pause()
