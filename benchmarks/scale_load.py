@@ -1,4 +1,4 @@
-"""Issue 16's loading and memory figures: a long pipeline loaded from its snapshot (format 3, lazy) beside the
+"""Issue 16's loading and memory figures: a long pipeline loaded from its snapshot (the current format, lazy) beside the
 raw scan of its tail, a full replay and the previous format (2) in the same run; `writeit serve`'s RSS after
 listing and opening 1,000 pipelines; cross-process WebSocket latency; appends with and without the global log.
 
@@ -20,7 +20,7 @@ from benchmarks import scale
 from benchmarks.common import Row, at_least, at_most, isolated_home, main, median_of, scaled, wait_listening
 from benchmarks.scale_support import build_long, build_store, raw_scan, rss_mb, store_path
 from writeit.adapters.lmdb.environment import transact
-from writeit.adapters.lmdb.snapshots import LmdbSnapshotStore, encode_json
+from writeit.adapters.lmdb.snapshots import FORMAT, LmdbSnapshotStore, encode_json
 from writeit.application.hub import StreamHub
 from writeit.application.repository import PipelineRepository
 from writeit.application.views import pipeline_view
@@ -55,15 +55,15 @@ def snapshot_rows(size: str) -> list[Row]:
         old = median_of(repeats, load_format_2)
         replay = median_of(max(1, repeats // 2), lambda: load(None))
         tail = median_of(repeats, lambda: raw_scan(env, b"long", at))
-    name = f"load a {count:,}-event pipeline from its snapshot (format 3, at {at:,}) + tail"
+    name = f"load a {count:,}-event pipeline from its snapshot (format {FORMAT}, at {at:,}) + tail"
     return [
         Row(name, lazy * 1000, "ms", "raw cursor scan of the tail", tail * 1000, "≤ 3× the tail scan",
             at_most(lazy, 3 * tail)),
         Row(f"… the same load by full replay, {count:,} events", replay * 1000, "ms", "snapshot + tail",
             lazy * 1000, "≥ 20× the snapshot load", at_least(replay, 20 * lazy)),
         Row("… the same load from the previous snapshot format (2: JSON, decoded whole)", old * 1000, "ms",
-            "format 3", lazy * 1000, "", None),
-        Row("… format 3 load then its view (what GET /api/pipelines/{id} sends)", viewed * 1000, "ms",
+            f"format {FORMAT}", lazy * 1000, "", None),
+        Row(f"… format {FORMAT} load then its view (what GET /api/pipelines/{{id}} sends)", viewed * 1000, "ms",
             "full replay", replay * 1000, "", None),
     ]  # fmt: skip
 

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.contract.test_snapshot_stores import COMMANDS, busy_pipeline, drive, environment, state_of
+from tests.unit.builders import Clock, template
 from writeit.adapters.lmdb import snapshots
 from writeit.adapters.lmdb.event_store import LmdbEventStore
 from writeit.adapters.lmdb.lazy_map import LazyMap
@@ -161,4 +162,21 @@ def test_the_busy_pipeline_round_trips_whether_or_not_it_was_read(decode_first: 
         assert state_of(loaded) == state_of(p)
     again = snapshots.decode(snapshots.encode(loaded))
     assert again is not None
+    assert state_of(again) == state_of(p)
+
+
+def test_a_prompt_the_candidates_of_rounds_share_is_stored_once_and_read_back_by_each() -> None:
+    clock = Clock()
+    p = Pipeline.start("p1", template(), {"topic": "LMDB"}, clock())
+    prompt = "Write the angles of an article about LMDB for engineers. " * 40
+    p.start_step("angles", [(f"c{i}", "echo") for i in range(20)], clock(), prompt=prompt, system="Be brief.")
+    p.collect()
+    encoded = snapshots.encode(p)
+    assert encoded.count(prompt.encode()) == 1
+    half = snapshots.decode(encoded)
+    assert half is not None
+    assert half.candidates["c3"].prompt == prompt  # one decoded, the others kept as stored
+    again = snapshots.decode(snapshots.encode(half))
+    assert again is not None
+    assert [again.candidates[f"c{i}"].prompt for i in range(20)] == [prompt] * 20
     assert state_of(again) == state_of(p)

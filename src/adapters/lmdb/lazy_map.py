@@ -18,11 +18,14 @@ _MISSING: Any = object()
 class LazyMap(dict[str, Any]):
     """A dict of decoded values, some of them still `msgspec.Raw` until read (by key, or all at once)."""
 
-    __slots__ = ("_decode", "_decoded_keys", "_encoded", "_encoded_bytes")
+    __slots__ = ("_decode", "_decoded_keys", "_encoded", "_encoded_bytes", "context")
 
-    def __init__(self, encoded: dict[str, msgspec.Raw], decode: Callable[[msgspec.Raw], Any]) -> None:
+    def __init__(
+        self, encoded: dict[str, msgspec.Raw], decode: Callable[[msgspec.Raw], Any], context: Any = None
+    ) -> None:
         super().__init__(encoded)
         self._decode = decode
+        self.context = context  # what the encoded values refer to (a snapshot's shared texts), for re-encoding
         self._encoded = len(encoded)  # values not decoded yet, and their bytes
         self._encoded_bytes = sum(len(v) for v in encoded.values())
         self._decoded_keys: list[str] = []  # since the load, in order (some may have been removed since)
