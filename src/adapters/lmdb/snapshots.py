@@ -4,13 +4,13 @@ A snapshot is the fold of a pipeline's events by the code of its day. If the dom
 are applied changes, an old snapshot would be wrong, so each one carries a digest of the domain's source
 (the state, the aggregate, the events and how they apply): other code ignores it and replays.
 
-Formats 3 and 4 (4 adds the judgements) are msgpack, and a pipeline's candidates and branches stay encoded until
+Formats 3 to 5 (4 adds the judgements) are msgpack, and a pipeline's candidates and branches stay encoded until
 read (`LazyMap`): loading costs the few values the tail and the next command touch, not the whole history (format 2,
 JSON decoded in full, made a 100,000-event load 1.5 s of a 2.3 s replay). Each such value is its own msgpack wrapped
 in a `bin`, so that decoding the map skips a value in one step instead of walking its fields (10 ms, not 150 ms, for
-50,000 candidates). Format 5 stores each distinct prompt and system prompt once (`texts`, by digest): a round's
-candidates share them, and the 100,000-event benchmark pipeline's 50,000 copies of one prompt were 23.6 MB of its
-97 MB snapshot. Format 2 snapshots are still read.
+50,000 candidates). Format 5 stores each distinct prompt and system prompt once (`texts`, by digest), a candidate
+being a pair of their digests and its `bin`: a round's candidates share them, and the 100,000-event benchmark
+pipeline's 50,000 copies of one prompt were 23.6 MB of its 97 MB snapshot. Format 2 snapshots are still read.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ class _StoredCandidate(msgspec.Struct, array_like=True):
     """A candidate in a format 5 snapshot: its msgpack with `prompt` and `system` empty (a round's candidates
     repeat them), and their digests in `texts`."""
 
-    shared: tuple[str, ...]
+    shared: tuple[str, str]  # the digests of its prompt and system prompt
     body: bytes
 
 
