@@ -14,7 +14,7 @@ from typing import ClassVar
 
 import pytest
 
-from writeit.adapters.llm.fragment_fetch import Address, is_internal
+from writeit.adapters.llm.fragment_safety import Address, is_internal
 from writeit.adapters.llm.fragments import LlmFragments
 from writeit.domain.errors import InputInvalidError
 

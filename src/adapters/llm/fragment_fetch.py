@@ -17,16 +17,10 @@ from typing import Any
 import httpcore
 import httpx
 
-from writeit.adapters.llm.fragment_safety import FILE_LIMIT, redacted, refused
+from writeit.adapters.llm.fragment_safety import FILE_LIMIT, Address, redacted, refused
 
-Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 MAX_REDIRECTS = 3  # as llm's own fetch
 TIMEOUT = httpx.Timeout(30.0)
-
-
-def is_internal(ip: Address) -> bool:
-    """This machine or a network behind it: what a server must not fetch for a client."""
-    return ip.is_loopback or ip.is_link_local or ip.is_private or ip.is_unspecified or ip.is_reserved
 
 
 class RefusedHostError(Exception):

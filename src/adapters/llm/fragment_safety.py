@@ -1,7 +1,9 @@
-"""What a fragment may be: its source recorded without credentials, its size bounded (fragment_fetch: its URL)."""
+"""What a fragment may be: its source recorded without credentials, its size bounded, and which hosts a URL may
+reach (fragment_fetch: the fetch itself)."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -12,6 +14,12 @@ FILE_LIMIT = 4 * 1024 * 1024
 TOTAL_LIMIT = 4 * FILE_LIMIT  # all of a pipeline's fragments together: each is in every prompt that uses them
 FIELD = "fragments"
 _SENSITIVE = re.compile(r"token|key|signature|password|secret|auth", re.IGNORECASE)
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def is_internal(ip: Address) -> bool:
+    """This machine or a network behind it: what a server must not fetch for a client."""
+    return ip.is_loopback or ip.is_link_local or ip.is_private or ip.is_unspecified or ip.is_reserved
 
 
 def redacted(source: str) -> str:

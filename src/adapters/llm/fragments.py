@@ -7,8 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from writeit.adapters.llm.fragment_fetch import Address, fetch_text, is_internal
-from writeit.adapters.llm.fragment_safety import FIELD, FILE_LIMIT, check_size, redacted, refused
+from writeit.adapters.llm.fragment_safety import FIELD, FILE_LIMIT, Address, check_size, is_internal, redacted, refused
 from writeit.domain.errors import InputInvalidError, Problem
 
 
@@ -49,6 +48,8 @@ class LlmFragments:
         from llm.cli import resolve_fragments
 
         if ref.startswith(("http://", "https://")):
+            from writeit.adapters.llm.fragment_fetch import fetch_text  # httpx: ~7 MB, loaded when a URL is fetched
+
             checked = not local_paths and not self._allow_private_urls
             return [(ref, fetch_text(ref, internal=self._internal if checked else None))]
         # resolve_fragments refuses attachments itself (allow_attachments defaults to False).
