@@ -11,8 +11,6 @@ from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
 
-import structlog
-
 # Shapes of provider keys and bearer tokens; the configured API token is added at set-up.
 _SECRET_SHAPES = [
     r"sk-[A-Za-z0-9_\-]{8,}",
@@ -52,35 +50,58 @@ class _QuietFileHandler(logging.handlers.RotatingFileHandler):
             super().close()
 
 
-def configure_logging(home: Path, level: str = "INFO") -> Iterator[Path]:
-    """Route stdlib and structlog logging to a rotating JSON-lines file; a container Resource."""
-    directory = home / "logs"
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / "writeit.log"
-    redact = Redactor([os.environ.get("WRITEIT_API_TOKEN", "")])
+class _JsonLines(logging.Formatter):
+    """structlog's ProcessorFormatter (JSON lines, secrets redacted), built when the first record is written.
+
+    Importing structlog costs ~120 ms and ~5.5 MB (it imports rich for its console renderer), which a command
+    that writes no record (a listing) need not pay. The handler's lock serialises `format`, so it is built once.
+    """
+
+    def __init__(self, redact: Redactor) -> None:
+        super().__init__()
+        self._redact = redact
+        self._built: logging.Formatter | None = None
+
+    def format(self, record: logging.LogRecord) -> str:
+        if self._built is None:
+            self._built = _structlog_formatter(self._redact)
+        return self._built.format(record)
+
+
+def _structlog_formatter(redact: Redactor) -> logging.Formatter:
+    import structlog
+
     shared: list[Any] = [structlog.stdlib.add_log_level, structlog.processors.TimeStamper(fmt="iso", utc=True)]
-    handler = _QuietFileHandler(path, maxBytes=5_000_000, backupCount=3, encoding="utf-8")
-    handler.setFormatter(
-        structlog.stdlib.ProcessorFormatter(
-            # stdlib records (the application logs through stdlib) keep their `extra` fields as JSON fields.
-            foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name, structlog.stdlib.ExtraAdder()],
-            processors=[
-                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                structlog.processors.format_exc_info,
-                redact,
-                structlog.processors.JSONRenderer(),
-            ],
-        )
-    )
-    root = logging.getLogger()
-    previous = (root.handlers[:], root.level)
-    root.handlers = [handler]  # nothing goes to the terminal: the TUI owns the screen
-    root.setLevel(level.upper())
+    # A structlog logger, should anything ask for one, writes through the same handler.
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
         cache_logger_on_first_use=False,
     )
+    return structlog.stdlib.ProcessorFormatter(
+        # stdlib records (the application logs through stdlib) keep their `extra` fields as JSON fields.
+        foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name, structlog.stdlib.ExtraAdder()],
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            redact,
+            structlog.processors.JSONRenderer(),
+        ],
+    )
+
+
+def configure_logging(home: Path, level: str = "INFO") -> Iterator[Path]:
+    """Route stdlib logging to a rotating JSON-lines file; a container Resource. The application and the
+    entrypoints log through stdlib (`logging.getLogger`); structlog formats the records."""
+    directory = home / "logs"
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "writeit.log"
+    handler = _QuietFileHandler(path, maxBytes=5_000_000, backupCount=3, encoding="utf-8")
+    handler.setFormatter(_JsonLines(Redactor([os.environ.get("WRITEIT_API_TOKEN", "")])))
+    root = logging.getLogger()
+    previous = (root.handlers[:], root.level)
+    root.handlers = [handler]  # nothing goes to the terminal: the TUI owns the screen
+    root.setLevel(level.upper())
     try:
         yield path
     finally:

@@ -103,14 +103,11 @@ def run_async(main: Callable[[Container], Coroutine[Any, Any, T]], options: Mapp
 
 @contextlib.asynccontextmanager
 async def open_container(options: Mapping[str, Any] | None = None) -> AsyncIterator[Container]:
-    import structlog
-
     from writeit.entrypoints.container import opened
 
     async with opened(options=options) as container:
-        structlog.get_logger("writeit.cli").info(
-            "command", argv=sys.argv[1:2], workspace=container.settings().workspace
-        )
+        # At debug: a command that writes nothing else to the log (a listing) then never loads structlog.
+        log.debug("command", extra={"argv": sys.argv[1:2], "workspace": container.settings().workspace})
         yield container
 
 
