@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Awaitable, Callable, Mapping
+from operator import itemgetter
 from typing import Any
 
 from writeit.application.aggregates import AggregateCache
@@ -123,16 +124,26 @@ class SummaryProjection(LogProjection):
             rows.reverse()
             summaries, pending = [], {}
             while rows:  # each row freed once read: the rows and the summaries are never all held at once
-                row = rows.pop()
-                summaries.append(PipelineSummary(**{k: v for k, v in row.items() if k in _FIELDS}))
-                if row["sessions"]:
-                    pending[row["id"]] = tuple(row["sessions"])
+                fields = dict(rows.pop())
+                sessions = fields.pop("sessions", ())
+                summaries.append(_summary(fields))
+                if sessions:
+                    pending[fields["id"]] = tuple(sessions)
             self._listed = position, summaries, pending
         return self._listed[1], self._listed[2]
 
     async def _sorted_rows(self) -> list[Row]:
         rows = await self._projections.rows(SUMMARIES)
-        return sorted(rows, key=lambda row: (row["created_at"], row["id"]))
+        return sorted(rows, key=itemgetter("created_at", "id"))
+
+
+def _summary(row: dict[str, Any]) -> PipelineSummary:
+    """A row's summary: a row holds exactly its fields (those of this version: an older one is rebuilt), so the
+    fields are passed as they are, 10,000 of them in a listing; only a row that holds others is filtered."""
+    try:
+        return PipelineSummary(**row)
+    except TypeError:
+        return PipelineSummary(**{k: v for k, v in row.items() if k in _FIELDS})
 
 
 def _row(pipeline: Pipeline) -> Mapping[str, Any]:
