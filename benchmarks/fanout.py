@@ -10,14 +10,13 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
-from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
 from tests.e2e.openai_server import Behaviour, OpenAICompatibleServer
 
 from benchmarks.common import Row, at_most, isolated_home, main, scaled
-from writeit.entrypoints.container import Container
+from writeit.entrypoints.container import opened
 
 FAN = 8
 DELAY = 0.02  # seconds per chunk: 50 chunks a second, a fast hosted model's pace
@@ -26,11 +25,6 @@ metadata: {name: bench-fanout}
 steps:
   only: {name: Only, prompt_template: "Say the words."}
 """
-
-
-async def _maybe(result: object) -> None:
-    if isinstance(result, Awaitable):
-        await result
 
 
 async def _round(service: Any, candidates: int) -> float:
@@ -47,15 +41,11 @@ async def _round(service: Any, candidates: int) -> float:
 
 
 async def _measure(repeats: int) -> tuple[float, float]:
-    container = Container()
-    await _maybe(container.init_resources())
-    try:
+    async with opened() as container:
         service = container.pipelines()
         await _round(service, FAN)  # warm: plugins loaded, model looked up, connections opened
         alone = statistics.median([await _round(service, 1) for _ in range(repeats)])
         together = statistics.median([await _round(service, FAN) for _ in range(repeats)])
-    finally:
-        await _maybe(container.shutdown_resources())
     return alone, together
 
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
-from collections.abc import Awaitable
 from typing import Any
 
 import llm
 
 from benchmarks.common import Row, at_most, isolated_home, main, scaled
-from writeit.entrypoints.container import Container
+from writeit.entrypoints.container import opened
 
 STEPS = ("angles", "outline", "draft", "polish")
 TEMPLATE = """
@@ -24,11 +23,6 @@ steps:
   draft: {name: Draft, prompt_template: "Draft from the outline {{ steps.outline }}"}
   polish: {name: Polish, prompt_template: "Polish this draft {{ steps.draft }}"}
 """
-
-
-async def _maybe(result: object) -> None:
-    if isinstance(result, Awaitable):
-        await result
 
 
 async def _steps(service: Any, pipelines: int) -> list[tuple[float, str]]:
@@ -57,17 +51,13 @@ async def _echo_alone(prompt: str) -> float:
 
 
 async def _measure(pipelines: int) -> tuple[list[float], list[float]]:
-    container = Container()
-    await _maybe(container.init_resources())
-    try:
+    async with opened() as container:
         service = container.pipelines()
         await _steps(service, 1)  # warm: plugins loaded, model looked up, template parsed
         timings = await _steps(service, pipelines)
         await _echo_alone("warm up")
         models = [await _echo_alone(prompt) for _, prompt in timings]
         await service.wait_idle()
-    finally:
-        await _maybe(container.shutdown_resources())
     return [t for t, _ in timings], models
 
 

@@ -10,7 +10,8 @@ import sys
 
 from tests.e2e.conftest import Runner
 
-# What listing must not load: the use cases (and their model runner), llm, the template engine, the API.
+# What listing must not load: the use cases (and their model runner), llm, the template engine, the API, httpx,
+# structlog (a listing writes no log record) and dependency-injector's wiring (which imports fastapi).
 _PROBE = """
 import sys
 import writeit.entrypoints.main as main
@@ -19,7 +20,8 @@ try:
     main.run()
 except SystemExit as exc:
     code = exc.code
-heavy = ["writeit.application.service", "writeit.application.generation", "llm", "jinja2", "fastapi", "textual"]
+heavy = ["writeit.application.service", "writeit.application.generation", "llm", "jinja2", "fastapi", "textual",
+         "httpx", "structlog", "dependency_injector.wiring"]
 print("LOADED", [name for name in heavy if name in sys.modules], code, file=sys.stderr)
 """
 

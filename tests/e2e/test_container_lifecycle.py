@@ -24,8 +24,9 @@ async def test_options_left_out_keep_the_configured_settings(monkeypatch: pytest
 
 
 async def test_a_fake_given_by_override_before_opening_is_what_the_services_use() -> None:
+    from dependency_injector import providers
+
     from writeit.adapters.memory.language_model import ScriptedLanguageModel
-    from writeit.entrypoints.injector import providers
 
     container = Container()
     fake = ScriptedLanguageModel({}, echo=("echo",))

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from dependency_injector import providers
 from textual.widgets import TextArea
 
 from tests.e2e.tui_support import (
@@ -23,7 +24,6 @@ from tests.e2e.tui_support import (
 )
 from writeit.application.views import PipelineView
 from writeit.entrypoints.container import Container
-from writeit.entrypoints.injector import providers
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import re
 import signal
 import socket
 import threading
-from collections.abc import Awaitable, Generator
+from collections.abc import Generator
 from contextlib import contextmanager
 from urllib.parse import unquote_plus
 
@@ -130,21 +130,15 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
 async def _serve(sock: socket.socket, token: str | None) -> None:
     # The container opens here rather than in uvicorn's lifespan, so that a bad setting or an unusable store
     # is reported as one line and a failing exit, not as a traceback followed by exit 0.
-    from writeit.entrypoints.container import Container
+    from writeit.entrypoints.container import opened
 
-    container = Container()
-    await _maybe_await(container.init_resources())
-    try:
+    # A stop must not wait on a slow or hung model: running candidates are cancelled, keeping their text.
+    async with opened(cancel_running=True) as container:
         app = create_app(container, token=token, own_container=False)
         server = Server(_config(app, token))
         await warm(app, token)
         _announce(sock, token)
         await server.serve(sockets=[sock])
-    finally:
-        # A stop must not wait on a slow or hung model: running candidates are kept, cancelled, with their text.
-        await container.pipelines().cancel_all()
-        await container.pipelines().wait_idle()
-        await _maybe_await(container.shutdown_resources())
     if not server.started:
         raise ServeRefusedError("the API server stopped while starting; see the messages above")
 
@@ -162,8 +156,3 @@ def _announce(sock: socket.socket, token: str | None) -> None:
     shown = f"[{host}]" if ":" in host else host
     guard = " (bearer token required)" if token else ""
     print(f"writeit API listening on http://{shown}:{port}{guard}; docs at /docs", flush=True)
-
-
-async def _maybe_await(result: object) -> None:
-    if isinstance(result, Awaitable):
-        await result
