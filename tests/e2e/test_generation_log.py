@@ -110,3 +110,15 @@ def test_a_key_in_a_logged_request_url_is_redacted() -> None:
     line = 'HTTP Request: POST https://example.test/v1/models/x:stream?alt=sse&key=AIzaSyA-1234567890abcdefghij "200"'
     assert "1234567890" not in Redactor([]).text(line)
     assert "alt=sse" in Redactor([]).text(line)
+
+
+def test_at_debug_the_log_names_each_command_and_its_workspace_and_at_info_a_listing_writes_nothing(
+    writeit: Runner, isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert writeit("pipelines", "list").returncode == 0
+    log = isolated_home / "logs" / "writeit.log"
+    assert not log.exists() or not log.read_text().strip(), "a listing at INFO writes no record"
+    monkeypatch.setenv("WRITEIT_LOG_LEVEL", "DEBUG")
+    assert writeit("pipelines", "list").returncode == 0
+    (command,) = events(isolated_home, "command")
+    assert (command["argv"], command["workspace"], command["level"]) == (["pipelines"], "default", "debug")
