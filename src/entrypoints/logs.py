@@ -45,6 +45,13 @@ class _QuietFileHandler(logging.handlers.RotatingFileHandler):
     def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (the stdlib's name)
         return None
 
+    def handle(self, record: logging.LogRecord) -> bool:
+        # structlog is imported at the first record before the handler's lock is taken, never under it: a thread
+        # that waits there on a module another thread is importing must hold no lock that thread may need.
+        if isinstance(self.formatter, _JsonLines):
+            self.formatter.build()
+        return super().handle(record)
+
     def close(self) -> None:
         with contextlib.suppress(OSError):  # flushing what could not be written fails again
             super().close()
@@ -54,7 +61,7 @@ class _JsonLines(logging.Formatter):
     """structlog's ProcessorFormatter (JSON lines, secrets redacted), built when the first record is written.
 
     Importing structlog costs ~120 ms and ~5.5 MB (it imports rich for its console renderer), which a command
-    that writes no record (a listing) need not pay. The handler's lock serialises `format`, so it is built once.
+    that writes no record (a listing) need not pay. Two threads' first records may both build one; one is kept.
     """
 
     def __init__(self, redact: Redactor) -> None:
@@ -62,10 +69,13 @@ class _JsonLines(logging.Formatter):
         self._redact = redact
         self._built: logging.Formatter | None = None
 
-    def format(self, record: logging.LogRecord) -> str:
+    def build(self) -> logging.Formatter:
         if self._built is None:
             self._built = _structlog_formatter(self._redact)
-        return self._built.format(record)
+        return self._built
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self.build().format(record)
 
 
 def _structlog_formatter(redact: Redactor) -> logging.Formatter:
