@@ -177,8 +177,8 @@ def _live(
     """Opening the store recovers dead processes' candidates, then follows the log for the rest of the session
     (and, on PostgreSQL, keeps this process's lease, reaps lapsed ones and stops what other workers ask to).
 
-    Returned as an async context manager when an event loop runs (the CLI, the TUI, serve); a container opened
-    outside one (a test's synchronous fixture) gets neither.
+    Returned as an async context manager when an event loop runs (as `opened` runs it: the CLI, the TUI, serve);
+    provided outside one (a synchronous caller of `container.live()`), it is neither.
     """
     try:
         asyncio.get_running_loop()
@@ -474,34 +474,47 @@ class Container:
             _live, self.repository, self.event_store, self.hub, self.liveness, self.signals, self.generators
         )
 
-    def _resources(self) -> list[providers.Resource[Any]]:
-        """The resources in the order they are declared: each after those it needs, logging first."""
-        return [provider for provider in vars(self).values() if isinstance(provider, providers.Resource)]
+    def _resources(self) -> list[providers.BaseResource[Any]]:
+        """The resources in the order they are declared (each after those it needs, logging first), then those
+        a test's override put in their place."""
+        declared = [p for p in vars(self).values() if isinstance(p, providers.BaseResource)]
+        overriding = [p for p in providers.traverse(*declared) if isinstance(p, providers.BaseResource)]
+        return [*declared, *(p for p in overriding if p not in declared)]
 
     async def init_resources(self) -> None:
         """Every resource opened, one after the other in their order (a resource another needs is opened by it
         first), so that logging is set up before the store's recovery may log. If one cannot open (a bad
-        setting, a store in use), those already open are closed before the error goes on."""
+        setting, a store in use), those already open are closed and its error goes on."""
         try:
             for resource in self._resources():
                 opening = resource.init()
                 if inspect.isawaitable(opening):
                     await opening
         except BaseException:
-            await self.shutdown_resources()
+            with contextlib.suppress(Exception):  # the error to report is the one that stopped the opening
+                await self.shutdown_resources()
             raise
 
     async def shutdown_resources(self) -> None:
         """Every open resource closed, each only once no open resource that needs it is left, logging last (what
-        the others log while closing is kept)."""
+        the others log while closing is kept). One that fails to close does not keep the others open: the first
+        failure is raised once all are closed."""
         resources = self._resources()
         needs = {r: {*providers.traverse(r), self.logging} - {r} for r in resources}
+        failures: list[Exception] = []
         while open_ := [resource for resource in resources if resource.initialized]:
             free = [r for r in open_ if not any(r in needs[other] for other in open_)]
             if not free:
                 raise RuntimeError("resources need each other in a cycle: no order to close them in")
-            closing = [resource.shutdown() for resource in free]
-            await asyncio.gather(*[result for result in closing if inspect.isawaitable(result)])
+            for resource in free:  # a resource is marked closed before its own closing code runs
+                try:
+                    closing = resource.shutdown()
+                    if inspect.isawaitable(closing):
+                        await closing
+                except Exception as exc:
+                    failures.append(exc)
+        if failures:
+            raise failures[0]
 
 
 @contextlib.asynccontextmanager
@@ -522,8 +535,10 @@ async def opened(
     try:
         yield container
     finally:
-        if container.generators():  # else nothing was generated, and the use cases need not load
-            if cancel_running:
-                await container.pipelines().cancel_all()
-            await container.pipelines().wait_idle()
-        await container.shutdown_resources()
+        try:
+            if container.generators():  # else nothing was generated, and the use cases need not load
+                if cancel_running:
+                    await container.pipelines().cancel_all()
+                await container.pipelines().wait_idle()
+        finally:
+            await container.shutdown_resources()
