@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from dependency_injector import providers
@@ -31,7 +30,6 @@ async def test_options_left_out_keep_the_configured_settings(monkeypatch: pytest
 
 
 async def test_a_fake_given_by_override_before_opening_is_what_the_services_use() -> None:
-
     from writeit.adapters.memory.language_model import ScriptedLanguageModel
 
     container = Container()
@@ -67,7 +65,7 @@ async def test_a_resource_that_fails_to_close_leaves_nothing_else_open_and_its_e
         assert await again.repository().summaries() == []
 
 
-async def test_a_store_that_cannot_open_reports_its_own_error_and_closes_the_log(tmp_path: Path) -> None:
+async def test_a_store_that_cannot_open_reports_its_own_error_and_closes_the_log() -> None:
     handlers = logging.getLogger().handlers[:]
     with pytest.raises(WorkspaceError, match="no workspace 'nowhere'"):
         async with opened(options={"workspace": "nowhere"}):
