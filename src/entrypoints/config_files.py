@@ -1,12 +1,13 @@
-"""The configuration files: WRITEIT_HOME/config.yaml (global) and each workspace's config.yaml."""
+"""The configuration files: WRITEIT_HOME/config.yaml (global) and each workspace's config.yaml.
+
+PyYAML is imported when a file is there to read or write: most commands run with no config file, and a cold
+`writeit pipelines list` should not pay its 17 ms import."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from writeit.application.errors import ApplicationError
 
@@ -48,6 +49,8 @@ def read(path: Path) -> dict[str, Any]:
     """The mapping in a config file ({} when it does not exist); a broken file is an error naming its line."""
     if not path.is_file():
         return {}
+    import yaml
+
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -67,6 +70,8 @@ def read(path: Path) -> dict[str, Any]:
 
 def parse_scalar(text: str) -> Any:
     """`text` read as a YAML scalar (None when it is not one)."""
+    import yaml
+
     try:
         value = yaml.safe_load(text)
     except (yaml.YAMLError, ValueError, RecursionError):  # ValueError: a number of more than 4,300 digits
@@ -82,6 +87,8 @@ def write(path: Path, key: str, value: Any) -> None:
     else:
         data[key] = value
     path.parent.mkdir(parents=True, exist_ok=True)
+    import yaml
+
     tmp = path.with_suffix(".tmp")
     tmp.write_text(yaml.safe_dump(data, sort_keys=True, allow_unicode=True), encoding="utf-8")
     tmp.replace(path)  # atomic: a crash never leaves half a config file
@@ -92,6 +99,8 @@ def read_located(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     data = read(path)
     if not data:
         return data, {}
+    import yaml
+
     node = yaml.compose(path.read_text(encoding="utf-8"))
     lines = {
         key.value: key.start_mark.line + 1 for key, _ in getattr(node, "value", []) if isinstance(key, yaml.ScalarNode)

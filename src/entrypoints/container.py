@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import lmdb
-from dependency_injector import providers
 
 from writeit.adapters.lmdb.cancels import LmdbCancelRequests
 from writeit.adapters.lmdb.environment import open_environment, store_in_use
@@ -33,6 +32,7 @@ from writeit.application.repository import PipelineRepository
 from writeit.application.workspaces import WorkspaceError, WorkspaceService
 from writeit.domain.errors import DomainError
 from writeit.entrypoints import config_files
+from writeit.entrypoints.di import providers
 from writeit.entrypoints.logs import configure_logging
 from writeit.entrypoints.process import local_liveness, session_name
 from writeit.entrypoints.settings import STORE_URL_PATTERN, Settings

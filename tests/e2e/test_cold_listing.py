@@ -11,7 +11,8 @@ import sys
 from tests.e2e.conftest import Runner
 
 # What listing must not load: the use cases (and their model runner), llm, the template engine, the API, httpx,
-# structlog (a listing writes no log record) and dependency-injector's wiring (which imports fastapi).
+# structlog (a listing writes no log record), dependency-injector's wiring (which imports fastapi), and PyYAML and
+# pydantic (which dependency-injector would import for configuration loaders WriteIt does not use).
 _PROBE = """
 import sys
 import writeit.entrypoints.main as main
@@ -21,7 +22,7 @@ try:
 except SystemExit as exc:
     code = exc.code
 heavy = ["writeit.application.service", "writeit.application.generation", "llm", "jinja2", "fastapi", "textual",
-         "httpx", "structlog", "dependency_injector.wiring"]
+         "httpx", "structlog", "dependency_injector.wiring", "yaml", "pydantic"]
 print("LOADED", [name for name in heavy if name in sys.modules], code, file=sys.stderr)
 """
 
