@@ -110,6 +110,25 @@ async def test_lmdb_snapshots_survive_reopening(tmp_path: Path) -> None:
     assert state_of(loaded) == state_of(p)
 
 
+async def test_an_aggregate_loaded_from_lmdb_owns_what_it_keeps_encoded(tmp_path: Path) -> None:
+    """A load leaves candidates encoded until used, as bytes read from LMDB's map: once the store has rewritten
+    those pages, the loaded aggregate must still read what was loaded (it failed when the values were left in
+    the map, as a transaction with `buffers=True` gives them)."""
+    p = busy_pipeline()
+    expected = state_of(p)
+    with environment(tmp_path) as env:
+        store = LmdbSnapshotStore(env)
+        await store.save(p)
+        loaded = await store.load("p1")
+        assert loaded is not None
+        later = busy_pipeline()
+        for n in range(30):  # each save frees the previous value's pages, which the next writes reuse
+            later.complete_candidate("x1", CandidateOutput(model="echo", text=f"rewritten {n} " * 400), Clock()())
+            await store.save(later)
+            later = busy_pipeline()
+        assert state_of(loaded) == expected
+
+
 # ----- snapshot + tail = full replay, over random command sequences ------------------------------------------
 COMMANDS = st.lists(
     st.tuples(st.sampled_from(["generate", "select", "feedback", "fork", "switch", "fail", "edit"]), st.integers(0, 9)),

@@ -221,14 +221,15 @@ class LmdbSnapshotStore:
     async def load(self, pipeline_id: str) -> Pipeline | None:
         if "\x00" in pipeline_id or not pipeline_id:
             return None
-        value = transact(self._env, partial(_get, self._db, pipeline_id.encode()))
-        return await asyncio.to_thread(decode, value) if value is not None else None
+        # Read off the event loop too: a 100,000-event pipeline's snapshot is 76 MB, and copying it out of the map
+        # takes about as long as decoding it (reading the values in place and copying each one was slower).
+        return await asyncio.to_thread(transact, self._env, partial(_load, self._db, pipeline_id.encode()))
 
     async def save(self, pipeline: Pipeline) -> None:
         key, value = pipeline.id.encode(), encode(pipeline)
         await asyncio.to_thread(transact, self._env, lambda txn: txn.put(key, value, db=self._db), write=True)
 
 
-def _get(db: lmdb._Database, key: bytes, txn: lmdb.Transaction[bytes]) -> bytes | None:
+def _load(db: lmdb._Database, key: bytes, txn: lmdb.Transaction[bytes]) -> Pipeline | None:
     value = txn.get(key, db=db)
-    return bytes(value) if value is not None else None
+    return decode(bytes(value)) if value is not None else None
