@@ -115,8 +115,8 @@ def test_an_answer_without_points_is_unreadable() -> None:
 
 
 def test_a_snapshot_keeps_the_extractions_and_a_replay_rebuilds_them() -> None:
+    from tests.contract.kept_bodies import KeptBodies
     from tests.unit.builders import Clock, generate, started
-    from writeit.adapters.lmdb.snapshots import decode, encode
     from writeit.domain.pipeline import Pipeline
     from writeit.domain.state import Point
 
@@ -126,8 +126,7 @@ def test_a_snapshot_keeps_the_extractions_and_a_replay_rebuilds_them() -> None:
     p.record_extraction("angles", "x1", ids, [Point("p1", "one", (ids[1],))], clock(), model="echo")
     p.choose_points("x1", ["p1"], clock())
     events = [*p.collect()]
-    restored = decode(encode(p))
-    assert restored is not None
+    restored = KeptBodies().round_trip(p)
     assert restored.extractions == p.extractions
     assert restored.extractions["x1"].chosen == ("p1",)
     assert Pipeline.replay(events).extractions == p.extractions

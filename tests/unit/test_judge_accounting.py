@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.contract.kept_bodies import KeptBodies
 from tests.unit.service_fixtures import World, world
-from writeit.adapters.lmdb.snapshots import decode, encode
 from writeit.adapters.memory.language_model import Script
 from writeit.adapters.templates.catalog import FileTemplateCatalog
 from writeit.application.budget import Budget, BudgetExceededError
@@ -113,8 +113,7 @@ async def test_a_snapshot_keeps_the_judgements(tmp_path: Path) -> None:
     await w.service.judge(pid, "angles", "paid", ["tone"])
     events = await w.store.read(pid)
     pipeline = Pipeline.replay(events)
-    restored = decode(encode(pipeline))
-    assert restored is not None
+    restored = KeptBodies().round_trip(pipeline)
     assert restored.judgements == pipeline.judgements
     assert len(restored.judgements) == 1
 

@@ -2,7 +2,9 @@
 
 A 100,000-event pipeline holds some 50,000 candidates; decoding them all made a snapshot load cost most of a
 full replay, while the commands after a load touch only the current step's few. Each value is decoded once, on
-first access, and replaces its encoded form; once all are decoded the dict is a plain dict in all but type.
+first access, and replaces its encoded form; once all are decoded the dict is a plain dict in all but type. Where
+values are decoded many at a time (every value, for a view that sums them), `decode_many` may do it in one go:
+a snapshot's candidates are read from a database of their own, in one transaction rather than one each.
 """
 
 from __future__ import annotations
@@ -18,13 +20,18 @@ _MISSING: Any = object()
 class LazyMap(dict[str, Any]):
     """A dict of decoded values, some of them still `msgspec.Raw` until read (by key, or all at once)."""
 
-    __slots__ = ("_decode", "_decoded_keys", "_encoded", "_encoded_bytes", "context")
+    __slots__ = ("_decode", "_decode_many", "_decoded_keys", "_encoded", "_encoded_bytes", "context")
 
     def __init__(
-        self, encoded: dict[str, msgspec.Raw], decode: Callable[[msgspec.Raw], Any], context: Any = None
+        self,
+        encoded: dict[str, msgspec.Raw],
+        decode: Callable[[msgspec.Raw], Any],
+        context: Any = None,
+        decode_many: Callable[[list[msgspec.Raw]], list[Any]] | None = None,
     ) -> None:
         super().__init__(encoded)
         self._decode = decode
+        self._decode_many = decode_many  # the values of a list of encoded ones, in order
         self.context = context  # what the encoded values refer to (a snapshot's shared texts), for re-encoding
         self._encoded = len(encoded)  # values not decoded yet, and their bytes
         self._encoded_bytes = sum(len(v) for v in encoded.values())
@@ -43,9 +50,17 @@ class LazyMap(dict[str, Any]):
         self._encoded_bytes -= len(raw)
 
     def decode_all(self) -> None:
-        if self._encoded:
+        if not self._encoded:
+            return
+        if self._decode_many is None:
             for key, value in list(dict.items(self)):
                 self._decoded(key, value)
+            return
+        encoded = [(k, v) for k, v in dict.items(self) if type(v) is msgspec.Raw]
+        for (key, raw), value in zip(encoded, self._decode_many([v for _, v in encoded]), strict=True):
+            self._forget(raw)
+            dict.__setitem__(self, key, value)
+            self._decoded_keys.append(key)
 
     def measure(self, size: Callable[[Any], int]) -> int:
         """The bytes of the values still encoded, plus `size` of each decoded or set since the load, without

@@ -1,38 +1,64 @@
-"""Pipeline snapshots in LMDB: db "snapshots" (id → encoded state), tagged with the domain code that made them.
+"""Pipeline snapshots in LMDB: db "snapshots" (id → encoded state), tagged with the domain code that made them,
+and db "snapshot_bodies" (the candidates and the texts they share, by pipeline and digest).
 
 A snapshot is the fold of a pipeline's events by the code of its day. If the domain's state or the way events
 are applied changes, an old snapshot would be wrong, so each one carries a digest of the domain's source
 (the state, the aggregate, the events and how they apply): other code ignores it and replays.
 
-Formats 3 to 5 (4 adds the judgements) are msgpack, and a pipeline's candidates and branches stay encoded until
-read (`LazyMap`): loading costs the few values the tail and the next command touch, not the whole history (format 2,
-JSON decoded in full, made a 100,000-event load 1.5 s of a 2.3 s replay). Each such value is its own msgpack wrapped
-in a `bin`, so that decoding the map skips a value in one step instead of walking its fields (10 ms, not 150 ms, for
-50,000 candidates). Format 5 stores each distinct prompt and system prompt once (`texts`, by digest), a candidate
-being a pair of their digests and its `bin`: a round's candidates share them, and the 100,000-event benchmark
-pipeline's 50,000 copies of one prompt were 23.6 MB of its 97 MB snapshot. Format 2 snapshots are still read.
+Formats 3 to 6 are msgpack, and a pipeline's candidates and branches stay encoded until read (`LazyMap`): loading
+costs the few values the tail and the next command touch, not the whole history (format 2, JSON decoded in full,
+made a 100,000-event load 1.5 s of a 2.3 s replay). A branch is its own msgpack wrapped in a `bin`, so that
+decoding the map skips it in one step instead of walking its fields.
+
+Format 6 keeps each candidate out of the snapshot: the snapshot maps a candidate's id to the digest of its body,
+and the body (its msgpack, with its prompt and system prompt as digests of texts stored once) is in
+"snapshot_bodies" under the pipeline's id and that digest, read when the candidate is first used. A body is
+written once, by the first snapshot that holds it, and never changed or removed, so a snapshot, and an aggregate
+loaded from it, can always read every body it names; a new snapshot writes only the bodies of the candidates
+used since the load. The 100,000-event benchmark pipeline's snapshot was 76 MB in format 5, of which the
+candidates were nearly all, and copying it out of the map took most of a load. Formats 5 (the candidates in the
+snapshot, their texts once each) and 2 (PostgreSQL's) are still read.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from functools import cache, partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import lmdb
 import msgspec
 
 from writeit.adapters.lmdb.environment import transact
 from writeit.adapters.lmdb.lazy_map import LazyMap
+from writeit.application.errors import StoreError
 from writeit.domain import apply, events, pipeline, state, upcasters
 from writeit.domain.pipeline import Pipeline
 from writeit.domain.state import Branch, Candidate, Extraction, Judged
 
-FORMAT = 5  # of the record below (2: JSON, decoded whole; 3: msgpack, candidates and branches decoded lazily;
-# 4: 3 with the pipeline's judgements; 5: 4 with the candidates' prompts stored once each)
+FORMAT = 6  # of the record below (2: JSON, decoded whole; 3: msgpack, candidates and branches decoded lazily;
+# 4: 3 with the pipeline's judgements; 5: 4 with the candidates' prompts stored once each; 6: the candidates
+# in a database of their own)
+_READ = (5, FORMAT)  # the msgpack formats still read
+
+
+class Bodies(Protocol):
+    """Where a format 6 snapshot's candidates and texts are, by digest; equal readers read the same bodies."""
+
+    def read(self, digests: Sequence[bytes]) -> list[bytes]:
+        """The bodies stored under `digests`, in order; StoreError when one is missing."""
+        ...
+
+
+class Encoded(msgspec.Struct, frozen=True):
+    """A snapshot as bytes, and the bodies it names that the store may not hold yet (by digest)."""
+
+    value: bytes
+    bodies: dict[bytes, bytes]
 
 
 class _State(msgspec.Struct, array_like=True):
@@ -49,19 +75,29 @@ class _State(msgspec.Struct, array_like=True):
     fragments: tuple[dict[str, str], ...]
     branches: dict[str, msgspec.Raw]
     current_branch: str
-    candidates: dict[str, msgspec.Raw]
+    candidates: dict[str, msgspec.Raw]  # format 6: each a `bin` of its body's digest
     extractions: dict[str, Extraction]
     judgements: list[Judged]
     created_at: str
     updated_at: str
+
+
+class _StateV5(_State, array_like=True):
     texts: dict[str, str]  # the candidates' shared texts by digest (not an attribute of Pipeline)
 
 
 class _StoredCandidate(msgspec.Struct, array_like=True):
-    """A candidate in a format 5 snapshot: its msgpack with `prompt` and `system` empty (a round's candidates
-    repeat them), and their digests in `texts`."""
+    """A candidate's body: its msgpack with `prompt` and `system` empty (a round's candidates repeat them), and
+    the digests of those two texts, each stored once."""
 
-    shared: tuple[str, str]  # the digests of its prompt and system prompt
+    shared: tuple[bytes, bytes]
+    body: bytes
+
+
+class _StoredV5(msgspec.Struct, array_like=True):
+    """A candidate in a format 5 snapshot: the same, its texts' digests being hex keys of the snapshot's `texts`."""
+
+    shared: tuple[str, str]
     body: bytes
 
 
@@ -98,46 +134,85 @@ class _RecordV2(msgspec.Struct):
     state: _StateV2
 
 
-_FIELDS = tuple(name for name in _State.__struct_fields__ if name != "texts")
+_FIELDS = _State.__struct_fields__
 # A snapshot missing an attribute would load a pipeline without it, silently: the record must hold them all.
 _MISSING = set(vars(Pipeline(""))) - {"pending"} - set(_FIELDS)
 if _MISSING:
     raise RuntimeError(f"snapshots do not hold Pipeline.{', '.join(sorted(_MISSING))}: add them to _State")
 _LAZY = ("branches", "candidates")
 _ENCODER = msgspec.msgpack.Encoder()
-_DECODER = msgspec.msgpack.Decoder(_Record)
+_HEAD = msgspec.msgpack.Decoder(tuple[int, str, msgspec.Raw])
+_STATE = msgspec.msgpack.Decoder(_State)
+_STATE_V5 = msgspec.msgpack.Decoder(_StateV5)
 _V2_DECODER = msgspec.json.Decoder(_RecordV2)
 _JSON_ENCODER = msgspec.json.Encoder()
 _BIN = msgspec.msgpack.Decoder(bytes)
 _STORED = msgspec.msgpack.Decoder(_StoredCandidate)
+_STORED_V5 = msgspec.msgpack.Decoder(_StoredV5)
 _CANDIDATE = msgspec.msgpack.Decoder(Candidate)
 _BRANCH = msgspec.msgpack.Decoder(Branch)
 
 
-def _candidate(texts: dict[str, str], raw: msgspec.Raw) -> Candidate:
-    stored = _STORED.decode(raw)
+def _v5_candidate(texts: dict[str, str], raw: msgspec.Raw) -> Candidate:
+    stored = _STORED_V5.decode(raw)
     prompt, system = stored.shared
     return replace(_CANDIDATE.decode(stored.body), prompt=texts[prompt], system=texts[system])
 
 
-def _stored_candidates(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-    """The candidates as format 5 stores them, and the texts they share; those a load never decoded stay as they
-    are, with the texts of the snapshot they came from."""
-    texts: dict[str, str] = dict(values.context or {}) if isinstance(values, LazyMap) else {}
+class _Candidates:
+    """Reads a format 6 snapshot's candidates from its bodies, with the texts they share read once each."""
+
+    def __init__(self, bodies: Bodies) -> None:
+        self.bodies = bodies
+        self._texts: dict[bytes, str] = {}
+
+    def one(self, raw: msgspec.Raw) -> Candidate:
+        return self.many([raw])[0]
+
+    def many(self, raws: list[msgspec.Raw]) -> list[Candidate]:
+        stored = [_STORED.decode(body) for body in self.bodies.read([_BIN.decode(raw) for raw in raws])]
+        texts = self._texts
+        wanted = list({d for s in stored for d in s.shared if d not in texts})
+        if wanted:
+            texts.update(zip(wanted, (body.decode() for body in self.bodies.read(wanted)), strict=True))
+        decoded = []
+        for s in stored:
+            candidate = _CANDIDATE.decode(s.body)
+            prompt, system = s.shared
+            candidate.prompt, candidate.system = texts[prompt], texts[system]
+            decoded.append(candidate)
+        return decoded
+
+
+def _stored_candidates(values: dict[str, Any], bodies: Bodies | None) -> tuple[dict[str, Any], dict[bytes, bytes]]:
+    """The candidates as format 6 stores them in a snapshot, and the bodies (and texts) of those encoded here.
+    Those a load from these same bodies never decoded stay as they are; any other is encoded again."""
+    if isinstance(values, LazyMap):
+        reader = values.context
+        if bodies is None or not isinstance(reader, _Candidates) or reader.bodies != bodies:
+            values.decode_all()  # read from elsewhere (another store or pipeline, or format 5): not ours to name
     items = values.raw_items() if isinstance(values, LazyMap) else values.items()
     stored: dict[str, Any] = {}
+    new: dict[bytes, bytes] = {}
     for key, value in items:
         if type(value) is msgspec.Raw:
             stored[key] = value
             continue
         body = _ENCODER.encode(replace(value, prompt="", system=""))
-        stored[key] = _StoredCandidate((_digest(texts, value.prompt), _digest(texts, value.system)), body)
-    return stored, texts
+        encoded = _ENCODER.encode(_StoredCandidate((_text(new, value.prompt), _text(new, value.system)), body))
+        stored[key] = digest = _digest(encoded)
+        new[digest] = encoded
+    return stored, new
 
 
-def _digest(texts: dict[str, str], text: str) -> str:
-    digest = hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
-    texts[digest] = text
+def _digest(value: bytes) -> bytes:
+    return hashlib.blake2b(value, digest_size=16).digest()
+
+
+def _text(new: dict[bytes, bytes], text: str) -> bytes:
+    value = text.encode()
+    digest = _digest(value)
+    new[digest] = value
     return digest
 
 
@@ -159,11 +234,12 @@ def code_digest() -> str:
     return digest.hexdigest()[:16]
 
 
-def encode(p: Pipeline) -> bytes:
+def encode(p: Pipeline, bodies: Bodies | None = None) -> Encoded:
+    """The snapshot of `p`, naming bodies that are in `bodies` (the store it will be saved to) or in the result."""
     fields = {name: getattr(p, name) for name in _FIELDS}
     fields["branches"] = _wrapped(fields["branches"])
-    fields["candidates"], texts = _stored_candidates(fields["candidates"])
-    return _ENCODER.encode(_Record(FORMAT, code_digest(), _State(**fields, texts=texts)))
+    fields["candidates"], new = _stored_candidates(fields["candidates"], bodies)
+    return Encoded(_ENCODER.encode(_Record(FORMAT, code_digest(), _State(**fields))), new)
 
 
 def encode_json(p: Pipeline) -> bytes:
@@ -176,20 +252,26 @@ def encode_json(p: Pipeline) -> bytes:
     return _JSON_ENCODER.encode(_RecordV2(2, code_digest(), state))
 
 
-def decode(value: bytes) -> Pipeline | None:
-    """The aggregate stored as `value`, or None when other code (or a format not known) made it."""
+def decode(value: bytes, bodies: Bodies | None = None) -> Pipeline | None:
+    """The aggregate stored as `value`, or None when other code (or a format not known) made it, or when it is
+    format 6 and `bodies`, where its candidates are, is not given."""
     if value[:1] == b"{":
         return _decode_v2(value)
     try:
-        record = _DECODER.decode(value)
+        version, code, raw = _HEAD.decode(value)
+        if version not in _READ or code != code_digest() or (version == FORMAT and bodies is None):
+            return None
+        state = _STATE.decode(raw) if version == FORMAT else _STATE_V5.decode(raw)
     except msgspec.MsgspecError:
         return None
-    if record.format != FORMAT or record.code != code_digest():
-        return None
-    p = _restore(record.state)
-    p.branches = LazyMap(record.state.branches, _branch)
-    texts = record.state.texts
-    p.candidates = LazyMap(record.state.candidates, partial(_candidate, texts), context=texts)
+    p = _restore(state)
+    p.branches = LazyMap(state.branches, _branch)
+    if isinstance(state, _StateV5):
+        texts = state.texts
+        p.candidates = LazyMap(state.candidates, partial(_v5_candidate, texts), context=texts)
+    elif bodies is not None:
+        reader = _Candidates(bodies)
+        p.candidates = LazyMap(state.candidates, reader.one, context=reader, decode_many=reader.many)
     return p
 
 
@@ -211,25 +293,56 @@ def _restore(state: _State | _StateV2, *, lazy: bool = True) -> Pipeline:
     return p
 
 
+@dataclass(frozen=True)
+class _LmdbBodies:
+    """A pipeline's bodies in db "snapshot_bodies": key = its id, NUL, a digest (16 bytes)."""
+
+    env: lmdb.Environment
+    db: lmdb._Database = field(compare=False)  # the environment's "snapshot_bodies", whichever handle
+    prefix: bytes
+
+    def read(self, digests: Sequence[bytes]) -> list[bytes]:
+        keys = [self.prefix + d for d in digests]
+        values: list[bytes | None] = transact(self.env, lambda txn: [txn.get(k, db=self.db) for k in keys])
+        found = [v for v in values if v is not None]
+        if len(found) < len(values):
+            missing = digests[values.index(None)].hex()
+            pipeline_id = self.prefix[:-1].decode(errors="replace")
+            raise StoreError(f"the snapshot of pipeline {pipeline_id} names a body the store lacks ({missing})")
+        return found
+
+
 class LmdbSnapshotStore:
     """SnapshotStore on an open environment: one snapshot per pipeline, the latest saved."""
 
     def __init__(self, env: lmdb.Environment) -> None:
         self._env = env
         self._db = transact(env, lambda txn: env.open_db(b"snapshots", txn=txn), write=True)
+        self._bodies = transact(env, lambda txn: env.open_db(b"snapshot_bodies", txn=txn), write=True)
+
+    def _of(self, pipeline_id: str) -> _LmdbBodies:
+        return _LmdbBodies(self._env, self._bodies, pipeline_id.encode() + b"\x00")
 
     async def load(self, pipeline_id: str) -> Pipeline | None:
+        """The aggregate, its candidates read from this store when first used: use it while the store is open."""
         if "\x00" in pipeline_id or not pipeline_id:
             return None
-        # Read off the event loop too: a 100,000-event pipeline's snapshot is 76 MB, and copying it out of the map
-        # takes about as long as decoding it (reading the values in place and copying each one was slower).
-        return await asyncio.to_thread(transact, self._env, partial(_load, self._db, pipeline_id.encode()))
+        # Read off the event loop: a copy out of the map and a decode, a few MB for a long pipeline.
+        work = partial(_load, self._db, pipeline_id.encode(), self._of(pipeline_id))
+        return await asyncio.to_thread(transact, self._env, work)
 
     async def save(self, pipeline: Pipeline) -> None:
-        key, value = pipeline.id.encode(), encode(pipeline)
-        await asyncio.to_thread(transact, self._env, lambda txn: txn.put(key, value, db=self._db), write=True)
+        bodies = self._of(pipeline.id)
+        key, encoded = pipeline.id.encode(), encode(pipeline, bodies)
+
+        def write(txn: lmdb.Transaction[bytes]) -> None:
+            for digest, body in encoded.bodies.items():  # a body already there is the same bytes: kept
+                txn.put(bodies.prefix + digest, body, db=self._bodies, overwrite=False)
+            txn.put(key, encoded.value, db=self._db)
+
+        await asyncio.to_thread(transact, self._env, write, write=True)
 
 
-def _load(db: lmdb._Database, key: bytes, txn: lmdb.Transaction[bytes]) -> Pipeline | None:
+def _load(db: lmdb._Database, key: bytes, bodies: _LmdbBodies, txn: lmdb.Transaction[bytes]) -> Pipeline | None:
     value = txn.get(key, db=db)
-    return decode(bytes(value)) if value is not None else None
+    return decode(bytes(value), bodies) if value is not None else None
