@@ -18,6 +18,7 @@ from pathlib import Path
 import lmdb
 
 from benchmarks.workload import pipeline_events
+from writeit.adapters.lmdb.codec import decode
 from writeit.adapters.lmdb.environment import open_environment
 from writeit.adapters.lmdb.event_store import _HEAD, _U64, LmdbEventStore, _Append, _next_order, _unpack_head
 from writeit.adapters.lmdb.projection_store import LmdbProjectionStore
@@ -123,8 +124,9 @@ async def build_long(env: lmdb.Environment, store: LmdbEventStore, pipeline_id: 
     return at
 
 
-def raw_scan(env: lmdb.Environment, pipeline_id: bytes, after: int) -> float:
-    """Seconds to read the pipeline's stored values after seq `after` with a bare cursor (no decoding)."""
+def raw_scan(env: lmdb.Environment, pipeline_id: bytes, after: int, *, decoded: bool = False) -> float:
+    """Seconds to read the pipeline's stored values after seq `after` with a bare cursor: as bytes, or `decoded`
+    into events by the store's codec (the least any load of those events costs)."""
     prefix = pipeline_id + b"\x00"
     db = env.open_db(b"events")
     start = time.perf_counter()
@@ -135,7 +137,7 @@ def raw_scan(env: lmdb.Environment, pipeline_id: bytes, after: int) -> float:
         for key, value in cursor:
             if not key.startswith(prefix):
                 break
-            values.append(value)
+            values.append(decode(value) if decoded else value)
     return time.perf_counter() - start
 
 

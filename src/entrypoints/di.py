@@ -35,8 +35,6 @@ class _Unfindable:
 
 
 def _import_providers() -> Any:
-    if "dependency_injector.providers" in sys.modules:
-        return sys.modules["dependency_injector.providers"]
     finder = _Unfindable({name for name in OPTIONAL_EXTRAS if name not in sys.modules})
     sys.meta_path.insert(0, finder)
     try:

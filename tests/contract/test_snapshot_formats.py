@@ -4,7 +4,9 @@ re-snapshots correctly half decoded, and stores with format 2 or 5 snapshots sti
 
 from __future__ import annotations
 
+import asyncio
 import copy
+import tempfile
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,7 @@ from writeit.application.errors import StoreError
 from writeit.application.hub import StreamHub
 from writeit.application.repository import PipelineRepository
 from writeit.domain.pipeline import CandidateOutput, Pipeline
+from writeit.domain.state import Candidate
 
 
 def format_2(p: Pipeline) -> bytes:
@@ -304,3 +307,80 @@ async def test_a_body_missing_from_the_store_is_named_when_its_candidate_is_read
 
 def first_id(p: Pipeline) -> str:
     return next(k for k in p.candidates if k != "x1")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(commands=COMMANDS, cuts=st.lists(st.floats(0, 1), min_size=2, max_size=5), reloads=st.lists(st.booleans()))
+def test_an_aggregate_snapshotted_again_and_again_as_it_changes_always_loads_as_its_replay(
+    commands: list[tuple[str, int]], cuts: list[float], reloads: list[bool]
+) -> None:
+    """The repository's way: one aggregate kept in memory, changed by events and snapshotted every so often (each
+    snapshot reusing how the last one stored what has not changed since), or loaded again from its snapshot."""
+    events = drive(commands)
+    at = sorted({max(1, int(len(events) * c)) for c in cuts})
+    with tempfile.TemporaryDirectory() as tmp, environment(Path(tmp)) as env:
+        snaps = LmdbSnapshotStore(env)
+        p = Pipeline.replay(events[: at[0]])
+        for n, (start, end) in enumerate(zip(at, [*at[1:], len(events)], strict=True)):
+            asyncio.run(snaps.save(p))
+            if n < len(reloads) and reloads[n]:
+                loaded = asyncio.run(snaps.load("p1"))
+                assert loaded is not None
+                p = loaded
+            p.pending_candidates()  # a read of every value, as a command's checks do
+            for event in events[start:end]:
+                p.apply(event)
+            fresh = asyncio.run(snaps.load("p1"))
+            assert fresh is not None
+            for event in events[start:]:
+                fresh.apply(event)
+            assert state_of(fresh) == state_of(Pipeline.replay(events))
+        assert state_of(p) == state_of(Pipeline.replay(events))
+
+
+def test_a_snapshot_encodes_again_only_the_candidates_reached_by_key_since_the_last() -> None:
+    p = _rounds_sharing_a_prompt("Write the angles. " * 20)
+    with tempfile.TemporaryDirectory() as tmp, environment(Path(tmp)) as env:
+        snaps = LmdbSnapshotStore(env)
+        asyncio.run(snaps.save(p))
+        assert isinstance(p.candidates, LazyMap)  # the replayed aggregate's dict, now remembering
+        bodies = snaps._of("p1")
+        assert snapshots.encode(p, bodies).bodies == {}
+        assert len(p.pending_candidates()) == 20  # every value read, none reached by key
+        assert snapshots.encode(p, bodies).bodies == {}
+        p.complete_candidate("c4", CandidateOutput(model="echo", text="four"), Clock()())
+        p.candidates["c9"]  # a read by key may precede a change: encoded again, to the same digest
+        assert _encoded(snapshots.encode(p, bodies)) == {"c4", "c9"}
+        assert _encoded(snapshots.encode(p, KeptBodies())) == set(p.candidates)  # for another store: all anew
+
+
+def _encoded(encoded: snapshots.Encoded) -> set[str]:
+    """The ids of the candidates whose bodies `encoded` holds (the other bodies are texts)."""
+    ids = set()
+    for body in encoded.bodies.values():
+        try:
+            ids.add(msgspec.msgpack.decode(snapshots._STORED.decode(body).body, type=Candidate).id)
+        except msgspec.MsgspecError:
+            continue
+    return ids
+
+
+async def test_a_snapshot_that_failed_to_store_is_not_reused_by_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    p = busy_pipeline()
+    p.collect()
+    with environment(tmp_path) as env:
+        snaps = LmdbSnapshotStore(env)
+
+        def full(*args: Any, **kwargs: Any) -> None:
+            raise StoreError("the store failed: disk full")
+
+        monkeypatch.setattr(snapshots, "transact", full)
+        with pytest.raises(StoreError):
+            await snaps.save(p)
+        monkeypatch.undo()
+        await snaps.save(p)  # must write every body again: the first write never happened
+        loaded = await snaps.load("p1")
+        assert loaded is not None
+        assert state_of(loaded) == state_of(p)

@@ -122,19 +122,22 @@ async def test_an_aggregate_loaded_from_lmdb_owns_what_it_keeps_encoded(tmp_path
         await store.save(p)
         loaded = await store.load("p1")
         assert loaded is not None
-        later = busy_pipeline()
         for n in range(30):  # each save frees the previous value's pages, which the next writes reuse
+            later = busy_pipeline()
             later.complete_candidate("x1", CandidateOutput(model="echo", text=f"rewritten {n} " * 400), Clock()())
             await store.save(later)
-            later = busy_pipeline()
         assert state_of(loaded) == expected
 
 
 # ----- snapshot + tail = full replay, over random command sequences ------------------------------------------
 COMMANDS = st.lists(
-    st.tuples(st.sampled_from(["generate", "select", "feedback", "fork", "switch", "fail", "edit"]), st.integers(0, 9)),
+    st.tuples(
+        st.sampled_from(["generate", "select", "feedback", "fork", "switch", "fail", "edit", "cancel", "interrupt",
+                         "retry", "fallback", "merge"]),
+        st.integers(0, 9),
+    ),
     max_size=30,
-)
+)  # fmt: skip
 
 
 def drive(commands: list[tuple[str, int]]) -> list[Any]:
@@ -151,6 +154,16 @@ def drive(commands: list[tuple[str, int]]) -> list[Any]:
                 p.complete_candidate(f"c{n}a", CandidateOutput(model="echo", text=f"t{n}", input_tokens=n), clock())
             elif name == "fail" and p.pending_candidates():
                 p.fail_candidate(p.pending_candidates()[0].id, "markov", "boom", clock(), partial_text="pa")
+            elif name == "cancel" and p.pending_candidates():
+                p.cancel_candidate(p.pending_candidates()[0].id, clock(), partial_text=f"part {n}")
+            elif name == "interrupt" and p.pending_candidates():
+                p.interrupt_candidate(p.pending_candidates()[-1].id, clock())
+            elif name == "retry" and p.pending_candidates():
+                p.record_retry(p.pending_candidates()[0].id, "markov", pick + 1, "rate limited", clock())
+            elif name == "fallback" and p.pending_candidates():
+                p.record_fallback(p.pending_candidates()[0].id, "markov", "echo", "down", clock())
+            elif name == "merge" and len(ids) > 1:
+                p.merge(step, [ids[pick % len(ids)], ids[-1]], f"m{n}", f"merged {n}", clock(), instruction="both")
             elif name == "select" and ids:
                 p.select(step, ids[pick % len(ids)], clock())
             elif name == "edit" and ids:

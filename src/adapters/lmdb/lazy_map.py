@@ -5,6 +5,11 @@ full replay, while the commands after a load touch only the current step's few. 
 first access, and replaces its encoded form; once all are decoded the dict is a plain dict in all but type. Where
 values are decoded many at a time (every value, for a view that sums them), `decode_many` may do it in one go:
 a snapshot's candidates are read from a database of their own, in one transaction rather than one each.
+
+A map also remembers, for each decoded value, how the last stored snapshot encoded it, until the value is reached
+by key again: the domain changes a value only through its key (`apply` looks each one up), so a value not reached
+since is unchanged and the next snapshot reuses its encoding instead of encoding all of them again. Reading every
+value (`values()`, `items()`, iterating) does not forget it: nothing changes what it reads that way.
 """
 
 from __future__ import annotations
@@ -20,7 +25,9 @@ _MISSING: Any = object()
 class LazyMap(dict[str, Any]):
     """A dict of decoded values, some of them still `msgspec.Raw` until read (by key, or all at once)."""
 
-    __slots__ = ("_decode", "_decode_many", "_decoded_keys", "_encoded", "_encoded_bytes", "context")
+    __slots__ = (
+        "_decode", "_decode_many", "_decoded_keys", "_encoded", "_encoded_bytes", "_saved", "_saving", "context",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -36,6 +43,38 @@ class LazyMap(dict[str, Any]):
         self._encoded = len(encoded)  # values not decoded yet, and their bytes
         self._encoded_bytes = sum(len(v) for v in encoded.values())
         self._decoded_keys: list[str] = []  # since the load, in order (some may have been removed since)
+        # How a stored snapshot encoded each value not reached by key since (every value still encoded among them),
+        # and the same for each snapshot being stored, until it is.
+        self._saved: dict[str, Any] = dict(encoded)
+        self._saving: list[dict[str, Any]] = []
+
+    @classmethod
+    def holding(cls, values: dict[str, Any], decode: Callable[[msgspec.Raw], Any], **kwargs: Any) -> LazyMap:
+        """A map of values all decoded (a replayed aggregate's), to remember their encodings from now on."""
+        lazy = cls({}, decode, **kwargs)
+        dict.update(lazy, values)
+        return lazy
+
+    def _reached(self, key: str) -> None:
+        self._saved.pop(key, None)
+        for saving in self._saving:
+            saving.pop(key, None)
+
+    def unchanged(self) -> dict[str, Any]:
+        """How stored snapshots encoded the values not reached by key since, by key (not to be changed)."""
+        return self._saved
+
+    def saving(self, stored: dict[str, Any]) -> dict[str, Any]:
+        """Start remembering `stored`, a snapshot's encoding of every value, being stored now; `saved` says
+        whether it was stored. Values reached by key meanwhile are left out."""
+        token = dict(stored)
+        self._saving.append(token)
+        return token
+
+    def saved(self, token: dict[str, Any], *, stored: bool) -> None:
+        self._saving.remove(token)
+        if stored:
+            self._saved.update(token)
 
     def _decoded(self, key: str, value: Any) -> Any:
         if type(value) is msgspec.Raw:
@@ -70,16 +109,17 @@ class LazyMap(dict[str, Any]):
         decoded = {k for k in self._decoded_keys if k in self}
         return self._encoded_bytes + sum(size(dict.__getitem__(self, k)) for k in decoded)
 
-    def raw_items(self) -> list[tuple[str, Any]]:
-        """Key and value pairs with the values not decoded yet as they are (msgspec encodes a Raw as is)."""
-        return list(dict.items(self))
-
     def __getitem__(self, key: str) -> Any:
-        return self._decoded(key, dict.__getitem__(self, key))
+        value = self._decoded(key, dict.__getitem__(self, key))
+        self._reached(key)
+        return value
 
     def get(self, key: str, default: Any = None) -> Any:
         value = dict.get(self, key, _MISSING)
-        return default if value is _MISSING else self._decoded(key, value)
+        if value is _MISSING:
+            return default
+        self._reached(key)
+        return self._decoded(key, value)
 
     def pop(self, key: str, default: Any = _MISSING) -> Any:
         value = self[key] if key in self or default is _MISSING else default
@@ -94,12 +134,14 @@ class LazyMap(dict[str, Any]):
 
     def popitem(self) -> tuple[str, Any]:
         key, value = dict.popitem(self)
+        self._reached(key)
         if type(value) is msgspec.Raw:
             self._forget(value)
             value = self._decode(value)
         return key, value
 
     def __setitem__(self, key: str, value: Any) -> None:
+        self._reached(key)
         old = dict.get(self, key)
         if type(old) is msgspec.Raw:
             self._forget(old)

@@ -55,10 +55,13 @@ class Bodies(Protocol):
 
 
 class Encoded(msgspec.Struct, frozen=True):
-    """A snapshot as bytes, and the bodies it names that the store may not hold yet (by digest)."""
+    """A snapshot as bytes, and the bodies it names that the store may not hold yet (by digest); and how it
+    encoded each candidate and branch (to reuse while they do not change)."""
 
     value: bytes
     bodies: dict[bytes, bytes]
+    candidates: dict[str, Any]
+    branches: dict[str, Any]
 
 
 class _State(msgspec.Struct, array_like=True):
@@ -186,23 +189,33 @@ class _Candidates:
 
 def _stored_candidates(values: dict[str, Any], bodies: Bodies | None) -> tuple[dict[str, Any], dict[bytes, bytes]]:
     """The candidates as format 6 stores them in a snapshot, and the bodies (and texts) of those encoded here.
-    Those a load from these same bodies never decoded stay as they are; any other is encoded again."""
-    if isinstance(values, LazyMap):
-        reader = values.context
-        if bodies is None or not isinstance(reader, _Candidates) or reader.bodies != bodies:
-            values.decode_all()  # read from elsewhere (another store or pipeline, or format 5): not ours to name
-    items = values.raw_items() if isinstance(values, LazyMap) else values.items()
-    stored: dict[str, Any] = {}
+    Of candidates read from these same bodies, those never decoded, or not changed since a snapshot stored them,
+    stay as stored; any other is encoded (all of them, read from elsewhere: what they keep names no body here)."""
+    lazy = values if isinstance(values, LazyMap) and bodies is not None and _reads(values, bodies) else None
     new: dict[bytes, bytes] = {}
-    for key, value in items:
-        if type(value) is msgspec.Raw:
-            stored[key] = value
-            continue
-        body = _ENCODER.encode(replace(value, prompt="", system=""))
-        encoded = _ENCODER.encode(_StoredCandidate((_text(new, value.prompt), _text(new, value.system)), body))
-        stored[key] = digest = _digest(encoded)
-        new[digest] = encoded
+    if lazy is None:
+        return {key: _stored(new, value) for key, value in values.items()}, new
+    kept = lazy.unchanged()
+    stored: dict[str, Any] = dict.fromkeys(dict.keys(lazy))  # in the map's order, which a load gives back
+    stored.update(kept)
+    for key in dict.keys(lazy) - kept.keys():  # those changed (or read by key) since the last snapshot
+        value = dict.__getitem__(lazy, key)
+        stored[key] = value if type(value) is msgspec.Raw else _stored(new, value)
     return stored, new
+
+
+def _stored(new: dict[bytes, bytes], value: Candidate) -> bytes:
+    """The digest of the candidate's body, kept in `new` with the texts it refers to."""
+    body = _ENCODER.encode(replace(value, prompt="", system=""))
+    encoded = _ENCODER.encode(_StoredCandidate((_text(new, value.prompt), _text(new, value.system)), body))
+    digest = _digest(encoded)
+    new[digest] = encoded
+    return digest
+
+
+def _reads(values: LazyMap, bodies: Bodies) -> bool:
+    """Whether `values` are candidates read from `bodies` (so the digests they keep name bodies there)."""
+    return isinstance(values.context, _Candidates) and values.context.bodies == bodies
 
 
 def _digest(value: bytes) -> bytes:
@@ -221,9 +234,17 @@ def _branch(raw: msgspec.Raw) -> Branch:
 
 
 def _wrapped(values: dict[str, Any]) -> dict[str, Any]:
-    """Each value as its own msgpack in a `bin`; those a load never decoded are already that (a Raw)."""
-    items = values.raw_items() if isinstance(values, LazyMap) else values.items()
-    return {k: v if type(v) is msgspec.Raw else _ENCODER.encode(v) for k, v in items}
+    """Each value as its own msgpack in a `bin`; those a load never decoded are already that (a Raw), and those
+    not changed since the last snapshot are as it stored them."""
+    if not isinstance(values, LazyMap):
+        return {k: _ENCODER.encode(v) for k, v in values.items()}
+    kept = values.unchanged()
+    wrapped: dict[str, Any] = dict.fromkeys(dict.keys(values))
+    wrapped.update(kept)
+    for key in dict.keys(values) - kept.keys():
+        value = dict.__getitem__(values, key)
+        wrapped[key] = value if type(value) is msgspec.Raw else _ENCODER.encode(value)
+    return wrapped
 
 
 @cache
@@ -237,9 +258,11 @@ def code_digest() -> str:
 def encode(p: Pipeline, bodies: Bodies | None = None) -> Encoded:
     """The snapshot of `p`, naming bodies that are in `bodies` (the store it will be saved to) or in the result."""
     fields = {name: getattr(p, name) for name in _FIELDS}
-    fields["branches"] = _wrapped(fields["branches"])
-    fields["candidates"], new = _stored_candidates(fields["candidates"], bodies)
-    return Encoded(_ENCODER.encode(_Record(FORMAT, code_digest(), _State(**fields))), new)
+    fields["branches"] = branches = _wrapped(fields["branches"])
+    candidates, new = _stored_candidates(fields["candidates"], bodies)
+    fields["candidates"] = candidates
+    value = _ENCODER.encode(_Record(FORMAT, code_digest(), _State(**fields)))
+    return Encoded(value, new, candidates, branches)
 
 
 def encode_json(p: Pipeline) -> bytes:
@@ -334,13 +357,34 @@ class LmdbSnapshotStore:
     async def save(self, pipeline: Pipeline) -> None:
         bodies = self._of(pipeline.id)
         key, encoded = pipeline.id.encode(), encode(pipeline, bodies)
+        remembered = _remember(pipeline, encoded, bodies)
 
         def write(txn: lmdb.Transaction[bytes]) -> None:
             for digest, body in encoded.bodies.items():  # a body already there is the same bytes: kept
                 txn.put(bodies.prefix + digest, body, db=self._bodies, overwrite=False)
             txn.put(key, encoded.value, db=self._db)
 
-        await asyncio.to_thread(transact, self._env, write, write=True)
+        try:
+            await asyncio.to_thread(transact, self._env, write, write=True)
+        except BaseException:
+            for values, token in remembered:
+                values.saved(token, stored=False)
+            raise
+        for values, token in remembered:
+            values.saved(token, stored=True)
+
+
+def _remember(p: Pipeline, encoded: Encoded, bodies: _LmdbBodies) -> list[tuple[LazyMap, dict[str, Any]]]:
+    """Have the aggregate's candidates and branches remember how `encoded` stores them, so that the next snapshot
+    encodes only what changes until then (a replayed aggregate's plain dicts become maps that remember)."""
+    candidates, branches = p.candidates, p.branches
+    if not (isinstance(candidates, LazyMap) and _reads(candidates, bodies)):
+        reader = _Candidates(bodies)
+        candidates = LazyMap.holding(dict(candidates.items()), reader.one, context=reader, decode_many=reader.many)
+    if not isinstance(branches, LazyMap):
+        branches = LazyMap.holding(branches, _branch)
+    p.candidates, p.branches = candidates, branches
+    return [(candidates, candidates.saving(encoded.candidates)), (branches, branches.saving(encoded.branches))]
 
 
 def _load(db: lmdb._Database, key: bytes, bodies: _LmdbBodies, txn: lmdb.Transaction[bytes]) -> Pipeline | None:
