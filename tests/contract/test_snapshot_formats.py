@@ -108,7 +108,8 @@ def test_snapshots_taken_of_half_decoded_aggregates_plus_their_tails_equal_a_ful
 
 
 OPS = st.lists(
-    st.tuples(st.sampled_from(["get", "getitem", "set", "pop", "setdefault", "del", "in", "values", "items"]),
+    st.tuples(st.sampled_from(["get", "getitem", "set", "pop", "setdefault", "del", "in", "values", "items", "update",
+                               "ior", "clear", "popitem"]),
               st.sampled_from(["a", "b", "c", "z"])),
     max_size=12,
 )  # fmt: skip
@@ -157,6 +158,17 @@ def _op(m: dict[str, Any], name: str, key: str) -> Any:
                 return None
             case "in":
                 return key in m
+            case "update":
+                m.update({key: ["updated", key]}, z=[key])
+                return None
+            case "ior":
+                m |= {key: ["or", key]}
+                return None
+            case "clear":
+                m.clear()
+                return None
+            case "popitem":
+                return m.popitem() if m else None
             case "values":
                 return list(m.values())
             case _:
@@ -384,3 +396,32 @@ async def test_a_snapshot_that_failed_to_store_is_not_reused_by_the_next(
         loaded = await snaps.load("p1")
         assert loaded is not None
         assert state_of(loaded) == state_of(p)
+
+
+@pytest.mark.parametrize("change", ["update", "ior", "clear", "setdefault", "pop"])
+async def test_a_change_made_through_any_dict_method_reaches_the_next_snapshot(tmp_path: Path, change: str) -> None:
+    p = busy_pipeline()
+    p.collect()
+    with environment(tmp_path) as env:
+        snaps = LmdbSnapshotStore(env)
+        await snaps.save(p)
+        loaded = await snaps.load("p1")
+        assert loaded is not None
+        await snaps.save(loaded)  # remembering how it stored each candidate
+        candidates = loaded.candidates
+        changed = replace(busy_pipeline().candidates["x1"], text="changed")
+        match change:
+            case "update":
+                candidates.update({"x1": changed})
+            case "ior":
+                candidates |= {"x1": changed}
+            case "clear":
+                candidates.clear()
+            case "setdefault":
+                candidates.setdefault("x1", changed).text = "changed"
+            case _:
+                candidates.pop("x1")
+        await snaps.save(loaded)
+        again = await snaps.load("p1")
+        assert again is not None
+        assert dict(again.candidates) == dict(candidates)

@@ -151,6 +151,21 @@ class LazyMap(dict[str, Any]):
     def __delitem__(self, key: str) -> None:
         self.pop(key)
 
+    def update(self, *others: Any, **more: Any) -> None:
+        for key, value in dict(*others, **more).items():
+            self[key] = value
+
+    def __ior__(self, other: Any) -> LazyMap:  # type: ignore[override]
+        self.update(other)
+        return self
+
+    def clear(self) -> None:
+        dict.clear(self)
+        self._saved.clear()
+        for saving in self._saving:
+            saving.clear()
+        self._encoded = self._encoded_bytes = 0
+
     def values(self) -> ValuesView[Any]:  # type: ignore[override]
         self.decode_all()
         return dict.values(self)
