@@ -39,7 +39,7 @@ class LazyMap(dict[str, Any]):
         super().__init__(encoded)
         self._decode = decode
         self._decode_many = decode_many  # the values of a list of encoded ones, in order
-        self.context = context  # what the encoded values refer to (a snapshot's shared texts), for re-encoding
+        self.context = context  # what the encoded values refer to (where a snapshot's bodies are), for re-encoding
         self._encoded = len(encoded)  # values not decoded yet, and their bytes
         self._encoded_bytes = sum(len(v) for v in encoded.values())
         self._decoded_keys: list[str] = []  # since the load, in order (some may have been removed since)
@@ -60,9 +60,16 @@ class LazyMap(dict[str, Any]):
         for saving in self._saving:
             saving.pop(key, None)
 
-    def unchanged(self) -> dict[str, Any]:
-        """How stored snapshots encoded the values not reached by key since, by key (not to be changed)."""
-        return self._saved
+    def encoded(self, encode: Callable[[Any], Any]) -> dict[str, Any]:
+        """Every value as the next snapshot stores it, in order: as a stored snapshot did if it was not reached by
+        key since (or never decoded), else `encode(value)`."""
+        kept = self._saved
+        encoded: dict[str, Any] = dict.fromkeys(dict.keys(self))  # in the map's order, which a load gives back
+        encoded.update(kept)
+        for key in dict.keys(self) - kept.keys():
+            value = dict.__getitem__(self, key)
+            encoded[key] = value if type(value) is msgspec.Raw else encode(value)
+        return encoded
 
     def saving(self, stored: dict[str, Any]) -> dict[str, Any]:
         """Start remembering `stored`, a snapshot's encoding of every value, being stored now; `saved` says

@@ -195,13 +195,7 @@ def _stored_candidates(values: dict[str, Any], bodies: Bodies | None) -> tuple[d
     new: dict[bytes, bytes] = {}
     if lazy is None:
         return {key: _stored(new, value) for key, value in values.items()}, new
-    kept = lazy.unchanged()
-    stored: dict[str, Any] = dict.fromkeys(dict.keys(lazy))  # in the map's order, which a load gives back
-    stored.update(kept)
-    for key in dict.keys(lazy) - kept.keys():  # those changed (or read by key) since the last snapshot
-        value = dict.__getitem__(lazy, key)
-        stored[key] = value if type(value) is msgspec.Raw else _stored(new, value)
-    return stored, new
+    return lazy.encoded(partial(_stored, new)), new
 
 
 def _stored(new: dict[bytes, bytes], value: Candidate) -> bytes:
@@ -238,13 +232,7 @@ def _wrapped(values: dict[str, Any]) -> dict[str, Any]:
     not changed since the last snapshot are as it stored them."""
     if not isinstance(values, LazyMap):
         return {k: _ENCODER.encode(v) for k, v in values.items()}
-    kept = values.unchanged()
-    wrapped: dict[str, Any] = dict.fromkeys(dict.keys(values))
-    wrapped.update(kept)
-    for key in dict.keys(values) - kept.keys():
-        value = dict.__getitem__(values, key)
-        wrapped[key] = value if type(value) is msgspec.Raw else _ENCODER.encode(value)
-    return wrapped
+    return values.encoded(_ENCODER.encode)
 
 
 @cache
