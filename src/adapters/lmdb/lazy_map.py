@@ -48,12 +48,10 @@ class LazyMap(dict[str, Any]):
         self._saved: dict[str, Any] = dict(encoded)
         self._saving: list[dict[str, Any]] = []
 
-    @classmethod
-    def holding(cls, values: dict[str, Any], decode: Callable[[msgspec.Raw], Any], **kwargs: Any) -> LazyMap:
-        """A map of values all decoded (a replayed aggregate's), to remember their encodings from now on."""
-        lazy = cls({}, decode, **kwargs)
-        dict.update(lazy, values)
-        return lazy
+    def holding(self, values: dict[str, Any]) -> LazyMap:
+        """This empty map filled with values all decoded (a replayed aggregate's), to remember their encodings."""
+        dict.update(self, values)
+        return self
 
     def _reached(self, key: str) -> None:
         self._saved.pop(key, None)

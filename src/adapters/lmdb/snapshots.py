@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache, partial
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import lmdb
 import msgspec
@@ -169,6 +169,10 @@ class _Candidates:
         self.bodies = bodies
         self._texts: dict[bytes, str] = {}
 
+    def map(self, encoded: dict[str, msgspec.Raw]) -> LazyMap:
+        """The candidates, each decoded from its body when first read (all in one read when all are)."""
+        return LazyMap(encoded, self.one, context=self, decode_many=self.many)
+
     def one(self, raw: msgspec.Raw) -> Candidate:
         return self.many([raw])[0]
 
@@ -280,9 +284,8 @@ def decode(value: bytes, bodies: Bodies | None = None) -> Pipeline | None:
     if isinstance(state, _StateV5):
         texts = state.texts
         p.candidates = LazyMap(state.candidates, partial(_v5_candidate, texts), context=texts)
-    elif bodies is not None:
-        reader = _Candidates(bodies)
-        p.candidates = LazyMap(state.candidates, reader.one, context=reader, decode_many=reader.many)
+    else:  # format 6, whose bodies are given (checked above)
+        p.candidates = _Candidates(cast(Bodies, bodies)).map(state.candidates)
     return p
 
 
@@ -367,10 +370,9 @@ def _remember(p: Pipeline, encoded: Encoded, bodies: _LmdbBodies) -> list[tuple[
     encodes only what changes until then (a replayed aggregate's plain dicts become maps that remember)."""
     candidates, branches = p.candidates, p.branches
     if not (isinstance(candidates, LazyMap) and _reads(candidates, bodies)):
-        reader = _Candidates(bodies)
-        candidates = LazyMap.holding(dict(candidates.items()), reader.one, context=reader, decode_many=reader.many)
+        candidates = _Candidates(bodies).map({}).holding(dict(candidates.items()))
     if not isinstance(branches, LazyMap):
-        branches = LazyMap.holding(branches, _branch)
+        branches = LazyMap({}, _branch).holding(branches)
     p.candidates, p.branches = candidates, branches
     return [(candidates, candidates.saving(encoded.candidates)), (branches, branches.saving(encoded.branches))]
 
